@@ -1,0 +1,41 @@
+//! tern: an asynchronous runtime for Rust with Tokio 1.x's public API.
+//!
+//! A program written for Tokio ports by renaming one dependency:
+//!
+//! ```toml
+//! [dependencies]
+//! tokio = { package = "tern", version = "0.1", features = ["full"] }
+//! ```
+//!
+//! The paths, names, signatures and documented semantics follow Tokio's
+//! (`tern::spawn`, `tern::task::JoinHandle`, `tern::runtime::Builder`...).
+//! Where tern departs from Tokio, on purpose, the item's docs say so.
+//!
+//! # Example
+//!
+//! ```
+//! let rt = tern::runtime::Runtime::new().unwrap();
+//! rt.block_on(async {
+//!     let handles: Vec<_> = (0..10u64).map(|i| tern::spawn(async move { i * i })).collect();
+//!     let mut sum = 0;
+//!     for h in handles {
+//!         sum += h.await.unwrap();
+//!     }
+//!     assert_eq!(sum, 285);
+//! });
+//! ```
+//!
+//! See `ARCHITECTURE.md` in the repository for how the runtime is built.
+
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+#![warn(missing_docs, missing_debug_implementations)]
+
+mod loom;
+pub mod runtime;
+pub mod task;
+
+pub use task::spawn;
+
+#[cfg(feature = "macros")]
+pub use tern_macros::{main, test};

@@ -1,0 +1,166 @@
+//! The one place the runtime takes its synchronisation primitives from.
+//!
+//! Under `--cfg tern_loom` every atomic, cell, mutex and `Arc` below is
+//! loom's, so the loom models in `task/loom.rs` (and later ones) exercise the
+//! real runtime code rather than a copy. Everywhere else these are the plain
+//! `std` types with no wrapper cost. Code in the runtime must import from
+//! here, never from `std::sync` directly, for anything a model may touch.
+//!
+//! Capacities that loom could not explore exhaustively are shrunk with
+//! [`if_loom`] (for example the allocation batch of task ids).
+
+#[cfg(not(tern_loom))]
+mod imp {
+    pub(crate) mod sync {
+        pub(crate) mod atomic {
+            pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        }
+
+        /// `std::sync::Mutex` with poisoning ignored: a panic while a
+        /// runtime lock is held is caught elsewhere and must not turn every
+        /// later lock into a second panic.
+        #[derive(Debug, Default)]
+        pub(crate) struct Mutex<T>(std::sync::Mutex<T>);
+
+        pub(crate) type MutexGuard<'a, T> = std::sync::MutexGuard<'a, T>;
+
+        impl<T> Mutex<T> {
+            pub(crate) const fn new(value: T) -> Self {
+                Mutex(std::sync::Mutex::new(value))
+            }
+
+            pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+                self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+            }
+        }
+
+        /// `std::sync::Condvar`, poisoning ignored as for [`Mutex`].
+        #[derive(Debug, Default)]
+        pub(crate) struct Condvar(std::sync::Condvar);
+
+        impl Condvar {
+            pub(crate) const fn new() -> Self {
+                Condvar(std::sync::Condvar::new())
+            }
+
+            pub(crate) fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+                self.0.wait(guard).unwrap_or_else(|p| p.into_inner())
+            }
+
+            pub(crate) fn wait_timeout<'a, T>(
+                &self,
+                guard: MutexGuard<'a, T>,
+                timeout: std::time::Duration,
+            ) -> MutexGuard<'a, T> {
+                self.0.wait_timeout(guard, timeout).map(|(g, _)| g).unwrap_or_else(|p| p.into_inner().0)
+            }
+
+            pub(crate) fn notify_one(&self) {
+                self.0.notify_one()
+            }
+
+            pub(crate) fn notify_all(&self) {
+                self.0.notify_all()
+            }
+        }
+    }
+
+    pub(crate) mod cell {
+        /// An `UnsafeCell` with loom's closure-based access API, so that the
+        /// same code compiles against loom's tracked cell.
+        #[derive(Debug)]
+        pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
+
+        impl<T> UnsafeCell<T> {
+            pub(crate) const fn new(value: T) -> Self {
+                UnsafeCell(std::cell::UnsafeCell::new(value))
+            }
+
+            #[inline(always)]
+            pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+                f(self.0.get())
+            }
+
+            #[inline(always)]
+            pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+                f(self.0.get())
+            }
+        }
+    }
+
+    /// `a` normally, `b` when the code is modelled by loom.
+    macro_rules! if_loom {
+        ($normal:expr, $loom:expr) => {
+            $normal
+        };
+    }
+    pub(crate) use if_loom;
+}
+
+#[cfg(tern_loom)]
+mod imp {
+    pub(crate) mod sync {
+        pub(crate) use loom::sync::Arc;
+
+        pub(crate) mod atomic {
+            pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        }
+
+        #[derive(Debug, Default)]
+        pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
+
+        pub(crate) type MutexGuard<'a, T> = loom::sync::MutexGuard<'a, T>;
+
+        impl<T> Mutex<T> {
+            pub(crate) fn new(value: T) -> Self {
+                Mutex(loom::sync::Mutex::new(value))
+            }
+
+            pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+                self.0.lock().unwrap()
+            }
+        }
+
+        #[derive(Debug, Default)]
+        pub(crate) struct Condvar(loom::sync::Condvar);
+
+        impl Condvar {
+            pub(crate) fn new() -> Self {
+                Condvar(loom::sync::Condvar::new())
+            }
+
+            pub(crate) fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+                self.0.wait(guard).unwrap()
+            }
+
+            pub(crate) fn wait_timeout<'a, T>(
+                &self,
+                guard: MutexGuard<'a, T>,
+                timeout: std::time::Duration,
+            ) -> MutexGuard<'a, T> {
+                self.0.wait_timeout(guard, timeout).unwrap().0
+            }
+
+            pub(crate) fn notify_one(&self) {
+                self.0.notify_one()
+            }
+
+            pub(crate) fn notify_all(&self) {
+                self.0.notify_all()
+            }
+        }
+    }
+
+    pub(crate) mod cell {
+        pub(crate) use loom::cell::UnsafeCell;
+    }
+
+    macro_rules! if_loom {
+        ($normal:expr, $loom:expr) => {
+            $loom
+        };
+    }
+    pub(crate) use if_loom;
+}
+
+pub(crate) use imp::*;

@@ -1,0 +1,307 @@
+//! `Builder`: runtime configuration.
+
+use crate::runtime::blocking::BlockingSpawner;
+use crate::runtime::scheduler::{self, current_thread};
+use crate::runtime::{Callback, Handle, Runtime, RuntimeFlavor, ThreadNameFn};
+use std::fmt;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Builds a runtime with custom configuration values.
+///
+/// Methods can be chained to set the configuration values; then
+/// [`build`](Builder::build) creates the [`Runtime`].
+///
+/// # Examples
+///
+/// ```
+/// use tern::runtime::Builder;
+///
+/// let runtime = Builder::new_current_thread()
+///     .enable_all()
+///     .thread_name("my-custom-name")
+///     .build()
+///     .unwrap();
+/// assert_eq!(runtime.block_on(async { 1 + 1 }), 2);
+/// ```
+pub struct Builder {
+    kind: Kind,
+    enable_io: bool,
+    enable_time: bool,
+    start_paused: bool,
+    worker_threads: Option<usize>,
+    max_blocking_threads: usize,
+    thread_name: ThreadNameFn,
+    thread_stack_size: Option<usize>,
+    after_start: Option<Callback>,
+    before_stop: Option<Callback>,
+    before_park: Option<Callback>,
+    after_unpark: Option<Callback>,
+    keep_alive: Option<Duration>,
+    global_queue_interval: Option<u32>,
+    event_interval: u32,
+    disable_lifo_slot: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    CurrentThread,
+    MultiThread,
+}
+
+impl Builder {
+    /// Returns a new builder with the current thread scheduler selected.
+    ///
+    /// Configuration methods can be chained on the return value. To spawn
+    /// non-`Send` tasks on the resulting runtime, combine it with a
+    /// `LocalSet`.
+    pub fn new_current_thread() -> Builder {
+        Builder::new(Kind::CurrentThread, 31)
+    }
+
+    /// Returns a new builder with the multi thread scheduler selected.
+    ///
+    /// Until tern's work-stealing scheduler lands, the runtime this builds
+    /// runs every task on the thread that calls `block_on` (the
+    /// current-thread scheduler), and reports
+    /// [`RuntimeFlavor::CurrentThread`]. Programs keep working unchanged;
+    /// they just do not run tasks in parallel yet.
+    pub fn new_multi_thread() -> Builder {
+        Builder::new(Kind::MultiThread, 61)
+    }
+
+    fn new(kind: Kind, event_interval: u32) -> Builder {
+        Builder {
+            kind,
+            enable_io: false,
+            enable_time: false,
+            start_paused: false,
+            worker_threads: None,
+            max_blocking_threads: 512,
+            thread_name: Arc::new(|| "tern-runtime-worker".into()),
+            thread_stack_size: None,
+            after_start: None,
+            before_stop: None,
+            before_park: None,
+            after_unpark: None,
+            keep_alive: None,
+            global_queue_interval: None,
+            event_interval,
+            disable_lifo_slot: false,
+        }
+    }
+
+    /// Enables both I/O and time drivers.
+    pub fn enable_all(&mut self) -> &mut Self {
+        self.enable_io();
+        self.enable_time();
+        self
+    }
+
+    /// Enables the I/O driver.
+    ///
+    /// The I/O driver arrives with tern's `net` step; until then this only
+    /// records the setting.
+    pub fn enable_io(&mut self) -> &mut Self {
+        self.enable_io = true;
+        self
+    }
+
+    /// Enables the time driver.
+    ///
+    /// The time driver arrives with tern's `time` step; until then this only
+    /// records the setting.
+    pub fn enable_time(&mut self) -> &mut Self {
+        self.enable_time = true;
+        self
+    }
+
+    /// Controls if the runtime's clock starts paused or advancing (for
+    /// tests). Recorded now; takes effect with the time driver.
+    pub fn start_paused(&mut self, start_paused: bool) -> &mut Self {
+        self.start_paused = start_paused;
+        self
+    }
+
+    /// Sets the number of worker threads the runtime will use.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `val` is 0.
+    #[track_caller]
+    pub fn worker_threads(&mut self, val: usize) -> &mut Self {
+        assert!(val > 0, "Worker threads cannot be set to 0");
+        self.worker_threads = Some(val);
+        self
+    }
+
+    /// Specifies the limit for additional threads spawned by the runtime
+    /// for blocking work.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `val` is 0.
+    #[track_caller]
+    pub fn max_blocking_threads(&mut self, val: usize) -> &mut Self {
+        assert!(val > 0, "Max blocking threads cannot be set to 0");
+        self.max_blocking_threads = val;
+        self
+    }
+
+    /// Sets the name of threads spawned by the runtime.
+    ///
+    /// The default name is "tern-runtime-worker".
+    pub fn thread_name(&mut self, val: impl Into<String>) -> &mut Self {
+        let val = val.into();
+        self.thread_name = Arc::new(move || val.clone());
+        self
+    }
+
+    /// Sets a function used to generate the name of threads spawned by the
+    /// runtime.
+    pub fn thread_name_fn<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() -> String + Send + Sync + 'static,
+    {
+        self.thread_name = Arc::new(f);
+        self
+    }
+
+    /// Sets the stack size (in bytes) for threads spawned by the runtime.
+    pub fn thread_stack_size(&mut self, val: usize) -> &mut Self {
+        self.thread_stack_size = Some(val);
+        self
+    }
+
+    /// Executes function `f` after each thread is started but before it
+    /// starts doing work.
+    pub fn on_thread_start<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.after_start = Some(Arc::new(f));
+        self
+    }
+
+    /// Executes function `f` before each thread stops.
+    pub fn on_thread_stop<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.before_stop = Some(Arc::new(f));
+        self
+    }
+
+    /// Executes function `f` just before a thread is parked (goes idle).
+    pub fn on_thread_park<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.before_park = Some(Arc::new(f));
+        self
+    }
+
+    /// Executes function `f` just after a thread unparks (starts executing
+    /// tasks).
+    pub fn on_thread_unpark<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.after_unpark = Some(Arc::new(f));
+        self
+    }
+
+    /// Sets a custom timeout for a thread in the blocking pool.
+    pub fn thread_keep_alive(&mut self, duration: Duration) -> &mut Self {
+        self.keep_alive = Some(duration);
+        self
+    }
+
+    /// Sets the number of scheduler ticks after which the scheduler will
+    /// poll the global (injection) queue.
+    ///
+    /// A scheduler "tick" roughly corresponds to one `poll` invocation on a
+    /// task. The default is 31 for the current-thread scheduler.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `val` is 0.
+    #[track_caller]
+    pub fn global_queue_interval(&mut self, val: u32) -> &mut Self {
+        assert!(val > 0, "global_queue_interval must be greater than 0");
+        self.global_queue_interval = Some(val);
+        self
+    }
+
+    /// Sets the number of scheduler ticks after which the scheduler will
+    /// poll for external events (timers, I/O, and so on) and check the
+    /// `block_on` future.
+    ///
+    /// The default is 61.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `val` is 0 (the scheduler would never run a task).
+    #[track_caller]
+    pub fn event_interval(&mut self, val: u32) -> &mut Self {
+        assert!(val > 0, "event_interval must be greater than 0");
+        self.event_interval = val;
+        self
+    }
+
+    /// Disables the LIFO task scheduler heuristic (multi-thread scheduler).
+    pub fn disable_lifo_slot(&mut self) -> &mut Self {
+        self.disable_lifo_slot = true;
+        self
+    }
+
+    /// Creates the configured `Runtime`.
+    ///
+    /// The returned `Runtime` instance is ready to spawn tasks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tern::runtime::Builder;
+    ///
+    /// let rt = Builder::new_multi_thread().build().unwrap();
+    /// rt.block_on(async {
+    ///     println!("Hello from the tern runtime");
+    /// });
+    /// ```
+    pub fn build(&mut self) -> io::Result<Runtime> {
+        let blocking = BlockingSpawner::new(
+            self.thread_name.clone(),
+            self.thread_stack_size,
+            self.after_start.clone(),
+            self.before_stop.clone(),
+        );
+        let config = current_thread::Config {
+            event_interval: self.event_interval,
+            global_queue_interval: self.global_queue_interval.unwrap_or(31),
+            before_park: self.before_park.clone(),
+            after_unpark: self.after_unpark.clone(),
+        };
+        let inner = scheduler::Handle::CurrentThread(current_thread::Handle::new(config, blocking));
+        Ok(Runtime::from_parts(Handle { inner }, RuntimeFlavor::CurrentThread))
+    }
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, fmt: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt.debug_struct("Builder")
+            .field("kind", &self.kind)
+            .field("enable_io", &self.enable_io)
+            .field("enable_time", &self.enable_time)
+            .field("start_paused", &self.start_paused)
+            .field("worker_threads", &self.worker_threads)
+            .field("max_blocking_threads", &self.max_blocking_threads)
+            .field("thread_stack_size", &self.thread_stack_size)
+            .field("thread_keep_alive", &self.keep_alive)
+            .field("global_queue_interval", &self.global_queue_interval)
+            .field("event_interval", &self.event_interval)
+            .field("disable_lifo_slot", &self.disable_lifo_slot)
+            .finish_non_exhaustive()
+    }
+}

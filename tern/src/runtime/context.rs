@@ -1,0 +1,212 @@
+//! Per-thread runtime context.
+//!
+//! Two thread-locals:
+//!
+//! * `HOT`: plain `Cell`s read on every poll and spawn (coop budget,
+//!   current task id, the scheduler driven on this thread, a block of task
+//!   ids, whether this thread is inside a runtime). It has no destructor,
+//!   so each access is a plain thread-local load.
+//! * `CURRENT`: the runtime handle that `Handle::current()` and
+//!   `tern::spawn` use, set by `block_on`, `enter()` and the runtime's own
+//!   threads. Guards restore the previous value in LIFO order.
+
+use crate::runtime::scheduler::{self, current_thread};
+use crate::runtime::TryCurrentError;
+use crate::task::coop::Budget;
+use crate::task::Id;
+use std::cell::{Cell, RefCell};
+use std::num::NonZeroU64;
+
+struct Hot {
+    budget: Cell<Budget>,
+    task_id: Cell<Option<Id>>,
+    /// The current-thread scheduler whose core this thread holds, if any;
+    /// valid while the `SchedulerGuard` that set it lives.
+    scheduler: Cell<*const current_thread::Context>,
+    /// Next task id to hand out and the end of this thread's block.
+    ids: Cell<(u64, u64)>,
+    runtime_entered: Cell<bool>,
+}
+
+thread_local! {
+    static HOT: Hot = const {
+        Hot {
+            budget: Cell::new(Budget::unconstrained()),
+            task_id: Cell::new(None),
+            scheduler: Cell::new(std::ptr::null()),
+            ids: Cell::new((0, 0)),
+            runtime_entered: Cell::new(false),
+        }
+    };
+
+    static CURRENT: RefCell<Current> = const { RefCell::new(Current { handle: None, depth: 0 }) };
+}
+
+struct Current {
+    handle: Option<scheduler::Handle>,
+    depth: usize,
+}
+
+// ----- coop budget -----
+
+#[inline]
+pub(crate) fn budget() -> Budget {
+    HOT.try_with(|h| h.budget.get()).unwrap_or(Budget::unconstrained())
+}
+
+#[inline]
+pub(crate) fn set_budget(budget: Budget) {
+    let _ = HOT.try_with(|h| h.budget.set(budget));
+}
+
+#[inline]
+pub(crate) fn replace_budget(budget: Budget) -> Budget {
+    HOT.try_with(|h| h.budget.replace(budget)).unwrap_or(Budget::unconstrained())
+}
+
+// ----- task ids -----
+
+/// Marks `id` as the running task for the guard's lifetime.
+pub(crate) struct TaskIdGuard(Option<Id>);
+
+impl TaskIdGuard {
+    #[inline]
+    pub(crate) fn enter(id: Id) -> TaskIdGuard {
+        TaskIdGuard(HOT.try_with(|h| h.task_id.replace(Some(id))).unwrap_or(None))
+    }
+}
+
+impl Drop for TaskIdGuard {
+    #[inline]
+    fn drop(&mut self) {
+        let _ = HOT.try_with(|h| h.task_id.set(self.0));
+    }
+}
+
+pub(crate) fn current_task_id() -> Option<Id> {
+    HOT.try_with(|h| h.task_id.get()).unwrap_or(None)
+}
+
+/// Hands out the next id of this thread's block, refilling the block with
+/// `refill` (which returns a fresh `start..end` range) when it runs out.
+#[inline]
+pub(crate) fn next_task_id(refill: fn() -> (u64, u64)) -> Id {
+    let take = |(next, end): (u64, u64)| -> ((u64, u64), u64) {
+        let (next, end) = if next == end { refill() } else { (next, end) };
+        ((next + 1, end), next)
+    };
+    let id = HOT
+        .try_with(|h| {
+            let (range, id) = take(h.ids.get());
+            h.ids.set(range);
+            id
+        })
+        .unwrap_or_else(|_| take(refill()).1);
+    Id(NonZeroU64::new(id).expect("task ids start at 1"))
+}
+
+// ----- the scheduler driven on this thread -----
+
+/// Sets the current-thread scheduler context for its lifetime.
+pub(crate) struct SchedulerGuard(*const current_thread::Context);
+
+pub(crate) fn set_scheduler(cx: &current_thread::Context) -> SchedulerGuard {
+    SchedulerGuard(HOT.with(|h| h.scheduler.replace(cx)))
+}
+
+impl Drop for SchedulerGuard {
+    fn drop(&mut self) {
+        let _ = HOT.try_with(|h| h.scheduler.set(self.0));
+    }
+}
+
+/// Runs `f` with the current-thread scheduler context this thread drives,
+/// if any.
+#[inline]
+pub(crate) fn with_scheduler<R>(f: impl FnOnce(Option<&current_thread::Context>) -> R) -> R {
+    let ptr = HOT.try_with(|h| h.scheduler.get()).unwrap_or(std::ptr::null());
+    // SAFETY: a non-null pointer was set by a live `SchedulerGuard`, which
+    // borrows the context for longer than it is installed.
+    f(unsafe { ptr.as_ref() })
+}
+
+// ----- the current runtime handle -----
+
+/// Restores the previous current handle on drop.
+pub(crate) struct SetCurrentGuard {
+    prev: Option<scheduler::Handle>,
+    depth: usize,
+}
+
+pub(crate) fn set_current(handle: scheduler::Handle) -> SetCurrentGuard {
+    CURRENT.with(|c| {
+        let mut c = c.borrow_mut();
+        c.depth += 1;
+        SetCurrentGuard { prev: c.handle.replace(handle), depth: c.depth }
+    })
+}
+
+impl std::fmt::Debug for SetCurrentGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SetCurrentGuard").field("depth", &self.depth).finish_non_exhaustive()
+    }
+}
+
+impl Drop for SetCurrentGuard {
+    fn drop(&mut self) {
+        let prev = self.prev.take();
+        let restored = CURRENT.try_with(|c| {
+            let mut c = c.borrow_mut();
+            if c.depth != self.depth {
+                return Err(());
+            }
+            c.depth -= 1;
+            // Dropped outside the borrow below, as it may run arbitrary code.
+            Ok(std::mem::replace(&mut c.handle, prev))
+        });
+        if let Ok(Err(())) = restored {
+            if !std::thread::panicking() {
+                panic!(
+                    "`EnterGuard` values dropped out of order. Guards returned by \
+                     `tern::runtime::Handle::enter()` must be dropped in the reverse \
+                     order as they were acquired."
+                );
+            }
+        }
+    }
+}
+
+/// Runs `f` with a clone of the current handle.
+#[inline]
+pub(crate) fn with_current<R>(f: impl FnOnce(scheduler::Handle) -> R) -> Result<R, TryCurrentError> {
+    match CURRENT.try_with(|c| c.borrow().handle.clone()) {
+        Ok(Some(handle)) => Ok(f(handle)),
+        Ok(None) => Err(TryCurrentError::new_no_context()),
+        Err(_) => Err(TryCurrentError::new_thread_local_destroyed()),
+    }
+}
+
+// ----- "this thread is driving a runtime" -----
+
+/// Marks this thread as driving a runtime (no nested `block_on`), with
+/// `handle` current, for the duration of `f`.
+#[track_caller]
+pub(crate) fn enter_runtime<R>(handle: &scheduler::Handle, f: impl FnOnce() -> R) -> R {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            let _ = HOT.try_with(|h| h.runtime_entered.set(false));
+        }
+    }
+    if HOT.with(|h| h.runtime_entered.replace(true)) {
+        panic!(
+            "Cannot start a runtime from within a runtime. This happens because a function \
+             (like `block_on`) attempted to block the current thread while the thread is \
+             being used to drive asynchronous tasks. Inside async code, `.await` the future \
+             instead; to run blocking code from a task, use `tern::task::spawn_blocking`."
+        );
+    }
+    let _reset = Reset;
+    let _current = set_current(handle.clone());
+    f()
+}

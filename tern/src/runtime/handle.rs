@@ -1,0 +1,194 @@
+//! `Handle`: a cloneable reference to a runtime, and the thread context.
+
+use crate::runtime::{context, scheduler, RuntimeFlavor};
+use crate::task::{Id, JoinHandle};
+use std::error::Error;
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+
+/// Handle to the runtime.
+///
+/// The handle is internally reference-counted and can be freely cloned. A
+/// handle can be obtained using the [`Runtime::handle`](crate::runtime::Runtime::handle)
+/// method or [`Handle::current`].
+#[derive(Clone)]
+pub struct Handle {
+    pub(crate) inner: scheduler::Handle,
+}
+
+/// Runtime context guard.
+///
+/// Returned by [`Runtime::enter`](crate::runtime::Runtime::enter) and
+/// [`Handle::enter`]; the context of the runtime is entered while the guard
+/// lives. Guards must be dropped in the reverse order of their creation.
+#[derive(Debug)]
+#[must_use = "Creating and dropping a guard does nothing"]
+pub struct EnterGuard<'a> {
+    _guard: context::SetCurrentGuard,
+    _handle_lifetime: PhantomData<&'a Handle>,
+}
+
+impl Handle {
+    /// Enters the runtime context. This allows you to construct types that
+    /// must have an executor available on creation, and to call
+    /// [`tern::spawn`](crate::spawn).
+    ///
+    /// # Panics
+    ///
+    /// When the returned guards are dropped out of order.
+    pub fn enter(&self) -> EnterGuard<'_> {
+        EnterGuard { _guard: context::set_current(self.inner.clone()), _handle_lifetime: PhantomData }
+    }
+
+    /// Returns a `Handle` view over the currently running runtime.
+    ///
+    /// # Panics
+    ///
+    /// Panics if called outside the context of a tern runtime (use
+    /// [`Handle::try_current`] to get an error instead).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # tern::runtime::Runtime::new().unwrap().block_on(async {
+    /// let handle = tern::runtime::Handle::current();
+    /// let out = std::thread::spawn(move || handle.block_on(async { 3 })).join().unwrap();
+    /// assert_eq!(out, 3);
+    /// # });
+    /// ```
+    #[track_caller]
+    pub fn current() -> Self {
+        match Handle::try_current() {
+            Ok(handle) => handle,
+            Err(e) => panic!("{}", e.panic_message("tern::runtime::Handle::current()")),
+        }
+    }
+
+    /// Returns a `Handle` view over the currently running runtime, or an
+    /// error if there is none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(tern::runtime::Handle::try_current().unwrap_err().is_missing_context());
+    /// ```
+    pub fn try_current() -> Result<Self, TryCurrentError> {
+        context::with_current(|inner| Handle { inner })
+    }
+
+    /// Spawns a future onto the runtime. See [`tern::spawn`](crate::spawn);
+    /// this works from any thread.
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.inner.clone().spawn(future, Id::next())
+    }
+
+    /// Runs the provided function on a thread dedicated to blocking
+    /// operations.
+    #[track_caller]
+    pub fn spawn_blocking<F, R>(&self, func: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.inner.spawn_blocking(func)
+    }
+
+    /// Runs a future to completion on the current thread, with this
+    /// runtime's context entered.
+    ///
+    /// As in Tokio, on a current-thread runtime this does **not** drive the
+    /// runtime's tasks: they progress only while some thread is inside
+    /// [`Runtime::block_on`](crate::runtime::Runtime::block_on).
+    ///
+    /// # Panics
+    ///
+    /// Panics if called from within a runtime (from async code).
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        context::enter_runtime(&self.inner, || crate::runtime::park::block_on(future))
+    }
+
+    /// Returns the flavor of the current runtime.
+    pub fn runtime_flavor(&self) -> RuntimeFlavor {
+        match self.inner {
+            scheduler::Handle::CurrentThread(_) => RuntimeFlavor::CurrentThread,
+        }
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, fmt: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt.debug_struct("Handle").field("flavor", &self.runtime_flavor()).finish()
+    }
+}
+
+/// Error returned by [`Handle::try_current`] when no runtime has been
+/// started.
+#[derive(Debug)]
+pub struct TryCurrentError {
+    kind: TryCurrentErrorKind,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum TryCurrentErrorKind {
+    NoContext,
+    ThreadLocalDestroyed,
+}
+
+impl TryCurrentError {
+    pub(crate) fn new_no_context() -> Self {
+        TryCurrentError { kind: TryCurrentErrorKind::NoContext }
+    }
+
+    pub(crate) fn new_thread_local_destroyed() -> Self {
+        TryCurrentError { kind: TryCurrentErrorKind::ThreadLocalDestroyed }
+    }
+
+    /// Returns true if the call failed because there is currently no
+    /// runtime in the tern context.
+    pub fn is_missing_context(&self) -> bool {
+        self.kind == TryCurrentErrorKind::NoContext
+    }
+
+    /// Returns true if the call failed because the tern context thread-local
+    /// had been destroyed (during thread teardown).
+    pub fn is_thread_local_destroyed(&self) -> bool {
+        self.kind == TryCurrentErrorKind::ThreadLocalDestroyed
+    }
+
+    /// The panic message of an API that needs a runtime (`what`).
+    pub(crate) fn panic_message(&self, what: &str) -> String {
+        match self.kind {
+            TryCurrentErrorKind::NoContext => format!(
+                "{what} was called outside of a tern runtime. Call it from async code running on \
+                 a runtime (inside `#[tern::main]`, `Runtime::block_on` or a spawned task), \
+                 or enter one first with `Runtime::enter()` / `Handle::enter()`; from another \
+                 thread, use a `tern::runtime::Handle` cloned from the runtime."
+            ),
+            TryCurrentErrorKind::ThreadLocalDestroyed => {
+                format!("{what} was called while this thread's tern context was being destroyed (thread teardown)")
+            }
+        }
+    }
+}
+
+impl fmt::Display for TryCurrentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            TryCurrentErrorKind::NoContext => {
+                f.write_str("there is no reactor running, must be called from the context of a tern runtime")
+            }
+            TryCurrentErrorKind::ThreadLocalDestroyed => {
+                f.write_str("The tern context thread-local variable has been destroyed.")
+            }
+        }
+    }
+}
+
+impl Error for TryCurrentError {}

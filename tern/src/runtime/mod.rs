@@ -1,0 +1,33 @@
+//! The tern runtime: a scheduler for tasks, a pool for blocking work, and
+//! (in later steps) the I/O and time drivers.
+//!
+//! Most programs use `#[tern::main]`; to build a runtime by hand use
+//! [`Runtime::new`] or a [`Builder`].
+//!
+//! ```
+//! use tern::runtime::Runtime;
+//!
+//! let rt = Runtime::new().unwrap();
+//! let answer = rt.block_on(async {
+//!     tern::spawn(async { 6 * 7 }).await.unwrap()
+//! });
+//! assert_eq!(answer, 42);
+//! ```
+
+pub(crate) mod blocking;
+mod builder;
+pub(crate) mod context;
+mod handle;
+pub(crate) mod park;
+mod rt;
+pub(crate) mod scheduler;
+
+pub use builder::Builder;
+pub use handle::{EnterGuard, Handle, TryCurrentError};
+pub use rt::{Runtime, RuntimeFlavor};
+
+/// A callback run on runtime threads (start, stop, park, unpark).
+pub(crate) type Callback = std::sync::Arc<dyn Fn() + Send + Sync>;
+
+/// Names the runtime's threads.
+pub(crate) type ThreadNameFn = std::sync::Arc<dyn Fn() -> String + Send + Sync + 'static>;

@@ -1,0 +1,169 @@
+//! Parking a thread until it is unparked: the idle wait of the scheduler and
+//! of `block_on` on threads that drive no scheduler.
+//!
+//! A token protocol on one atomic, so an `unpark` that lands before `park`
+//! is not lost:
+//!
+//! | state      | meaning                                   |
+//! |------------|-------------------------------------------|
+//! | `EMPTY`    | no token, nobody parked                   |
+//! | `PARKED`   | the owner sleeps on the condvar           |
+//! | `NOTIFIED` | a token is waiting; the next park returns at once |
+//!
+//! `unpark` swaps in `NOTIFIED` (one atomic RMW when nobody sleeps) and
+//! signals the condvar only if it found `PARKED`; it takes the mutex
+//! before signalling so the sleeper cannot miss it between its check and
+//! its wait.
+
+use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use crate::loom::sync::{Condvar, Mutex};
+use std::sync::Arc;
+use std::task::{Wake, Waker};
+use std::time::Duration;
+
+const EMPTY: usize = 0;
+const PARKED: usize = 1;
+const NOTIFIED: usize = 2;
+
+#[derive(Debug)]
+pub(crate) struct ParkInner {
+    state: AtomicUsize,
+    mutex: Mutex<()>,
+    condvar: Condvar,
+}
+
+impl ParkInner {
+    pub(crate) fn new() -> ParkInner {
+        ParkInner { state: AtomicUsize::new(EMPTY), mutex: Mutex::new(()), condvar: Condvar::new() }
+    }
+
+    /// Blocks until a token is available (or `timeout` passes), and
+    /// consumes it. May return spuriously; callers re-check their condition.
+    pub(crate) fn park(&self, timeout: Option<Duration>) {
+        if self.state.compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst).is_ok() {
+            return;
+        }
+        if timeout == Some(Duration::ZERO) {
+            return;
+        }
+        let mut guard = self.mutex.lock();
+        match self.state.compare_exchange(EMPTY, PARKED, SeqCst, SeqCst) {
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                // Must read NOTIFIED with the swap to synchronise with the
+                // unparker's write.
+                let old = self.state.swap(EMPTY, SeqCst);
+                debug_assert_eq!(old, NOTIFIED);
+                return;
+            }
+            Err(actual) => panic!("inconsistent park state: {actual}"),
+        }
+        match timeout {
+            None => loop {
+                guard = self.condvar.wait(guard);
+                if self.state.compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst).is_ok() {
+                    return;
+                }
+            },
+            Some(timeout) => {
+                let _guard = self.condvar.wait_timeout(guard, timeout);
+                // Timed out or notified: either way leave with no token
+                // consumed twice and the state no longer PARKED.
+                let _ = self.state.swap(EMPTY, SeqCst);
+            }
+        }
+    }
+
+    pub(crate) fn unpark(&self) {
+        match self.state.swap(NOTIFIED, SeqCst) {
+            EMPTY | NOTIFIED => {}
+            PARKED => {
+                drop(self.mutex.lock());
+                self.condvar.notify_one();
+            }
+            actual => panic!("inconsistent park state: {actual}"),
+        }
+    }
+}
+
+impl Wake for ParkInner {
+    fn wake(self: Arc<Self>) {
+        self.unpark();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.unpark();
+    }
+}
+
+thread_local! {
+    static THREAD_PARKER: Arc<ParkInner> = Arc::new(ParkInner::new());
+}
+
+/// Runs `f` with this thread's parker and a `Waker` that unparks it.
+pub(crate) fn with_thread_parker<R>(f: impl FnOnce(&Arc<ParkInner>, &Waker) -> R) -> R {
+    THREAD_PARKER.with(|p| {
+        let waker = Waker::from(p.clone());
+        f(p, &waker)
+    })
+}
+
+/// Blocks this thread on `future`, parking while it is pending. Drives no
+/// scheduler: tasks only progress if some other thread runs them.
+pub(crate) fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    with_thread_parker(|parker, waker| {
+        let mut cx = std::task::Context::from_waker(waker);
+        loop {
+            if let std::task::Poll::Ready(v) = crate::task::coop::budget(|| future.as_mut().poll(&mut cx)) {
+                return v;
+            }
+            parker.park(None);
+        }
+    })
+}
+
+#[cfg(all(test, not(tern_loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unpark_before_park_is_not_lost() {
+        let p = ParkInner::new();
+        p.unpark();
+        p.park(None); // returns at once
+    }
+
+    #[test]
+    fn unpark_from_another_thread_wakes_the_parked_one() {
+        let p = Arc::new(ParkInner::new());
+        let p2 = p.clone();
+        let t = std::thread::spawn(move || p2.park(None));
+        p.unpark();
+        t.join().unwrap();
+    }
+
+    #[test]
+    fn block_on_outside_runtime_completes_a_future_woken_from_a_thread() {
+        let (tx, rx) = std::sync::mpsc::channel::<Waker>();
+        let flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let f2 = flag.clone();
+        let t = std::thread::spawn(move || {
+            let w = rx.recv().unwrap();
+            f2.store(true, SeqCst);
+            w.wake();
+        });
+        let mut sent = false;
+        block_on(std::future::poll_fn(|cx| {
+            if flag.load(SeqCst) {
+                return std::task::Poll::Ready(());
+            }
+            if !sent {
+                tx.send(cx.waker().clone()).unwrap();
+                sent = true;
+            }
+            std::task::Poll::Pending
+        }));
+        t.join().unwrap();
+    }
+}

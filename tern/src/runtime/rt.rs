@@ -1,0 +1,180 @@
+//! `Runtime`: owns a scheduler and its threads; dropping it shuts them down.
+
+use crate::runtime::{context, Builder, EnterGuard, Handle};
+use crate::task::JoinHandle;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::time::Duration;
+
+/// The tern runtime.
+///
+/// The runtime provides a task scheduler and, as tern grows, the I/O and
+/// time drivers. Most programs create it through `#[tern::main]`; build
+/// one by hand with [`Runtime::new`] or [`Builder`].
+///
+/// # Shutdown
+///
+/// Dropping the runtime cancels every task that has not completed, whether
+/// queued or idle: their futures are dropped on the dropping thread, and
+/// their `JoinHandle`s resolve to a [cancelled](crate::task::JoinError::is_cancelled)
+/// error. It then waits for `spawn_blocking` closures that are running
+/// (use [`shutdown_timeout`](Runtime::shutdown_timeout) to bound the wait or
+/// [`shutdown_background`](Runtime::shutdown_background) not to wait).
+pub struct Runtime {
+    handle: Handle,
+    flavor: RuntimeFlavor,
+    /// How long drop waits for blocking threads; `None` waits for all.
+    blocking_wait: Option<Duration>,
+}
+
+/// The flavor of a [`Runtime`].
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+#[non_exhaustive]
+pub enum RuntimeFlavor {
+    /// The flavor that executes all tasks on the current thread.
+    CurrentThread,
+    /// The flavor that executes tasks across multiple threads.
+    MultiThread,
+}
+
+impl Runtime {
+    pub(crate) fn from_parts(handle: Handle, flavor: RuntimeFlavor) -> Runtime {
+        Runtime { handle, flavor, blocking_wait: None }
+    }
+
+    /// Creates a new runtime instance with default configuration values:
+    /// a multi-thread builder with all drivers enabled.
+    ///
+    /// Until tern's work-stealing scheduler lands, this runtime runs every
+    /// task on the thread that calls `block_on` (see
+    /// [`Builder::new_multi_thread`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tern::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async { println!("hello") });
+    /// ```
+    pub fn new() -> io::Result<Runtime> {
+        Builder::new_multi_thread().enable_all().build()
+    }
+
+    /// Returns a handle to the runtime's spawner.
+    ///
+    /// The returned handle can be used to spawn tasks that run on this
+    /// runtime, and can be cloned to allow moving the `Handle` to other
+    /// threads.
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Spawns a future onto the runtime.
+    ///
+    /// The future starts running in the background as soon as the runtime
+    /// is driven (for the current-thread scheduler: by a `block_on` call).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tern::runtime::Runtime::new().unwrap();
+    /// let handle = rt.spawn(async { 40 + 2 });
+    /// assert_eq!(rt.block_on(handle).unwrap(), 42);
+    /// ```
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.handle.spawn(future)
+    }
+
+    /// Runs the provided function on a thread dedicated to blocking
+    /// operations. See [`crate::task::spawn_blocking`].
+    #[track_caller]
+    pub fn spawn_blocking<F, R>(&self, func: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.handle.spawn_blocking(func)
+    }
+
+    /// Runs a future to completion on this runtime, driving its tasks on
+    /// the current thread meanwhile. This is the runtime's entry point.
+    ///
+    /// # Panics
+    ///
+    /// Panics if called from within a runtime (from async code, `.await`
+    /// the future instead), as Tokio does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tern::runtime::Runtime::new().unwrap();
+    /// assert_eq!(rt.block_on(async { "done" }), "done");
+    /// ```
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let inner = &self.handle.inner;
+        context::enter_runtime(inner, || inner.block_on(future))
+    }
+
+    /// Enters the runtime context, so that [`tern::spawn`](crate::spawn) and
+    /// [`Handle::current`] work on this thread while the guard lives.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tern::runtime::Runtime::new().unwrap();
+    /// let handle = {
+    ///     let _guard = rt.enter();
+    ///     tern::spawn(async { 1 })
+    /// };
+    /// assert_eq!(rt.block_on(handle).unwrap(), 1);
+    /// ```
+    pub fn enter(&self) -> EnterGuard<'_> {
+        self.handle.enter()
+    }
+
+    /// Shuts down the runtime, waiting for at most `duration` for blocking
+    /// tasks to finish. Tasks are cancelled as on drop.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = tern::runtime::Runtime::new().unwrap();
+    /// rt.spawn_blocking(|| std::thread::sleep(Duration::from_secs(10)));
+    /// rt.shutdown_timeout(Duration::from_millis(10)); // returns quickly
+    /// ```
+    pub fn shutdown_timeout(mut self, duration: Duration) {
+        self.blocking_wait = Some(duration);
+    }
+
+    /// Shuts down the runtime without waiting for blocking tasks.
+    /// Equivalent to `shutdown_timeout(Duration::from_nanos(0))`.
+    pub fn shutdown_background(self) {
+        self.shutdown_timeout(Duration::from_nanos(0));
+    }
+
+    /// Returns the flavor of this runtime.
+    pub(crate) fn flavor(&self) -> RuntimeFlavor {
+        self.flavor
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.handle.inner.shutdown();
+        self.handle.inner.blocking_spawner().shutdown(self.blocking_wait);
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, fmt: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt.debug_struct("Runtime").field("flavor", &self.flavor()).finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,214 @@
+//! The core of the current-thread scheduler and its run loop.
+
+use super::inject::{Inject, Queue};
+use super::Handle;
+use crate::runtime::context;
+use crate::runtime::scheduler;
+use crate::task::coop;
+use crate::task::list::OwnedList;
+use crate::task::{Notified, Task};
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::Ordering::*;
+use std::sync::Arc;
+use std::task::{Poll, Waker};
+
+type Sched = Arc<Handle>;
+
+/// Local queue capacity kept after a burst drains; a larger buffer is
+/// shrunk back so that a one-off spike of a million tasks does not pin
+/// megabytes for the life of the runtime.
+const KEEP_CAPACITY: usize = 64 * 1024;
+
+/// The scheduler state that one thread at a time owns.
+pub(crate) struct Core {
+    run_queue: VecDeque<Notified<Sched>>,
+    owned: OwnedList<Sched>,
+    /// Buffers swapped with the inject queue's (see `Inject::take_all`).
+    remote: Queue<Sched>,
+    tick: u32,
+}
+
+/// The core installed on the thread that drives it.
+pub(crate) struct Context {
+    pub(super) handle: Arc<Handle>,
+    /// `None` only while the core is being handed back.
+    pub(super) core: RefCell<Option<Box<Core>>>,
+}
+
+impl Core {
+    pub(super) fn new() -> Core {
+        Core { run_queue: VecDeque::new(), owned: OwnedList::new(), remote: Queue::new(), tick: 0 }
+    }
+
+    #[cfg(all(test, not(tern_loom)))]
+    pub(super) fn owned_len(&self) -> usize {
+        self.owned.len()
+    }
+
+    /// Links a new task into the owned list and queues its first run.
+    #[inline]
+    pub(super) fn bind(&mut self, task: Task<Sched>, notified: Notified<Sched>) {
+        self.owned.push(task);
+        self.run_queue.push_back(notified);
+    }
+
+    #[inline]
+    pub(super) fn push(&mut self, notified: Notified<Sched>) {
+        self.run_queue.push_back(notified);
+    }
+
+    /// # Safety
+    ///
+    /// `task` is in this core's owned list or in none.
+    pub(super) unsafe fn release(&mut self, task: &Task<Sched>) -> Option<Task<Sched>> {
+        // SAFETY: forwarded from the caller.
+        unsafe { self.owned.remove(task) }
+    }
+
+    /// Moves everything from the inject queue to the back of the local
+    /// queue, linking spawned tasks into the owned list.
+    pub(super) fn take_remote(&mut self, inject: &Inject<Sched>) {
+        inject.take_all(&mut self.remote);
+        while let Some(n) = self.remote.woken.pop_front() {
+            self.run_queue.push_back(n);
+        }
+        while let Some((task, notified)) = self.remote.spawned.pop_front() {
+            self.bind(task, notified);
+        }
+    }
+
+    fn next_task(&mut self, handle: &Handle) -> Option<Notified<Sched>> {
+        self.tick = self.tick.wrapping_add(1);
+        if self.tick % handle.config.global_queue_interval == 0 && !handle.inject.is_empty() {
+            self.take_remote(&handle.inject);
+            // Run an injected task now rather than after the local ones.
+            if let Some(n) = self.run_queue.pop_back() {
+                self.run_queue.push_front(n);
+            }
+        }
+        if let Some(task) = self.run_queue.pop_front() {
+            return Some(task);
+        }
+        if !handle.inject.is_empty() {
+            self.take_remote(&handle.inject);
+            return self.run_queue.pop_front();
+        }
+        if self.run_queue.capacity() > KEEP_CAPACITY {
+            self.run_queue.shrink_to(KEEP_CAPACITY / 4);
+        }
+        None
+    }
+}
+
+impl Context {
+    #[inline]
+    fn with_core<R>(&self, f: impl FnOnce(&mut Core) -> R) -> R {
+        let mut core = self.core.borrow_mut();
+        f(core.as_mut().expect("the scheduler core is installed while it is driven"))
+    }
+}
+
+/// Puts the core back into the handle when the drive ends, also when the
+/// `block_on` future panics.
+struct CoreGuard<'a> {
+    cx: &'a Context,
+}
+
+impl Drop for CoreGuard<'_> {
+    fn drop(&mut self) {
+        if let Some(core) = self.cx.core.borrow_mut().take() {
+            self.cx.handle.release_core(core);
+        }
+    }
+}
+
+/// The run loop: polls `future` when woken, runs tasks in between, parks
+/// when idle, until `future` completes.
+pub(super) fn drive<F: Future>(handle: &Arc<Handle>, core: Box<Core>, mut future: Pin<&mut F>) -> F::Output {
+    let cx = Context { handle: handle.clone(), core: RefCell::new(Some(core)) };
+    let _installed = context::set_scheduler(&cx);
+    let _guard = CoreGuard { cx: &cx };
+
+    let waker = Waker::from(handle.clone());
+    let mut task_cx = std::task::Context::from_waker(&waker);
+    let config = &handle.config;
+    handle.woken.store(true, Relaxed);
+    'outer: loop {
+        if handle.woken.swap(false, AcqRel) {
+            if let Poll::Ready(v) = coop::budget(|| future.as_mut().poll(&mut task_cx)) {
+                return v;
+            }
+        }
+        for _ in 0..config.event_interval {
+            // The borrow ends before the task runs: the task may spawn or
+            // wake, which borrows the core again.
+            let next = cx.with_core(|core| core.next_task(handle));
+            match next {
+                Some(task) => coop::budget(|| task.run()),
+                None => {
+                    park(&cx);
+                    continue 'outer;
+                }
+            }
+        }
+        // `event_interval` ticks: this is where the I/O and time drivers
+        // are polled once they exist; then the `block_on` future is checked.
+    }
+}
+
+/// Sleeps until a remote push or a wake of the `block_on` future.
+fn park(cx: &Context) {
+    let handle = &cx.handle;
+    if handle.woken.load(Acquire) || !handle.inject.is_empty() {
+        return;
+    }
+    if let Some(f) = &handle.config.before_park {
+        f();
+        // The hook may have spawned or woken something.
+        if cx.with_core(|core| !core.run_queue.is_empty()) || handle.woken.load(Acquire) {
+            return;
+        }
+    }
+    handle.park.park(None);
+    if let Some(f) = &handle.config.after_unpark {
+        f();
+    }
+}
+
+/// Cancels every task: closes the inject queue and the owned list (later
+/// spawns are cancelled on the spot), cancels every live task, drops every
+/// queued notification, and puts the core back.
+pub(super) fn shutdown(handle: &Arc<Handle>, core: Box<Core>) {
+    let cx = Context { handle: handle.clone(), core: RefCell::new(Some(core)) };
+    let _installed = context::set_scheduler(&cx);
+    let _current = context::set_current(scheduler::Handle::CurrentThread(handle.clone()));
+    let _guard = CoreGuard { cx: &cx };
+
+    let remote = handle.inject.close();
+    cx.with_core(|core| core.owned.close());
+    for (task, notified) in remote.spawned {
+        task.shutdown();
+        drop(notified);
+    }
+    drop(remote.woken);
+    // Each step may run task destructors, which may wake or spawn (spawns
+    // are cancelled at once now): loop until everything is empty.
+    loop {
+        if let Some(task) = cx.with_core(|core| core.owned.pop()) {
+            task.shutdown();
+            continue;
+        }
+        if let Some(notified) = cx.with_core(|core| core.run_queue.pop_front()) {
+            drop(notified);
+            continue;
+        }
+        break;
+    }
+    cx.with_core(|core| {
+        debug_assert_eq!(core.owned.len(), 0);
+        core.run_queue = VecDeque::new();
+    });
+}

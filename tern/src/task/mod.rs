@@ -1,0 +1,237 @@
+//! Asynchronous green-threads: spawning, joining, yielding, cancelling.
+//!
+//! # How a task is built (protocol overview)
+//!
+//! A task is one heap allocation (`raw.rs`): a header with the atomic state
+//! word (`state.rs`), the scheduler handle, the join waker, and the future,
+//! later replaced by its output. The runtime refers to it through counted
+//! references of four kinds, each a distinct type:
+//!
+//! | reference      | held by                               | made by            | dropped when                           |
+//! |----------------|---------------------------------------|--------------------|----------------------------------------|
+//! | [`Task`]       | the scheduler's owned-task list       | spawn              | the task completes (`Schedule::release`) |
+//! | [`Notified`]   | a run queue                           | spawn, a wake      | the scheduler runs it (poll consumes it) |
+//! | [`JoinHandle`] | the user                              | spawn              | the handle is dropped                  |
+//! | `Waker`, [`AbortHandle`] | anyone                      | clone              | dropped (`wake` hands it to a `Notified`) |
+//!
+//! Who may touch the stage and the join waker at each moment is decided by
+//! the state word alone; the table of bits and transitions is at the top of
+//! `state.rs`, and the code that follows it is in `harness.rs`.
+//!
+//! Life of a task: spawn allocates it with three references (list,
+//! `Notified`, `JoinHandle`) and the `NOTIFIED` bit; the scheduler pops the
+//! `Notified` and runs it (`RUNNING`); a `Pending` poll returns it to idle;
+//! a wake sets `NOTIFIED` again and pushes a new `Notified` (exactly once,
+//! however many wakes race); a `Ready` poll drops the future, stores the
+//! output and sets `COMPLETE`, wakes the joiner, and leaves the list. The
+//! last reference to go frees the allocation.
+
+mod abort;
+pub(crate) mod coop;
+mod error;
+mod harness;
+mod id;
+mod join;
+pub(crate) mod list;
+pub(crate) mod raw;
+pub(crate) mod state;
+mod waker;
+mod yield_now;
+
+#[cfg(all(test, tern_loom))]
+mod loom;
+
+pub use crate::runtime::blocking::spawn_blocking;
+pub use abort::AbortHandle;
+pub use coop::{consume_budget, unconstrained, Unconstrained};
+pub use error::JoinError;
+pub use id::Id;
+pub use join::JoinHandle;
+pub use yield_now::yield_now;
+
+use crate::runtime::context;
+use raw::{Cell, Header, RawTask};
+use std::future::Future;
+use std::marker::PhantomData;
+use std::ptr::NonNull;
+
+/// What a scheduler provides to the tasks it runs.
+pub(crate) trait Schedule: Send + Sync + Sized + 'static {
+    /// The task completed: take it out of the owned list and return the
+    /// list's reference, or `None` if it is in no list.
+    fn release(&self, task: &Task<Self>) -> Option<Task<Self>>;
+
+    /// Queue a woken task.
+    fn schedule(&self, task: Notified<Self>);
+
+    /// Queue a task that woke itself during its poll (`yield_now`, or a
+    /// spent coop budget): it goes behind the work that is ready now.
+    fn yield_now(&self, task: Notified<Self>) {
+        self.schedule(task);
+    }
+}
+
+/// The owned-list reference to a task.
+pub(crate) struct Task<S: 'static> {
+    raw: RawTask,
+    _p: PhantomData<S>,
+}
+
+// SAFETY: tasks are only created from `Send` futures (`spawn` requires it),
+// and the state word arbitrates every access across threads.
+unsafe impl<S> Send for Task<S> {}
+// SAFETY: as for `Send`; `&Task` exposes only thread-safe operations.
+unsafe impl<S> Sync for Task<S> {}
+
+/// A reference to a task that is queued to run: holding one is the right to
+/// poll the task once.
+#[repr(transparent)]
+pub(crate) struct Notified<S: 'static>(Task<S>);
+
+impl<S: 'static> Task<S> {
+    /// # Safety
+    ///
+    /// `ptr` is a live task of scheduler type `S`; the caller hands over one
+    /// reference.
+    pub(crate) unsafe fn from_raw(ptr: NonNull<Header>) -> Task<S> {
+        // SAFETY: forwarded from the caller.
+        Task { raw: unsafe { RawTask::from_raw(ptr) }, _p: PhantomData }
+    }
+
+    pub(crate) fn raw(&self) -> RawTask {
+        self.raw
+    }
+
+    fn into_raw(self) -> RawTask {
+        let raw = self.raw;
+        std::mem::forget(self);
+        raw
+    }
+
+    /// Cancels the task (runtime shutdown), consuming this reference.
+    pub(crate) fn shutdown(self) {
+        // SAFETY: we hand over our reference.
+        unsafe { self.into_raw().shutdown() }
+    }
+}
+
+impl<S: 'static> Drop for Task<S> {
+    fn drop(&mut self) {
+        // SAFETY: our reference.
+        unsafe { self.raw.drop_reference() }
+    }
+}
+
+impl<S: 'static> Notified<S> {
+    /// # Safety
+    ///
+    /// As [`Task::from_raw`].
+    pub(crate) unsafe fn from_raw(ptr: NonNull<Header>) -> Notified<S> {
+        // SAFETY: forwarded from the caller.
+        Notified(unsafe { Task::from_raw(ptr) })
+    }
+
+    /// Polls the task once, consuming the notification.
+    pub(crate) fn run(self) {
+        self.0.into_raw().poll();
+    }
+
+    /// Turns the notification into the owned-list reference, for a task
+    /// whose list reference travelled with it (a remote spawn); the caller
+    /// adds the reference the queued `Notified` needs.
+    pub(crate) fn into_task(self) -> Task<S> {
+        self.0
+    }
+}
+
+/// Allocates a task: the list reference, its first notification, and its
+/// join handle.
+pub(crate) fn new_task<T, S>(future: T, scheduler: S, id: Id) -> (Task<S>, Notified<S>, JoinHandle<T::Output>)
+where
+    T: Future + Send + 'static,
+    T::Output: Send + 'static,
+    S: Schedule,
+{
+    let ptr = Cell::allocate(future, scheduler, id, 3);
+    // SAFETY: the allocation starts with three references, one for each.
+    unsafe { (Task::from_raw(ptr), Notified::from_raw(ptr), JoinHandle::new(RawTask::from_raw(ptr))) }
+}
+
+/// Allocates a task that no list owns (two references: notification and
+/// join handle).
+pub(crate) fn new_unowned_task<T, S>(future: T, scheduler: S, id: Id) -> (Notified<S>, JoinHandle<T::Output>)
+where
+    T: Future + Send + 'static,
+    T::Output: Send + 'static,
+    S: Schedule,
+{
+    let ptr = Cell::allocate(future, scheduler, id, 2);
+    // SAFETY: the allocation starts with two references, one for each.
+    unsafe { (Notified::from_raw(ptr), JoinHandle::new(RawTask::from_raw(ptr))) }
+}
+
+/// Spawns a new asynchronous task, returning a [`JoinHandle`] for it.
+///
+/// The provided future will start running in the background immediately
+/// when `spawn` is called, even if you don't await the returned
+/// `JoinHandle`. Spawning a task enables it to execute concurrently to
+/// other tasks. Dropping the handle detaches the task.
+///
+/// # Panics
+///
+/// Panics if called from **outside** of a tern runtime (create one with
+/// `#[tern::main]` or [`Runtime::new`](crate::runtime::Runtime::new), then
+/// spawn from inside `block_on` or a task, or through a
+/// [`Handle`](crate::runtime::Handle)).
+///
+/// # Examples
+///
+/// ```
+/// # tern::runtime::Runtime::new().unwrap().block_on(async {
+/// let handle = tern::spawn(async {
+///     // Runs concurrently with the spawner.
+///     "hello from a task"
+/// });
+/// assert_eq!(handle.await.unwrap(), "hello from a task");
+/// # });
+/// ```
+#[track_caller]
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    match context::with_current(|handle| handle.spawn(future, Id::next())) {
+        Ok(join) => join,
+        Err(e) => panic!("{}", e.panic_message("tern::spawn")),
+    }
+}
+
+/// Returns the [`Id`] of the currently running task.
+///
+/// # Panics
+///
+/// Panics if called from outside a task. Use [`try_id`] to get `None`
+/// there instead.
+///
+/// # Examples
+///
+/// ```
+/// # tern::runtime::Runtime::new().unwrap().block_on(async {
+/// let id = tern::spawn(async { tern::task::id() }).await.unwrap();
+/// println!("the task had id {id}");
+/// # });
+/// ```
+#[track_caller]
+pub fn id() -> Id {
+    context::current_task_id()
+        .expect("tern::task::id() called outside of a task: use tern::task::try_id() where there may be none")
+}
+
+/// Returns the [`Id`] of the currently running task, or `None` if called
+/// outside of a task.
+///
+/// Note that the future given to `block_on` is not a task.
+pub fn try_id() -> Option<Id> {
+    context::current_task_id()
+}
