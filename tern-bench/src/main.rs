@@ -1,1 +1,295 @@
-fn main() {}
+//! tern-bench: the side-by-side benchmark.
+//!
+//! `cargo run -p tern-bench --release -- [--quick] [FILTER]`
+//!
+//! Every scenario runs on tern, on Tokio and (where it maps) on smol, in
+//! this one process, alternating the order each round; each sample is the
+//! mean time of one iteration over a fixed time slice. The table shows the
+//! medians and the ratios peer/tern (above 1.0 means tern is faster), plus
+//! a geometric mean per group, and the same rows go to
+//! `target/tern-bench.json`.
+
+mod handoff;
+mod memory;
+mod scenarios;
+mod smol_scenarios;
+
+use scenarios::{on_tern, on_tokio};
+use std::time::{Duration, Instant};
+
+/// One row of the table.
+struct Row {
+    group: &'static str,
+    scenario: &'static str,
+    unit: &'static str,
+    tokio: f64,
+    tern: f64,
+    smol: Option<f64>,
+}
+
+/// A scenario on one runtime: runs one sample and returns its value (ns per
+/// iteration, or bytes per task for the memory group).
+type Sample = Box<dyn FnMut() -> f64>;
+
+struct Scenario {
+    group: &'static str,
+    name: &'static str,
+    unit: &'static str,
+    tern: Sample,
+    tokio: Sample,
+    smol: Option<Sample>,
+}
+
+/// Times `iter` repeatedly for about `slice` (at least 3 iterations) and
+/// returns the mean nanoseconds per iteration.
+fn time_slice(slice: Duration, mut iter: impl FnMut()) -> f64 {
+    iter(); // warm
+    let start = Instant::now();
+    let mut n = 0u32;
+    while n < 3 || start.elapsed() < slice {
+        iter();
+        n += 1;
+    }
+    start.elapsed().as_nanos() as f64 / f64::from(n)
+}
+
+fn slice() -> Duration {
+    Duration::from_millis(60)
+}
+
+/// A sample that builds a runtime with `make`, then times `iter` on it.
+fn sample<R: 'static>(make: fn() -> R, iter: fn(&R)) -> Sample {
+    Box::new(move || {
+        let rt = make();
+        time_slice(slice(), || iter(&rt))
+    })
+}
+
+fn scenarios() -> Vec<Scenario> {
+    let ct = "rt_current_thread";
+    let mut v = vec![
+        Scenario {
+            group: ct,
+            name: "spawn_many_local",
+            unit: "ns",
+            tern: sample(on_tern::current_thread, on_tern::spawn_many_local),
+            tokio: sample(on_tokio::current_thread, on_tokio::spawn_many_local),
+            smol: Some(Box::new(|| time_slice(slice(), smol_scenarios::spawn_many_local))),
+        },
+        Scenario {
+            group: ct,
+            name: "spawn_many_remote_idle",
+            unit: "ns",
+            tern: sample(on_tern::current_thread, on_tern::spawn_many_remote),
+            tokio: sample(on_tokio::current_thread, on_tokio::spawn_many_remote),
+            smol: None,
+        },
+        Scenario {
+            group: ct,
+            name: "spawn_many_remote_busy",
+            unit: "ns",
+            tern: sample(
+                || {
+                    let rt = on_tern::current_thread();
+                    on_tern::make_busy(&rt);
+                    rt
+                },
+                on_tern::spawn_many_remote,
+            ),
+            tokio: sample(
+                || {
+                    let rt = on_tokio::current_thread();
+                    on_tokio::make_busy(&rt);
+                    rt
+                },
+                on_tokio::spawn_many_remote,
+            ),
+            smol: None,
+        },
+        Scenario {
+            group: ct,
+            name: "yield_many",
+            unit: "ns",
+            tern: sample(on_tern::current_thread, on_tern::yield_many),
+            tokio: sample(on_tokio::current_thread, on_tokio::yield_many),
+            smol: Some(Box::new(|| time_slice(slice(), smol_scenarios::yield_many))),
+        },
+        Scenario {
+            group: ct,
+            name: "ping_pong",
+            unit: "ns",
+            tern: sample(on_tern::current_thread, on_tern::ping_pong),
+            tokio: sample(on_tokio::current_thread, on_tokio::ping_pong),
+            smol: Some(Box::new(|| time_slice(slice(), smol_scenarios::ping_pong))),
+        },
+        Scenario {
+            group: ct,
+            name: "chained_spawn",
+            unit: "ns",
+            tern: sample(on_tern::current_thread, on_tern::chained_spawn),
+            tokio: sample(on_tokio::current_thread, on_tokio::chained_spawn),
+            smol: Some(Box::new(|| time_slice(slice(), smol_scenarios::chained_spawn))),
+        },
+    ];
+    v.push(Scenario {
+        group: "memory",
+        name: "idle_task_bytes",
+        unit: "B",
+        tern: Box::new(|| memory::measure("tern")),
+        tokio: Box::new(|| memory::measure("tokio")),
+        smol: Some(Box::new(|| memory::measure("smol"))),
+    });
+    v
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+fn run(s: &mut Scenario, rounds: usize) -> Row {
+    let (mut tern, mut tokio, mut smol) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..rounds {
+        // Rotate who goes first, so drift in machine state hits each alike.
+        for k in 0..3 {
+            match (round + k) % 3 {
+                0 => tern.push((s.tern)()),
+                1 => tokio.push((s.tokio)()),
+                _ => {
+                    if let Some(f) = s.smol.as_mut() {
+                        smol.push(f());
+                    }
+                }
+            }
+        }
+    }
+    Row {
+        group: s.group,
+        scenario: s.name,
+        unit: s.unit,
+        tokio: median(tokio),
+        tern: median(tern),
+        smol: if smol.is_empty() { None } else { Some(median(smol)) },
+    }
+}
+
+fn fmt_value(v: f64, unit: &str) -> String {
+    if unit == "B" {
+        return format!("{v:.1} B");
+    }
+    if v >= 1e6 {
+        format!("{:.3} ms", v / 1e6)
+    } else if v >= 1e3 {
+        format!("{:.2} µs", v / 1e3)
+    } else {
+        format!("{v:.0} ns")
+    }
+}
+
+fn geomean(v: &[f64]) -> f64 {
+    (v.iter().map(|x| x.ln()).sum::<f64>() / v.len() as f64).exp()
+}
+
+fn print_table(rows: &[Row]) {
+    println!(
+        "| group | scenario | Tokio | tern | ratio (Tokio/tern) | smol | smol_ratio (smol/tern) |\n|---|---|---:|---:|---:|---:|---:|"
+    );
+    let mut groups: Vec<&str> = rows.iter().map(|r| r.group).collect();
+    groups.dedup();
+    for g in groups {
+        let rs: Vec<&Row> = rows.iter().filter(|r| r.group == g).collect();
+        for r in &rs {
+            let (smol, sr) = match r.smol {
+                Some(s) => (fmt_value(s, r.unit), format!("{:.2}", s / r.tern)),
+                None => ("-".into(), "-".into()),
+            };
+            println!(
+                "| {} | {} | {} | {} | {:.2} | {} | {} |",
+                r.group,
+                r.scenario,
+                fmt_value(r.tokio, r.unit),
+                fmt_value(r.tern, r.unit),
+                r.tokio / r.tern,
+                smol,
+                sr
+            );
+        }
+        let ratios: Vec<f64> = rs.iter().map(|r| r.tokio / r.tern).collect();
+        let smol_ratios: Vec<f64> = rs.iter().filter_map(|r| r.smol.map(|s| s / r.tern)).collect();
+        let smol_geo =
+            if smol_ratios.is_empty() { "-".into() } else { format!("{:.2}", geomean(&smol_ratios)) };
+        println!("| {g} | **geomean** | | | **{:.2}** | | **{smol_geo}** |", geomean(&ratios));
+    }
+}
+
+fn write_json(rows: &[Row]) -> std::io::Result<std::path::PathBuf> {
+    let mut out = String::from("[\n");
+    for (i, r) in rows.iter().enumerate() {
+        out.push_str(&format!(
+            "  {{\"group\": \"{}\", \"scenario\": \"{}\", \"tokio_ns\": {:.1}, \"tern_ns\": {:.1}, \"ratio\": {:.4}",
+            r.group,
+            r.scenario,
+            r.tokio,
+            r.tern,
+            r.tokio / r.tern
+        ));
+        if let Some(s) = r.smol {
+            out.push_str(&format!(", \"smol_ns\": {:.1}, \"smol_ratio\": {:.4}", s, s / r.tern));
+        }
+        if r.unit != "ns" {
+            out.push_str(&format!(", \"unit\": \"{}\"", r.unit));
+        }
+        out.push('}');
+        out.push_str(if i + 1 < rows.len() { ",\n" } else { "\n" });
+    }
+    out.push_str("]\n");
+    let dir = target_dir();
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join("tern-bench.json");
+    std::fs::write(&path, out)?;
+    Ok(path)
+}
+
+/// The workspace's `target/` (next to this crate's manifest directory).
+fn target_dir() -> std::path::PathBuf {
+    if let Ok(dir) = std::env::var("CARGO_TARGET_DIR") {
+        return dir.into();
+    }
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("target")
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--memory-child") {
+        let n = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(memory::IDLE_TASKS);
+        memory::child(&args[1], n);
+    }
+    let quick = args.iter().any(|a| a == "--quick");
+    let filter: Option<&String> = args.iter().find(|a| !a.starts_with("--"));
+    let rounds = if quick { 3 } else { 10 };
+    let mut rows = Vec::new();
+    for mut s in scenarios() {
+        let full = format!("{}/{}", s.group, s.name);
+        if filter.is_some_and(|f| !full.contains(f.as_str())) {
+            continue;
+        }
+        eprint!("{full} ... ");
+        let row = run(&mut s, rounds);
+        eprintln!("ratio {:.2}", row.tokio / row.tern);
+        rows.push(row);
+    }
+    if rows.is_empty() {
+        eprintln!("no scenario matches the filter");
+        std::process::exit(1);
+    }
+    print_table(&rows);
+    match write_json(&rows) {
+        Ok(path) => eprintln!("wrote {}", path.display()),
+        Err(e) => eprintln!("could not write target/tern-bench.json: {e}"),
+    }
+}
