@@ -50,15 +50,12 @@ impl Future for Receiver {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let inner = &self.0;
-        match inner.state.load(Acquire) {
-            SENT => return Poll::Ready(()),
-            WAITING => {
-                // Take the slot back before replacing the waker.
-                if inner.state.compare_exchange(WAITING, EMPTY, AcqRel, Acquire).is_err() {
-                    return Poll::Ready(());
-                }
-            }
-            _ => {}
+        let state = inner.state.load(Acquire);
+        // A registered waker: take the slot back before replacing it.
+        if state == SENT
+            || (state == WAITING && inner.state.compare_exchange(WAITING, EMPTY, AcqRel, Acquire).is_err())
+        {
+            return Poll::Ready(());
         }
         // SAFETY: the state is EMPTY and only we move it out of EMPTY
         // towards WAITING; the sender never reads the waker in EMPTY.

@@ -236,7 +236,7 @@ fn block_on_inside_runtime_panics() {
 #[test]
 #[should_panic(expected = "tern::spawn was called outside of a tern runtime")]
 fn spawn_without_runtime_panics() {
-    let _ = tern::spawn(async {});
+    drop(tern::spawn(async {}));
 }
 
 #[test]
@@ -362,6 +362,7 @@ impl Future for WakeManyTimes {
         for _ in 0..5 {
             cx.waker().wake_by_ref();
         }
+        #[allow(clippy::waker_clone_wake)] // the by-value path is what is tested
         cx.waker().clone().wake();
         Poll::Pending
     }

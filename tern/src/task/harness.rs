@@ -161,9 +161,9 @@ unsafe fn complete<T: Future, S: Schedule>(ptr: NonNull<Header>, cell: &Cell<T, 
             // SAFETY: COMPLETE with no JOIN_INTEREST: the output is ours.
             drop(unsafe { take_output(cell) });
         } else if snapshot.is_join_waker_set() {
-            // SAFETY: JOIN_WAKER and COMPLETE are set: the field is
-            // immutable and ours to read.
             cell.join_waker.with(|w| {
+                // SAFETY: JOIN_WAKER and COMPLETE are set: the field is
+                // immutable and ours to read.
                 if let Some(w) = unsafe { &*w } {
                     w.wake_by_ref();
                 }

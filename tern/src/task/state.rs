@@ -147,7 +147,7 @@ impl State {
     /// A new task notified once and with a `JoinHandle`, holding `refs`
     /// references (2 for a task that no list owns, such as a blocking one).
     pub(crate) fn with_refs(refs: usize) -> State {
-        State { val: AtomicUsize::new(refs * REF_ONE | JOIN_INTEREST | NOTIFIED) }
+        State { val: AtomicUsize::new((refs * REF_ONE) | JOIN_INTEREST | NOTIFIED) }
     }
 
     pub(crate) fn load(&self) -> Snapshot {
@@ -284,7 +284,7 @@ impl State {
 
     /// The common case of dropping a `JoinHandle` before the task ever ran.
     pub(crate) fn drop_join_handle_fast(&self) -> Result<(), ()> {
-        let initial = 3 * REF_ONE | JOIN_INTEREST | NOTIFIED;
+        let initial = (3 * REF_ONE) | JOIN_INTEREST | NOTIFIED;
         self.val
             .compare_exchange_weak(initial, (initial - REF_ONE) & !JOIN_INTEREST, Release, Relaxed)
             .map(|_| ())

@@ -258,6 +258,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::async_yields_async)] // the handle is returned, not awaited, on purpose
     fn completed_tasks_leave_the_owned_list() {
         let rt = Builder::new_current_thread().build().unwrap();
         let idle = rt.block_on(async {
