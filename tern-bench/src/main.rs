@@ -12,6 +12,7 @@
 mod handoff;
 mod memory;
 mod scenarios;
+mod smol_mt;
 mod smol_scenarios;
 
 use scenarios::{on_tern, on_tokio};
@@ -51,6 +52,27 @@ fn time_slice(slice: Duration, mut iter: impl FnMut()) -> f64 {
         n += 1;
     }
     start.elapsed().as_nanos() as f64 / f64::from(n)
+}
+
+/// Process CPU time (user + sys) so far, in nanoseconds.
+fn cpu_now() -> f64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid out-pointer for the call.
+    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as f64 * 1e9 + ts.tv_nsec as f64
+}
+
+/// As [`time_slice`], but returns process CPU nanoseconds per iteration.
+fn cpu_slice(slice: Duration, mut iter: impl FnMut()) -> f64 {
+    iter();
+    let start = Instant::now();
+    let cpu = cpu_now();
+    let mut n = 0u32;
+    while n < 3 || start.elapsed() < slice {
+        iter();
+        n += 1;
+    }
+    (cpu_now() - cpu) / f64::from(n)
 }
 
 fn slice() -> Duration {
@@ -131,6 +153,113 @@ fn scenarios() -> Vec<Scenario> {
             smol: Some(Box::new(|| time_slice(slice(), smol_scenarios::chained_spawn))),
         },
     ];
+    let mt = "rt_multi_threaded";
+    fn busy1_tern() -> tern::runtime::Runtime {
+        let rt = on_tern::multi_thread();
+        on_tern::make_busy_yielding(&rt);
+        rt
+    }
+    fn busy1_tokio() -> tokio::runtime::Runtime {
+        let rt = on_tokio::multi_thread();
+        on_tokio::make_busy_yielding(&rt);
+        rt
+    }
+    fn busy2_tern() -> tern::runtime::Runtime {
+        let rt = on_tern::multi_thread();
+        on_tern::make_busy_spawning(&rt);
+        rt
+    }
+    fn busy2_tokio() -> tokio::runtime::Runtime {
+        let rt = on_tokio::multi_thread();
+        on_tokio::make_busy_spawning(&rt);
+        rt
+    }
+    fn smol_mt(iter: fn(&smol_mt::Pool)) -> Option<Sample> {
+        Some(Box::new(move || {
+            let p = smol_mt::pool();
+            time_slice(slice(), || iter(&p))
+        }))
+    }
+    v.extend([
+        Scenario {
+            group: mt,
+            name: "spawn_many_local",
+            unit: "ns",
+            tern: sample(on_tern::multi_thread, on_tern::spawn_many_local_in_task),
+            tokio: sample(on_tokio::multi_thread, on_tokio::spawn_many_local_in_task),
+            smol: smol_mt(smol_mt::spawn_many_local),
+        },
+        Scenario {
+            group: mt,
+            name: "spawn_many_remote_idle",
+            unit: "ns",
+            tern: sample(on_tern::multi_thread, on_tern::spawn_many_remote),
+            tokio: sample(on_tokio::multi_thread, on_tokio::spawn_many_remote),
+            smol: smol_mt(smol_mt::spawn_many_remote),
+        },
+        Scenario {
+            group: mt,
+            name: "spawn_many_remote_busy1",
+            unit: "ns",
+            tern: sample(busy1_tern, on_tern::spawn_many_remote),
+            tokio: sample(busy1_tokio, on_tokio::spawn_many_remote),
+            smol: None,
+        },
+        Scenario {
+            group: mt,
+            name: "spawn_many_remote_busy2",
+            unit: "ns",
+            tern: sample(busy2_tern, on_tern::spawn_many_remote_busy2),
+            tokio: sample(busy2_tokio, on_tokio::spawn_many_remote_busy2),
+            smol: None,
+        },
+        Scenario {
+            group: mt,
+            name: "ping_pong",
+            unit: "ns",
+            tern: sample(on_tern::multi_thread, on_tern::ping_pong),
+            tokio: sample(on_tokio::multi_thread, on_tokio::ping_pong),
+            smol: smol_mt(smol_mt::ping_pong),
+        },
+        Scenario {
+            group: mt,
+            name: "yield_many",
+            unit: "ns",
+            tern: sample(on_tern::multi_thread, on_tern::yield_many),
+            tokio: sample(on_tokio::multi_thread, on_tokio::yield_many),
+            smol: smol_mt(smol_mt::yield_many),
+        },
+        Scenario {
+            group: mt,
+            name: "chained_spawn",
+            unit: "ns",
+            tern: sample(on_tern::multi_thread, on_tern::chained_spawn),
+            tokio: sample(on_tokio::multi_thread, on_tokio::chained_spawn),
+            smol: smol_mt(smol_mt::chained_spawn),
+        },
+        Scenario {
+            group: mt,
+            name: "remote_spawn",
+            unit: "ns",
+            tern: sample(on_tern::multi_thread, on_tern::remote_spawn),
+            tokio: sample(on_tokio::multi_thread, on_tokio::remote_spawn),
+            smol: smol_mt(smol_mt::remote_spawn),
+        },
+    ]);
+    v.push(Scenario {
+        group: "cpu",
+        name: "spawn_many_remote_busy1_cpu",
+        unit: "ns",
+        tern: Box::new(|| {
+            let rt = busy1_tern();
+            cpu_slice(slice(), || on_tern::spawn_many_remote(&rt))
+        }),
+        tokio: Box::new(|| {
+            let rt = busy1_tokio();
+            cpu_slice(slice(), || on_tokio::spawn_many_remote(&rt))
+        }),
+        smol: None,
+    });
     v.push(Scenario {
         group: "memory",
         name: "idle_task_bytes",

@@ -11,6 +11,22 @@ pub const NUM_YIELD: usize = 1_000;
 /// Rounds of `ping_pong`, links of `chained_spawn`.
 pub const NUM_PINGS: usize = 1_000;
 pub const CHAIN: usize = 1_000;
+/// `spawn_many_remote_busy2` spawns fewer tasks, as in Tokio's bench.
+pub const NUM_SPAWN_BUSY2: usize = 1_000;
+/// `remote_spawn`: tasks spawned by each of the outside threads.
+pub const REMOTE_THREADS: usize = 4;
+pub const REMOTE_PER_THREAD: usize = 3_200;
+/// Worker threads of every multi-thread runtime measured.
+pub const WORKERS: usize = 2;
+
+/// Burns about 10 µs of CPU, yielding the thread meanwhile (Tokio's
+/// `stall`).
+pub fn stall() {
+    let now = std::time::Instant::now();
+    while now.elapsed() < std::time::Duration::from_micros(10) {
+        std::thread::yield_now();
+    }
+}
 
 macro_rules! scenarios {
     ($name:ident, $krate:ident) => {
@@ -24,6 +40,103 @@ macro_rules! scenarios {
 
             pub fn current_thread() -> Runtime {
                 Builder::new_current_thread().build().unwrap()
+            }
+
+            pub fn multi_thread() -> Runtime {
+                Builder::new_multi_thread().worker_threads(WORKERS).build().unwrap()
+            }
+
+            /// Spawns `NUM_SPAWN` tasks from inside a task (worker-local
+            /// spawns on a multi-thread runtime) and waits for all of them.
+            pub fn spawn_many_local_in_task(rt: &Runtime) {
+                rt.block_on(async {
+                    rt::spawn(async {
+                        let rem = Arc::new(AtomicUsize::new(NUM_SPAWN));
+                        let (done_tx, done_rx) = handoff();
+                        let done_tx = Arc::new(std::sync::Mutex::new(Some(done_tx)));
+                        for _ in 0..NUM_SPAWN {
+                            let rem = rem.clone();
+                            let done_tx = done_tx.clone();
+                            rt::spawn(async move {
+                                if rem.fetch_sub(1, Relaxed) == 1 {
+                                    done_tx.lock().unwrap().take().unwrap().send();
+                                }
+                            });
+                        }
+                        done_rx.await;
+                    })
+                    .await
+                    .unwrap();
+                });
+            }
+
+            /// Tokio's `spawn_many_remote_busy1` set-up: tasks that yield
+            /// and stall 10 µs per poll, until the runtime goes.
+            pub fn make_busy_yielding(rt: &Runtime) {
+                let n = std::thread::available_parallelism().map_or(2, |n| n.get());
+                for _ in 0..2 * n {
+                    rt.spawn(async {
+                        loop {
+                            rt::task::yield_now().await;
+                            stall();
+                        }
+                    });
+                }
+            }
+
+            /// Tokio's `spawn_many_remote_busy2` set-up: tasks that keep
+            /// spawning a successor that stalls 10 µs.
+            pub fn make_busy_spawning(rt: &Runtime) {
+                fn iter() {
+                    rt::spawn(async {
+                        stall();
+                        iter();
+                    });
+                }
+                let n = std::thread::available_parallelism().map_or(2, |n| n.get());
+                for _ in 0..n {
+                    rt.spawn(async { iter() });
+                }
+            }
+
+            pub fn spawn_many_remote_busy2(rt: &Runtime) {
+                let handle = rt.handle();
+                let mut handles = Vec::with_capacity(NUM_SPAWN_BUSY2);
+                for _ in 0..NUM_SPAWN_BUSY2 {
+                    handles.push(handle.spawn(async {}));
+                }
+                rt.block_on(async {
+                    for h in handles {
+                        h.await.unwrap();
+                    }
+                });
+            }
+
+            /// `REMOTE_THREADS` outside threads each spawn
+            /// `REMOTE_PER_THREAD` tasks; waits for all of them.
+            pub fn remote_spawn(rt: &Runtime) {
+                let rem = Arc::new(AtomicUsize::new(REMOTE_THREADS * REMOTE_PER_THREAD));
+                let (done_tx, done_rx) = handoff();
+                let done_tx = Arc::new(std::sync::Mutex::new(Some(done_tx)));
+                std::thread::scope(|s| {
+                    for _ in 0..REMOTE_THREADS {
+                        let handle = rt.handle().clone();
+                        let rem = rem.clone();
+                        let done_tx = done_tx.clone();
+                        s.spawn(move || {
+                            for _ in 0..REMOTE_PER_THREAD {
+                                let rem = rem.clone();
+                                let done_tx = done_tx.clone();
+                                handle.spawn(async move {
+                                    if rem.fetch_sub(1, Relaxed) == 1 {
+                                        done_tx.lock().unwrap().take().unwrap().send();
+                                    }
+                                });
+                            }
+                        });
+                    }
+                });
+                rt.block_on(done_rx);
             }
 
             pub fn spawn_many_local(rt: &Runtime) {

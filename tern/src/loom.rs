@@ -12,8 +12,12 @@
 #[cfg(not(tern_loom))]
 mod imp {
     pub(crate) mod sync {
+        pub(crate) use std::sync::Arc;
+
         pub(crate) mod atomic {
-            pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+            pub(crate) use std::sync::atomic::{
+                AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering,
+            };
         }
 
         /// `std::sync::Mutex` with poisoning ignored: a panic while a
@@ -103,7 +107,9 @@ mod imp {
         pub(crate) use loom::sync::Arc;
 
         pub(crate) mod atomic {
-            pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+            pub(crate) use loom::sync::atomic::{
+                AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering,
+            };
         }
 
         #[derive(Debug, Default)]

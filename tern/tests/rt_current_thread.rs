@@ -605,9 +605,12 @@ fn block_on_from_two_threads_shares_the_scheduler() {
 }
 
 #[test]
-fn runtime_new_reports_its_flavor() {
+fn runtime_new_is_multi_thread() {
     let rt = Runtime::new().unwrap();
-    assert_eq!(rt.handle().runtime_flavor(), tern::runtime::RuntimeFlavor::CurrentThread);
+    assert_eq!(rt.handle().runtime_flavor(), tern::runtime::RuntimeFlavor::MultiThread);
+    assert_eq!(rt.block_on(async { tern::spawn(async { 9 }).await.unwrap() }), 9);
+    let ct = Builder::new_current_thread().build().unwrap();
+    assert_eq!(ct.handle().runtime_flavor(), tern::runtime::RuntimeFlavor::CurrentThread);
 }
 
 #[test]

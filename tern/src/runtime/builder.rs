@@ -1,7 +1,7 @@
 //! `Builder`: runtime configuration.
 
 use crate::runtime::blocking::BlockingSpawner;
-use crate::runtime::scheduler::{self, current_thread};
+use crate::runtime::scheduler::{self, current_thread, multi_thread};
 use crate::runtime::{Callback, Handle, Runtime, RuntimeFlavor, ThreadNameFn};
 use std::fmt;
 use std::io;
@@ -60,13 +60,8 @@ impl Builder {
         Builder::new(Kind::CurrentThread, 31)
     }
 
-    /// Returns a new builder with the multi thread scheduler selected.
-    ///
-    /// Until tern's work-stealing scheduler lands, the runtime this builds
-    /// runs every task on the thread that calls `block_on` (the
-    /// current-thread scheduler), and reports
-    /// [`RuntimeFlavor::CurrentThread`]. Programs keep working unchanged;
-    /// they just do not run tasks in parallel yet.
+    /// Returns a new builder with the multi thread scheduler selected:
+    /// a pool of work-stealing worker threads (one per core by default).
     pub fn new_multi_thread() -> Builder {
         Builder::new(Kind::MultiThread, 61)
     }
@@ -250,7 +245,9 @@ impl Builder {
         self
     }
 
-    /// Disables the LIFO task scheduler heuristic (multi-thread scheduler).
+    /// Disables the LIFO task scheduler heuristic (multi-thread scheduler):
+    /// a task woken by the running task then goes to the back of the
+    /// worker's queue instead of running next.
     pub fn disable_lifo_slot(&mut self) -> &mut Self {
         self.disable_lifo_slot = true;
         self
@@ -277,14 +274,37 @@ impl Builder {
             self.after_start.clone(),
             self.before_stop.clone(),
         );
-        let config = current_thread::Config {
-            event_interval: self.event_interval,
-            global_queue_interval: self.global_queue_interval.unwrap_or(31),
-            before_park: self.before_park.clone(),
-            after_unpark: self.after_unpark.clone(),
-        };
-        let inner = scheduler::Handle::CurrentThread(current_thread::Handle::new(config, blocking));
-        Ok(Runtime::from_parts(Handle { inner }, RuntimeFlavor::CurrentThread))
+        match self.kind {
+            Kind::CurrentThread => {
+                let config = current_thread::Config {
+                    event_interval: self.event_interval,
+                    global_queue_interval: self.global_queue_interval.unwrap_or(31),
+                    before_park: self.before_park.clone(),
+                    after_unpark: self.after_unpark.clone(),
+                };
+                let inner = scheduler::Handle::CurrentThread(current_thread::Handle::new(config, blocking));
+                Ok(Runtime::from_parts(Handle { inner }, RuntimeFlavor::CurrentThread))
+            }
+            Kind::MultiThread => {
+                let worker_threads = self
+                    .worker_threads
+                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+                let config = multi_thread::Config {
+                    worker_threads,
+                    event_interval: self.event_interval,
+                    global_queue_interval: self.global_queue_interval.unwrap_or(61),
+                    disable_lifo_slot: self.disable_lifo_slot,
+                    thread_name: self.thread_name.clone(),
+                    thread_stack_size: self.thread_stack_size,
+                    after_start: self.after_start.clone(),
+                    before_stop: self.before_stop.clone(),
+                    before_park: self.before_park.clone(),
+                    after_unpark: self.after_unpark.clone(),
+                };
+                let inner = scheduler::Handle::MultiThread(multi_thread::Handle::launch(config, blocking)?);
+                Ok(Runtime::from_parts(Handle { inner }, RuntimeFlavor::MultiThread))
+            }
+        }
     }
 }
 

@@ -10,7 +10,7 @@
 //!   `tern::spawn` use, set by `block_on`, `enter()` and the runtime's own
 //!   threads. Guards restore the previous value in LIFO order.
 
-use crate::runtime::scheduler::{self, current_thread};
+use crate::runtime::scheduler::{self, current_thread, multi_thread};
 use crate::runtime::TryCurrentError;
 use crate::task::coop::Budget;
 use crate::task::Id;
@@ -20,9 +20,9 @@ use std::num::NonZeroU64;
 struct Hot {
     budget: Cell<Budget>,
     task_id: Cell<Option<Id>>,
-    /// The current-thread scheduler whose core this thread holds, if any;
-    /// valid while the `SchedulerGuard` that set it lives.
-    scheduler: Cell<*const current_thread::Context>,
+    /// The scheduler this thread drives, if any; valid while the
+    /// `SchedulerGuard` that set it lives.
+    scheduler: Cell<Driven>,
     /// Next task id to hand out and the end of this thread's block.
     ids: Cell<(u64, u64)>,
     runtime_entered: Cell<bool>,
@@ -33,7 +33,7 @@ thread_local! {
         Hot {
             budget: Cell::new(Budget::unconstrained()),
             task_id: Cell::new(None),
-            scheduler: Cell::new(std::ptr::null()),
+            scheduler: Cell::new(Driven::Nothing),
             ids: Cell::new((0, 0)),
             runtime_entered: Cell::new(false),
         }
@@ -107,11 +107,19 @@ pub(crate) fn next_task_id(refill: fn() -> (u64, u64)) -> Id {
 
 // ----- the scheduler driven on this thread -----
 
-/// Sets the current-thread scheduler context for its lifetime.
-pub(crate) struct SchedulerGuard(*const current_thread::Context);
+/// Which scheduler context, if any, this thread is driving.
+#[derive(Clone, Copy)]
+pub(crate) enum Driven {
+    Nothing,
+    CurrentThread(*const current_thread::Context),
+    MultiThread(*const multi_thread::Context),
+}
 
-pub(crate) fn set_scheduler(cx: &current_thread::Context) -> SchedulerGuard {
-    SchedulerGuard(HOT.with(|h| h.scheduler.replace(cx)))
+/// Sets the scheduler context for its lifetime, restoring the previous one.
+pub(crate) struct SchedulerGuard(Driven);
+
+pub(crate) fn set_scheduler(driven: Driven) -> SchedulerGuard {
+    SchedulerGuard(HOT.with(|h| h.scheduler.replace(driven)))
 }
 
 impl Drop for SchedulerGuard {
@@ -123,11 +131,25 @@ impl Drop for SchedulerGuard {
 /// Runs `f` with the current-thread scheduler context this thread drives,
 /// if any.
 #[inline]
-pub(crate) fn with_scheduler<R>(f: impl FnOnce(Option<&current_thread::Context>) -> R) -> R {
-    let ptr = HOT.try_with(|h| h.scheduler.get()).unwrap_or(std::ptr::null());
-    // SAFETY: a non-null pointer was set by a live `SchedulerGuard`, which
-    // borrows the context for longer than it is installed.
-    f(unsafe { ptr.as_ref() })
+pub(crate) fn with_current_thread<R>(f: impl FnOnce(Option<&current_thread::Context>) -> R) -> R {
+    let driven = HOT.try_with(|h| h.scheduler.get()).unwrap_or(Driven::Nothing);
+    match driven {
+        // SAFETY: the pointer was set by a live `SchedulerGuard`, which
+        // borrows the context for longer than it is installed.
+        Driven::CurrentThread(ptr) => f(unsafe { ptr.as_ref() }),
+        _ => f(None),
+    }
+}
+
+/// Runs `f` with the multi-thread worker context of this thread, if any.
+#[inline]
+pub(crate) fn with_worker<R>(f: impl FnOnce(Option<&multi_thread::Context>) -> R) -> R {
+    let driven = HOT.try_with(|h| h.scheduler.get()).unwrap_or(Driven::Nothing);
+    match driven {
+        // SAFETY: as in `with_current_thread`.
+        Driven::MultiThread(ptr) => f(unsafe { ptr.as_ref() }),
+        _ => f(None),
+    }
 }
 
 // ----- the current runtime handle -----
@@ -192,21 +214,33 @@ pub(crate) fn with_current<R>(f: impl FnOnce(scheduler::Handle) -> R) -> Result<
 /// `handle` current, for the duration of `f`.
 #[track_caller]
 pub(crate) fn enter_runtime<R>(handle: &scheduler::Handle, f: impl FnOnce() -> R) -> R {
-    struct Reset;
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            let _ = HOT.try_with(|h| h.runtime_entered.set(false));
-        }
-    }
-    if HOT.with(|h| h.runtime_entered.replace(true)) {
-        panic!(
-            "Cannot start a runtime from within a runtime. This happens because a function \
-             (like `block_on`) attempted to block the current thread while the thread is \
-             being used to drive asynchronous tasks. Inside async code, `.await` the future \
-             instead; to run blocking code from a task, use `tern::task::spawn_blocking`."
-        );
-    }
-    let _reset = Reset;
-    let _current = set_current(handle.clone());
+    let _entered = RuntimeGuard::enter(handle);
     f()
+}
+
+/// While alive: this thread drives a runtime (`block_on` would panic) and
+/// `handle` is current.
+pub(crate) struct RuntimeGuard {
+    _current: SetCurrentGuard,
+}
+
+impl RuntimeGuard {
+    #[track_caller]
+    pub(crate) fn enter(handle: &scheduler::Handle) -> RuntimeGuard {
+        if HOT.with(|h| h.runtime_entered.replace(true)) {
+            panic!(
+                "Cannot start a runtime from within a runtime. This happens because a function \
+                 (like `block_on`) attempted to block the current thread while the thread is \
+                 being used to drive asynchronous tasks. Inside async code, `.await` the future \
+                 instead; to run blocking code from a task, use `tern::task::spawn_blocking`."
+            );
+        }
+        RuntimeGuard { _current: set_current(handle.clone()) }
+    }
+}
+
+impl Drop for RuntimeGuard {
+    fn drop(&mut self) {
+        let _ = HOT.try_with(|h| h.runtime_entered.set(false));
+    }
 }

@@ -44,11 +44,7 @@ impl Runtime {
     }
 
     /// Creates a new runtime instance with default configuration values:
-    /// a multi-thread builder with all drivers enabled.
-    ///
-    /// Until tern's work-stealing scheduler lands, this runtime runs every
-    /// task on the thread that calls `block_on` (see
-    /// [`Builder::new_multi_thread`]).
+    /// the multi-thread scheduler, one worker per core, all drivers enabled.
     ///
     /// # Examples
     ///
@@ -71,8 +67,9 @@ impl Runtime {
 
     /// Spawns a future onto the runtime.
     ///
-    /// The future starts running in the background as soon as the runtime
-    /// is driven (for the current-thread scheduler: by a `block_on` call).
+    /// On the multi-thread scheduler the future starts running at once on a
+    /// worker; on the current-thread scheduler, when `block_on` next drives
+    /// the runtime.
     ///
     /// # Examples
     ///
@@ -101,8 +98,12 @@ impl Runtime {
         self.handle.spawn_blocking(func)
     }
 
-    /// Runs a future to completion on this runtime, driving its tasks on
-    /// the current thread meanwhile. This is the runtime's entry point.
+    /// Runs a future to completion on this runtime. This is the runtime's
+    /// entry point.
+    ///
+    /// On the current-thread scheduler this thread also runs the spawned
+    /// tasks meanwhile; on the multi-thread scheduler the workers do, and
+    /// this thread only polls `future`.
     ///
     /// # Panics
     ///
@@ -168,7 +169,7 @@ impl Runtime {
 
 impl Drop for Runtime {
     fn drop(&mut self) {
-        self.handle.inner.shutdown();
+        self.handle.inner.shutdown(self.blocking_wait);
         self.handle.inner.blocking_spawner().shutdown(self.blocking_wait);
     }
 }

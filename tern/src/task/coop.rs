@@ -53,6 +53,12 @@ fn with_budget<R>(budget: Budget, f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// Whether the current poll has budget left (always, when unconstrained).
+#[inline]
+pub(crate) fn has_budget_remaining() -> bool {
+    !matches!(context::budget().0, Some(0))
+}
+
 /// Spends one unit, or (if none is left) wakes the task and returns
 /// `Pending`. The returned guard gives the unit back on drop unless
 /// [`RestoreOnPending::made_progress`] is called: a resource that ends up

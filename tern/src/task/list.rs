@@ -39,12 +39,11 @@ impl<S: Schedule> OwnedList<S> {
         self.closed = true;
     }
 
-    /// Takes ownership of the list's reference to `task`. If the list is
-    /// closed, the task is cancelled instead.
-    pub(crate) fn push(&mut self, task: Task<S>) {
+    /// Takes ownership of the list's reference to `task`, or hands it back
+    /// if the list is closed (the caller then cancels it, outside any lock).
+    pub(crate) fn push(&mut self, task: Task<S>) -> Result<(), Task<S>> {
         if self.closed {
-            task.shutdown();
-            return;
+            return Err(task);
         }
         let ptr = task.into_raw().header_ptr();
         // SAFETY: `&mut self` is the exclusive access the links require; the
@@ -61,6 +60,7 @@ impl<S: Schedule> OwnedList<S> {
         }
         self.head = Some(ptr);
         self.len += 1;
+        Ok(())
     }
 
     /// Removes and returns any task.

@@ -136,6 +136,12 @@ impl<S: 'static> Notified<S> {
         self.0.into_raw().poll();
     }
 
+    /// Gives up the notification as a raw pointer (its reference travels
+    /// with it; rebuild it with [`Notified::from_raw`]).
+    pub(crate) fn into_raw_header(self) -> NonNull<Header> {
+        self.0.into_raw().header_ptr()
+    }
+
     /// Turns the notification into the owned-list reference, for a task
     /// whose list reference travelled with it (a remote spawn); the caller
     /// adds the reference the queued `Notified` needs.

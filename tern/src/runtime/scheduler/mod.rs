@@ -1,20 +1,22 @@
 //! The schedulers, and the handle that names one of them.
 //!
-//! `current_thread` runs every task on the thread calling `block_on`. The
-//! work-stealing `multi_thread` scheduler arrives with its own issue; until
-//! then every runtime uses `current_thread`.
+//! `current_thread` runs every task on the thread calling `block_on`;
+//! `multi_thread` runs them on a pool of work-stealing worker threads.
 
 pub(crate) mod current_thread;
+pub(crate) mod multi_thread;
 
 use crate::runtime::blocking::BlockingSpawner;
 use crate::task::{Id, JoinHandle};
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// A handle to whichever scheduler a runtime uses.
 #[derive(Clone)]
 pub(crate) enum Handle {
     CurrentThread(Arc<current_thread::Handle>),
+    MultiThread(Arc<multi_thread::Handle>),
 }
 
 impl Handle {
@@ -26,6 +28,7 @@ impl Handle {
     {
         match self {
             Handle::CurrentThread(h) => current_thread::Handle::spawn(h, future, id),
+            Handle::MultiThread(h) => multi_thread::Handle::spawn(h, future, id),
         }
     }
 
@@ -40,18 +43,35 @@ impl Handle {
     pub(crate) fn blocking_spawner(&self) -> &BlockingSpawner {
         match self {
             Handle::CurrentThread(h) => &h.blocking,
+            Handle::MultiThread(h) => &h.blocking,
         }
     }
 
+    /// Runs `future` to completion on this thread (the caller has entered
+    /// the runtime).
     pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
         match self {
             Handle::CurrentThread(h) => h.block_on(future),
+            // The workers run the tasks; this thread only waits.
+            Handle::MultiThread(_) => crate::runtime::park::block_on(future),
         }
     }
 
-    pub(crate) fn shutdown(&self) {
+    /// Cancels every task and stops the scheduler, waiting up to `timeout`
+    /// for worker threads to wind down.
+    pub(crate) fn shutdown(&self, timeout: Option<Duration>) {
         match self {
             Handle::CurrentThread(h) => h.shutdown(),
+            Handle::MultiThread(h) => {
+                h.shutdown();
+                // A worker dropping its own runtime cannot wait for itself.
+                let on_own_worker = crate::runtime::context::with_worker(|cx| {
+                    cx.is_some_and(|cx| std::ptr::eq(Arc::as_ptr(&cx.handle), Arc::as_ptr(h)))
+                });
+                if !on_own_worker {
+                    h.wait_for_workers(timeout);
+                }
+            }
         }
     }
 }

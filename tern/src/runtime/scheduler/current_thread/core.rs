@@ -51,8 +51,14 @@ impl Core {
     /// Links a new task into the owned list and queues its first run.
     #[inline]
     pub(super) fn bind(&mut self, task: Task<Sched>, notified: Notified<Sched>) {
-        self.owned.push(task);
-        self.run_queue.push_back(notified);
+        match self.owned.push(task) {
+            Ok(()) => self.run_queue.push_back(notified),
+            Err(task) => {
+                // Shut down: cancelled before it ever runs.
+                task.shutdown();
+                drop(notified);
+            }
+        }
     }
 
     #[inline]
@@ -129,7 +135,7 @@ impl Drop for CoreGuard<'_> {
 /// when idle, until `future` completes.
 pub(super) fn drive<F: Future>(handle: &Arc<Handle>, core: Box<Core>, mut future: Pin<&mut F>) -> F::Output {
     let cx = Context { handle: handle.clone(), core: RefCell::new(Some(core)) };
-    let _installed = context::set_scheduler(&cx);
+    let _installed = context::set_scheduler(context::Driven::CurrentThread(&cx));
     let _guard = CoreGuard { cx: &cx };
 
     let waker = Waker::from(handle.clone());
@@ -183,7 +189,7 @@ fn park(cx: &Context) {
 /// queued notification, and puts the core back.
 pub(super) fn shutdown(handle: &Arc<Handle>, core: Box<Core>) {
     let cx = Context { handle: handle.clone(), core: RefCell::new(Some(core)) };
-    let _installed = context::set_scheduler(&cx);
+    let _installed = context::set_scheduler(context::Driven::CurrentThread(&cx));
     let _current = context::set_current(scheduler::Handle::CurrentThread(handle.clone()));
     let _guard = CoreGuard { cx: &cx };
 

@@ -10,7 +10,7 @@
 //!   list of live tasks. No lock guards it: a thread takes the core out of
 //!   the handle to drive the scheduler and puts it back when done.
 //! * [`Context`]: the core installed on the driving thread, reachable via
-//!   the thread-local `context::with_scheduler`, so that a spawn or wake on
+//!   the thread-local `context::with_current_thread`, so that a spawn or wake on
 //!   that thread pushes to the local queue with no atomic operation beyond
 //!   the task's own state word.
 //!
@@ -114,7 +114,7 @@ impl Handle {
     /// borrowed already, as during a re-entrant call from a `Drop`).
     #[inline]
     fn with_local_core<R>(&self, f: impl FnOnce(&mut Core) -> R) -> Option<R> {
-        context::with_scheduler(|cx| {
+        context::with_current_thread(|cx| {
             let cx = cx?;
             if !std::ptr::eq(Arc::as_ptr(&cx.handle), self) {
                 return None;
@@ -254,6 +254,7 @@ mod tests {
     fn owned_len(rt: &crate::runtime::Runtime) -> usize {
         match &rt.handle().inner {
             scheduler::Handle::CurrentThread(h) => h.owned_len(),
+            scheduler::Handle::MultiThread(_) => unreachable!("built as current-thread"),
         }
     }
 

@@ -1,0 +1,246 @@
+//! The multi-thread, work-stealing scheduler.
+//!
+//! # Pieces
+//!
+//! * [`Handle`] (shared): per-worker [`Remote`]s (the stealable end of each
+//!   run queue, the worker's parker, its progress counter), the injection
+//!   queue (`inject.rs`), the idle bookkeeping (`idle.rs`), and the sharded
+//!   list of live tasks (`owned.rs`).
+//! * Each worker thread owns a `Core` (`worker.rs`): its run queue
+//!   (`queue.rs`: a 256-slot lock-free ring plus a LIFO slot) and tick.
+//!
+//! # Where a task goes
+//!
+//! | from                                   | to                                  |
+//! |----------------------------------------|-------------------------------------|
+//! | spawn or wake on a worker of this runtime | that worker's LIFO slot (the displaced task to its ring) |
+//! | yield (`yield_now`, spent budget)      | the back of that worker's ring      |
+//! | a full ring                            | half of it to the injection queue, one batch |
+//! | spawn or wake from any other thread    | the injection queue, then unpark a worker if none is searching |
+//!
+//! Idle workers steal half of a peer's ring; the injection queue is checked
+//! every `global_queue_interval` ticks and whenever a worker runs dry.
+//!
+//! # Shutdown
+//!
+//! `shutdown` closes the injection queue and the task list (later spawns
+//! are cancelled on the spot) and wakes every worker. Each worker drops its
+//! queues and cancels its share of the live tasks, then exits; the last one
+//! out cancels anything left and signals the runtime, whose drop waits for
+//! it (`shutdown_timeout` bounds the wait).
+
+mod idle;
+mod inject;
+mod owned;
+pub(crate) mod queue;
+mod worker;
+
+pub(crate) use worker::Context;
+
+use self::idle::Idle;
+use self::inject::Inject;
+use self::owned::OwnedTasks;
+use crate::loom::sync::atomic::{AtomicBool, AtomicU64, Ordering::*};
+use crate::loom::sync::{Condvar, Mutex};
+use crate::runtime::blocking::BlockingSpawner;
+use crate::runtime::context;
+use crate::runtime::park::ParkInner;
+use crate::runtime::{Callback, ThreadNameFn};
+use crate::task::{self, Id, JoinHandle, Notified, Schedule, Task};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub(crate) type Sched = Arc<Handle>;
+
+pub(crate) struct Config {
+    pub(crate) worker_threads: usize,
+    pub(crate) event_interval: u32,
+    pub(crate) global_queue_interval: u32,
+    pub(crate) disable_lifo_slot: bool,
+    pub(crate) thread_name: ThreadNameFn,
+    pub(crate) thread_stack_size: Option<usize>,
+    pub(crate) after_start: Option<Callback>,
+    pub(crate) before_stop: Option<Callback>,
+    pub(crate) before_park: Option<Callback>,
+    pub(crate) after_unpark: Option<Callback>,
+}
+
+/// What other threads see of one worker.
+#[repr(align(128))]
+pub(crate) struct Remote {
+    steal: queue::Steal<Sched>,
+    park: ParkInner,
+    /// Polls started by this worker; only it writes (watchdog signal).
+    polls: AtomicU64,
+    /// Whether the worker is inside a task poll right now.
+    in_poll: AtomicBool,
+}
+
+pub(crate) struct Handle {
+    remotes: Box<[Remote]>,
+    inject: Inject<Sched>,
+    idle: Idle,
+    owned: OwnedTasks<Sched>,
+    config: Config,
+    pub(crate) blocking: BlockingSpawner,
+    shutdown: AtomicBool,
+    /// Workers still running, and the condvar the runtime's drop waits on.
+    live_workers: Mutex<usize>,
+    exited: Condvar,
+}
+
+impl Handle {
+    /// Builds the scheduler and starts its worker threads.
+    pub(crate) fn launch(config: Config, blocking: BlockingSpawner) -> std::io::Result<Arc<Handle>> {
+        let n = config.worker_threads;
+        let mut locals = Vec::with_capacity(n);
+        let remotes = (0..n)
+            .map(|_| {
+                let (steal, local) = queue::local();
+                locals.push(local);
+                Remote {
+                    steal,
+                    park: ParkInner::new(),
+                    polls: AtomicU64::new(0),
+                    in_poll: AtomicBool::new(false),
+                }
+            })
+            .collect();
+        let handle = Arc::new(Handle {
+            remotes,
+            inject: Inject::new(),
+            idle: Idle::new(n),
+            owned: OwnedTasks::new(n),
+            config,
+            blocking,
+            shutdown: AtomicBool::new(false),
+            live_workers: Mutex::new(n),
+            exited: Condvar::new(),
+        });
+        for (index, local) in locals.into_iter().enumerate() {
+            let core = worker::Core::new(index, local, n);
+            let h = handle.clone();
+            let mut builder = std::thread::Builder::new().name((handle.config.thread_name)());
+            if let Some(size) = handle.config.thread_stack_size {
+                builder = builder.stack_size(size);
+            }
+            if let Err(e) = builder.spawn(move || worker::run(h, index, core)) {
+                // Stop the workers already started, then report.
+                *handle.live_workers.lock() -= n - index;
+                handle.shutdown();
+                return Err(e);
+            }
+        }
+        Ok(handle)
+    }
+
+    pub(crate) fn spawn<F>(me: Arc<Handle>, future: F, id: Id) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let handle = me.clone();
+        let (task, notified, join) = task::new_task(future, me, id);
+        if let Err(task) = handle.owned.bind(task) {
+            // Shut down: cancelled before it ever runs.
+            task.shutdown();
+            drop(notified);
+            return join;
+        }
+        handle.schedule_task(notified, false);
+        join
+    }
+
+    fn schedule_task(&self, task: Notified<Sched>, is_yield: bool) {
+        let mut task = Some(task);
+        context::with_worker(|cx| {
+            let Some(cx) = cx else { return };
+            if !std::ptr::eq(Arc::as_ptr(&cx.handle), self) {
+                return;
+            }
+            cx.try_with_core(|core| {
+                worker::schedule_local(self, core, task.take().expect("present"), is_yield);
+            });
+        });
+        if let Some(task) = task {
+            self.inject.push(task);
+            self.notify_parked();
+        }
+    }
+
+    /// Wakes a parked worker if one is needed (see `idle.rs`).
+    fn notify_parked(&self) {
+        if let Some(index) = self.idle.worker_to_notify() {
+            self.remotes[index].park.unpark();
+        }
+    }
+
+    fn notify_if_work_pending(&self) {
+        if self.remotes.iter().any(|r| !r.steal.is_empty()) || !self.inject.is_empty() {
+            self.notify_parked();
+        }
+    }
+
+    fn is_shutdown(&self) -> bool {
+        self.shutdown.load(Acquire)
+    }
+
+    /// Closes the scheduler and wakes every worker to wind down.
+    pub(crate) fn shutdown(&self) {
+        if self.shutdown.swap(true, AcqRel) {
+            return;
+        }
+        self.owned.close();
+        drop(self.inject.close());
+        for remote in self.remotes.iter() {
+            remote.park.unpark();
+        }
+    }
+
+    fn worker_exited(&self) {
+        let mut live = self.live_workers.lock();
+        *live -= 1;
+        if *live == 0 {
+            // Last one out: nothing may be left behind.
+            self.owned.shutdown_all(0);
+            drop(self.inject.close());
+            debug_assert!(self.owned.is_empty());
+            self.exited.notify_all();
+        }
+    }
+
+    /// Waits until every worker exited (up to `timeout`). Returns whether
+    /// they did.
+    pub(crate) fn wait_for_workers(&self, timeout: Option<Duration>) -> bool {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let mut live = self.live_workers.lock();
+        while *live > 0 {
+            match deadline {
+                None => live = self.exited.wait(live),
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return false;
+                    }
+                    live = self.exited.wait_timeout(live, deadline - now);
+                }
+            }
+        }
+        true
+    }
+}
+
+impl Schedule for Arc<Handle> {
+    fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
+        self.owned.remove(task)
+    }
+
+    fn schedule(&self, task: Notified<Self>) {
+        self.schedule_task(task, false);
+    }
+
+    fn yield_now(&self, task: Notified<Self>) {
+        self.schedule_task(task, true);
+    }
+}

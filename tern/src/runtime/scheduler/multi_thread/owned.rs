@@ -1,0 +1,62 @@
+//! The live tasks of a multi-thread runtime: the owned-task list of
+//! `task/list.rs`, sharded by task id behind one mutex per shard, since
+//! tasks are spawned and completed on any thread. Shutdown closes every
+//! shard (later spawns are refused) and cancels what is left.
+
+use crate::loom::sync::Mutex;
+use crate::task::list::OwnedList;
+use crate::task::{Schedule, Task};
+
+pub(super) struct OwnedTasks<S: 'static> {
+    shards: Box<[Mutex<OwnedList<S>>]>,
+    mask: usize,
+}
+
+impl<S: Schedule> OwnedTasks<S> {
+    pub(super) fn new(num_workers: usize) -> Self {
+        let n = crate::loom::if_loom!((num_workers * 4).next_power_of_two().clamp(4, 1 << 12), 2);
+        OwnedTasks { shards: (0..n).map(|_| Mutex::new(OwnedList::new())).collect(), mask: n - 1 }
+    }
+
+    fn shard(&self, task: &Task<S>) -> &Mutex<OwnedList<S>> {
+        &self.shards[task.raw().id().0.get() as usize & self.mask]
+    }
+
+    /// Links `task`, or hands it back if the runtime shut down.
+    pub(super) fn bind(&self, task: Task<S>) -> Result<(), Task<S>> {
+        self.shard(&task).lock().push(task)
+    }
+
+    pub(super) fn remove(&self, task: &Task<S>) -> Option<Task<S>> {
+        // SAFETY: a task is only ever linked into the shard its id selects,
+        // so it is in this shard's list or in none.
+        unsafe { self.shard(task).lock().remove(task) }
+    }
+
+    pub(super) fn close(&self) {
+        for shard in self.shards.iter() {
+            shard.lock().close();
+        }
+    }
+
+    /// Cancels every listed task, starting at shard `start` so that workers
+    /// shutting down together spread out. Each task is popped under its
+    /// shard's lock and cancelled outside it.
+    pub(super) fn shutdown_all(&self, start: usize) {
+        let n = self.shards.len();
+        for i in 0..n {
+            let shard = &self.shards[(start + i) & self.mask];
+            loop {
+                let task = shard.lock().pop();
+                match task {
+                    Some(task) => task.shutdown(),
+                    None => break,
+                }
+            }
+        }
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.shards.iter().all(|s| s.lock().len() == 0)
+    }
+}

@@ -1,0 +1,397 @@
+//! A worker thread: its core (run queue, LIFO slot, tick), its run loop,
+//! searching for work, parking, and the stranded-task watchdog.
+//!
+//! # Run loop
+//!
+//! Each tick takes one task: every `global_queue_interval` ticks the
+//! injection queue first (so it is never starved), otherwise the LIFO slot,
+//! then the local ring, then a batch from the injection queue. A task is
+//! polled under a fresh coop budget; a task it wakes goes to the LIFO slot
+//! and runs right after it, at most 3 times in a row (then the slot's task
+//! goes to the back of the ring). Every `event_interval` ticks the worker
+//! does maintenance (shutdown check; the drivers, once they exist). With no
+//! local work it searches (steals half of a random peer's ring, then the
+//! injection queue), and with nothing found it parks.
+//!
+//! # The watchdog: no stranded task
+//!
+//! A task in a worker's LIFO slot waits for that worker. If the task
+//! running there then blocks its thread (a long synchronous poll), Tokio
+//! leaves the woken task stranded until the poll ends (Tokio issue 4941).
+//! Here one parked worker keeps watch while any peer is awake: it parks
+//! with a timeout (`WATCHDOG_PERIOD`) and on waking compares each peer's
+//! poll counter and LIFO slot with what it saw last time. A peer whose
+//! counter has not moved over a whole period while a task sits in its LIFO
+//! slot or ring is stuck in one poll: the watchdog takes that LIFO task
+//! (the slot is an atomic, see `queue.rs`) and half the ring, and runs
+//! them. The watch costs nothing while every worker is busy, and one timed
+//! wake-up per period while some are idle.
+
+use super::queue::{self, Local};
+use super::{Handle, Sched};
+use crate::runtime::context;
+use crate::runtime::scheduler;
+use crate::task::coop;
+use crate::task::Notified;
+use std::cell::RefCell;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Task polls in a row from the LIFO slot before it yields to the ring.
+const MAX_LIFO_POLLS_PER_TICK: usize = 3;
+
+/// How long a peer must make no progress before its LIFO task is rescued.
+pub(super) const WATCHDOG_PERIOD: Duration = Duration::from_millis(2);
+
+/// The state a worker owns.
+pub(super) struct Core {
+    index: usize,
+    tick: u32,
+    run_queue: Local<Sched>,
+    /// False after `MAX_LIFO_POLLS_PER_TICK` LIFO polls in a row: wakes go
+    /// to the back of the ring until the next ordinary task.
+    lifo_enabled: bool,
+    is_searching: bool,
+    is_shutdown: bool,
+    rand: u64,
+    /// For the watchdog: each peer's poll count when last seen.
+    seen: Vec<u64>,
+}
+
+impl Core {
+    pub(super) fn new(index: usize, run_queue: Local<Sched>, num_workers: usize) -> Box<Core> {
+        Box::new(Core {
+            index,
+            tick: 0,
+            run_queue,
+            lifo_enabled: true,
+            is_searching: false,
+            is_shutdown: false,
+            rand: 0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9),
+            seen: vec![0; num_workers],
+        })
+    }
+
+    fn next_rand(&mut self, n: usize) -> usize {
+        // xorshift64*
+        self.rand ^= self.rand >> 12;
+        self.rand ^= self.rand << 25;
+        self.rand ^= self.rand >> 27;
+        (self.rand.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32) as usize % n
+    }
+
+    fn next_task(&mut self, handle: &Handle) -> Option<Notified<Sched>> {
+        if self.tick % handle.config.global_queue_interval == 0 {
+            if let Some(task) = self.pull_inject(handle) {
+                return Some(task);
+            }
+        }
+        if let Some(task) = self.run_queue.pop_lifo() {
+            return Some(task);
+        }
+        if let Some(task) = self.run_queue.pop() {
+            return Some(task);
+        }
+        self.pull_inject(handle)
+    }
+
+    /// Takes a fair share of the injection queue in one lock acquisition:
+    /// returns the first task and queues the rest at the back of the ring.
+    fn pull_inject(&mut self, handle: &Handle) -> Option<Notified<Sched>> {
+        if handle.inject.is_empty() {
+            return None;
+        }
+        let workers = handle.remotes.len();
+        let room = self.run_queue.remaining_slots().min(queue::CAPACITY / 2);
+        let want = (handle.inject.len() / workers + 1).min(room + 1);
+        let run_queue = &mut self.run_queue;
+        handle.inject.pop_batch(want, |mut batch| {
+            let first = batch.next();
+            run_queue.push_back_batch(batch);
+            first
+        })?
+    }
+
+    fn transition_to_searching(&mut self, handle: &Handle) -> bool {
+        if !self.is_searching {
+            self.is_searching = handle.idle.transition_worker_to_searching();
+        }
+        self.is_searching
+    }
+
+    /// Stops searching; if this was the last searcher, wakes another so
+    /// the rest of the work keeps spreading.
+    fn transition_from_searching(&mut self, handle: &Handle) {
+        if !self.is_searching {
+            return;
+        }
+        self.is_searching = false;
+        if handle.idle.transition_worker_from_searching() {
+            handle.notify_parked();
+        }
+    }
+
+    fn steal_work(&mut self, handle: &Handle) -> Option<Notified<Sched>> {
+        if !self.transition_to_searching(handle) {
+            return None;
+        }
+        let n = handle.remotes.len();
+        let start = self.next_rand(n);
+        for i in 0..n {
+            let victim = (start + i) % n;
+            if victim == self.index {
+                continue;
+            }
+            if let Some(task) = handle.remotes[victim].steal.steal_into(&mut self.run_queue) {
+                return Some(task);
+            }
+        }
+        handle.inject.pop()
+    }
+
+    /// The watchdog's round: rescues work from a peer that has been inside
+    /// one poll since the last round.
+    fn rescue_stranded(&mut self, handle: &Handle) -> Option<Notified<Sched>> {
+        let mut found = None;
+        for (i, remote) in handle.remotes.iter().enumerate() {
+            let polls = remote.polls.load(Relaxed);
+            let stuck = i != self.index && self.seen[i] == polls && remote.in_poll.load(Relaxed);
+            self.seen[i] = polls;
+            if stuck && found.is_none() {
+                found = remote.steal.steal_lifo().or_else(|| remote.steal.steal_into(&mut self.run_queue));
+            }
+        }
+        found
+    }
+
+    fn record_peers(&mut self, handle: &Handle) {
+        for (seen, remote) in self.seen.iter_mut().zip(handle.remotes.iter()) {
+            *seen = remote.polls.load(Relaxed);
+        }
+    }
+
+    /// Drops every queued notification (shutdown).
+    fn drain(&mut self) {
+        while let Some(task) = self.run_queue.pop_lifo() {
+            drop(task);
+        }
+        while let Some(task) = self.run_queue.pop() {
+            drop(task);
+        }
+    }
+}
+
+/// A worker's thread-local context: the core is installed here while the
+/// worker runs, so spawns and wakes on this thread reach its queue.
+pub(crate) struct Context {
+    pub(crate) handle: Arc<Handle>,
+    pub(super) index: usize,
+    core: RefCell<Option<Box<Core>>>,
+}
+
+impl Context {
+    fn with_core<R>(&self, f: impl FnOnce(&mut Core) -> R) -> R {
+        let mut core = self.core.borrow_mut();
+        f(core.as_mut().expect("worker core installed"))
+    }
+
+    /// Runs `f` on this worker's core unless it is borrowed (re-entrant
+    /// call from inside a `Drop`).
+    pub(super) fn try_with_core<R>(&self, f: impl FnOnce(&mut Core) -> R) -> Option<R> {
+        let mut core = self.core.try_borrow_mut().ok()?;
+        Some(f(core.as_mut()?))
+    }
+}
+
+/// Queues `task` on this worker: the LIFO slot for a wake from the running
+/// task, the back of the ring for a yield.
+pub(super) fn schedule_local(handle: &Handle, core: &mut Core, task: Notified<Sched>, is_yield: bool) {
+    if is_yield {
+        // Behind everything ready now: first take this worker's share of
+        // what other threads queued.
+        if let Some(first) = core.pull_inject(handle) {
+            core.run_queue.push_back_or_overflow(first, &handle.inject);
+        }
+    }
+    let should_notify = if is_yield || !core.lifo_enabled || handle.config.disable_lifo_slot {
+        core.run_queue.push_back_or_overflow(task, &handle.inject);
+        true
+    } else {
+        match core.run_queue.push_lifo(task) {
+            Some(prev) => {
+                core.run_queue.push_back_or_overflow(prev, &handle.inject);
+                true
+            }
+            None => {
+                // Nothing to share yet, but keep a watch for a stuck poll.
+                if handle.idle.needs_watchdog() {
+                    handle.notify_parked();
+                }
+                false
+            }
+        }
+    };
+    if should_notify {
+        handle.notify_parked();
+    }
+}
+
+enum Next {
+    Run(Notified<Sched>),
+    Park,
+    Exit,
+}
+
+/// The body of worker thread `index`.
+pub(super) fn run(handle: Arc<Handle>, index: usize, core: Box<Core>) {
+    let sched = scheduler::Handle::MultiThread(handle.clone());
+    let _entered = context::RuntimeGuard::enter(&sched);
+    let cx = Context { handle: handle.clone(), index, core: RefCell::new(Some(core)) };
+    let _installed = context::set_scheduler(context::Driven::MultiThread(&cx));
+    if let Some(f) = &handle.config.after_start {
+        f();
+    }
+    loop {
+        let next = cx.with_core(|core| {
+            core.tick = core.tick.wrapping_add(1);
+            if core.tick % handle.config.event_interval == 0 && handle.is_shutdown() {
+                core.is_shutdown = true;
+            }
+            if core.is_shutdown {
+                return Next::Exit;
+            }
+            if let Some(task) = core.next_task(&handle) {
+                return Next::Run(task);
+            }
+            match core.steal_work(&handle) {
+                Some(task) => Next::Run(task),
+                None => Next::Park,
+            }
+        });
+        match next {
+            Next::Run(task) => run_task(&cx, task),
+            Next::Park => park(&cx),
+            Next::Exit => break,
+        }
+    }
+    shutdown_worker(&cx);
+    if let Some(f) = &handle.config.before_stop {
+        f();
+    }
+    handle.worker_exited();
+}
+
+fn run_task(cx: &Context, task: Notified<Sched>) {
+    let handle = &cx.handle;
+    let remote = &handle.remotes[cx.index];
+    cx.with_core(|core| core.transition_from_searching(handle));
+    remote.in_poll.store(true, Relaxed);
+    coop::budget(|| {
+        bump(remote);
+        task.run();
+        let mut lifo_polls = 0;
+        loop {
+            let next = cx.with_core(|core| {
+                let task = core.run_queue.pop_lifo()?;
+                if !coop::has_budget_remaining() || lifo_polls >= MAX_LIFO_POLLS_PER_TICK {
+                    // Fairness: the woken task waits its turn in the ring.
+                    core.run_queue.push_back_or_overflow(task, &handle.inject);
+                    core.lifo_enabled = true;
+                    return None;
+                }
+                lifo_polls += 1;
+                if lifo_polls == MAX_LIFO_POLLS_PER_TICK {
+                    core.lifo_enabled = false;
+                }
+                Some(task)
+            });
+            match next {
+                Some(task) => {
+                    bump(remote);
+                    task.run();
+                }
+                None => break,
+            }
+        }
+    });
+    remote.in_poll.store(false, Relaxed);
+    cx.with_core(|core| core.lifo_enabled = true);
+}
+
+/// Counts a poll (the watchdog's progress signal). Only this worker
+/// writes its counter, so a load and a store suffice.
+#[inline]
+fn bump(remote: &super::Remote) {
+    remote.polls.store(remote.polls.load(Relaxed).wrapping_add(1), Relaxed);
+}
+
+fn park(cx: &Context) {
+    let handle = &cx.handle;
+    let remote = &handle.remotes[cx.index];
+    let parked = cx.with_core(|core| {
+        if core.run_queue.has_tasks() {
+            return None;
+        }
+        let was_searching = std::mem::replace(&mut core.is_searching, false);
+        Some(handle.idle.transition_worker_to_parked(cx.index, was_searching))
+    });
+    let Some(parked) = parked else { return };
+    if parked.was_last_searcher {
+        handle.notify_if_work_pending();
+    }
+    if let Some(f) = &handle.config.before_park {
+        f();
+    }
+    let mut watchdog = parked.watchdog;
+    if watchdog {
+        cx.with_core(|core| core.record_peers(handle));
+    }
+    loop {
+        if handle.is_shutdown() {
+            cx.with_core(|core| core.is_shutdown = true);
+            // Counted back as unparked so the books stay balanced.
+            let _ = handle.idle.unpark_worker_by_id(cx.index);
+            if watchdog {
+                handle.idle.release_watchdog();
+            }
+            break;
+        }
+        remote.park.park(if watchdog { Some(WATCHDOG_PERIOD) } else { None });
+        if watchdog {
+            handle.idle.release_watchdog();
+            if let Some(task) = cx.with_core(|core| core.rescue_stranded(handle)) {
+                let was_parked = handle.idle.unpark_worker_by_id(cx.index);
+                cx.with_core(|core| {
+                    core.is_searching = !was_parked;
+                    core.run_queue.push_back_or_overflow(task, &handle.inject);
+                });
+                break;
+            }
+        }
+        if !handle.idle.is_parked(cx.index) {
+            // Woken by `worker_to_notify`, which counted us as searching.
+            cx.with_core(|core| core.is_searching = true);
+            break;
+        }
+        if cx.with_core(|core| core.run_queue.has_tasks()) && handle.idle.unpark_worker_by_id(cx.index) {
+            break;
+        }
+        watchdog = handle.idle.rearm_watchdog();
+        if watchdog {
+            cx.with_core(|core| core.record_peers(handle));
+        }
+    }
+    if let Some(f) = &handle.config.after_unpark {
+        f();
+    }
+}
+
+/// Cancels this worker's share of the tasks and drops its queues.
+fn shutdown_worker(cx: &Context) {
+    let handle = &cx.handle;
+    cx.with_core(Core::drain);
+    handle.owned.shutdown_all(cx.index);
+    // Cancelling may have woken tasks onto this worker's queues.
+    cx.with_core(Core::drain);
+}

@@ -1,0 +1,347 @@
+//! Public behaviour of the multi-thread, work-stealing runtime.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::{mpsc, Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+use tern::runtime::{Builder, Runtime};
+
+fn rt(workers: usize) -> Runtime {
+    Builder::new_multi_thread().worker_threads(workers).build().unwrap()
+}
+
+/// A one-shot signal usable from any runtime or thread.
+#[derive(Clone, Default)]
+struct Signal(Arc<Mutex<(bool, Option<Waker>)>>);
+
+impl Signal {
+    fn set(&self) {
+        let waker = {
+            let mut s = self.0.lock().unwrap();
+            s.0 = true;
+            s.1.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+    fn is_set(&self) -> bool {
+        self.0.lock().unwrap().0
+    }
+    fn has_waiter(&self) -> bool {
+        self.0.lock().unwrap().1.is_some()
+    }
+}
+
+impl Future for Signal {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut s = self.0.lock().unwrap();
+        if s.0 {
+            return Poll::Ready(());
+        }
+        s.1 = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+#[test]
+fn tasks_run_on_named_worker_threads() {
+    let rt = Builder::new_multi_thread().worker_threads(2).thread_name("tern-w").build().unwrap();
+    let name =
+        rt.block_on(async { tern::spawn(async { std::thread::current().name().map(str::to_owned) }).await });
+    assert_eq!(name.unwrap().as_deref(), Some("tern-w"));
+}
+
+#[test]
+fn stress_one_million_tasks_complete_exactly_once() {
+    const N: usize = 1_000_000;
+    let rt = rt(2);
+    let ran = Arc::new(AtomicUsize::new(0));
+    let r = ran.clone();
+    let total = rt.block_on(async move {
+        // Spawned from a task (local queues, overflow) in chunks.
+        tern::spawn(async move {
+            let mut sum = 0usize;
+            for chunk in 0..(N / 10_000) {
+                let handles: Vec<_> = (0..10_000)
+                    .map(|i| {
+                        let r = r.clone();
+                        tern::spawn(async move {
+                            r.fetch_add(1, SeqCst);
+                            chunk * 10_000 + i
+                        })
+                    })
+                    .collect();
+                for h in handles {
+                    sum += h.await.unwrap();
+                }
+            }
+            sum
+        })
+        .await
+        .unwrap()
+    });
+    assert_eq!(ran.load(SeqCst), N);
+    assert_eq!(total, N * (N - 1) / 2);
+}
+
+#[test]
+fn tasks_waking_each_other_at_random_across_workers_all_finish() {
+    const TASKS: usize = 200;
+    const ROUNDS: usize = 200;
+    let rt = rt(2);
+    let done = rt.block_on(async {
+        let signals: Arc<Vec<Mutex<Signal>>> =
+            Arc::new((0..TASKS).map(|_| Mutex::new(Signal::default())).collect());
+        let finished = Arc::new(AtomicUsize::new(0));
+        let mut handles = Vec::new();
+        for t in 0..TASKS {
+            let signals = signals.clone();
+            let finished = finished.clone();
+            handles.push(tern::spawn(async move {
+                let mut seed = t as u64 * 0x9E37_79B9 + 1;
+                for _ in 0..ROUNDS {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    let other = (seed % TASKS as u64) as usize;
+                    // Wake someone else (maybe waiting on another worker).
+                    let s = signals[other].lock().unwrap().clone();
+                    s.set();
+                    // Wait for our own signal, then re-arm it.
+                    let mine = signals[t].lock().unwrap().clone();
+                    if !mine.is_set() && finished.load(SeqCst) + 1 < TASKS {
+                        tern::task::yield_now().await;
+                    }
+                    *signals[t].lock().unwrap() = Signal::default();
+                }
+                finished.fetch_add(1, SeqCst);
+                // Everybody may be waiting on us: wake them all.
+                for s in signals.iter() {
+                    s.lock().unwrap().clone().set();
+                }
+            }));
+        }
+        for h in handles {
+            h.await.unwrap();
+        }
+        finished.load(SeqCst)
+    });
+    assert_eq!(done, TASKS);
+}
+
+#[test]
+fn spawning_from_four_outside_threads_at_once() {
+    const PER_THREAD: usize = 25_000;
+    let rt = rt(2);
+    let count = Arc::new(AtomicUsize::new(0));
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let h = rt.handle().clone();
+            let count = count.clone();
+            std::thread::spawn(move || {
+                let joins: Vec<_> = (0..PER_THREAD)
+                    .map(|_| {
+                        let count = count.clone();
+                        h.spawn(async move {
+                            count.fetch_add(1, SeqCst);
+                        })
+                    })
+                    .collect();
+                joins
+            })
+        })
+        .collect();
+    let joins: Vec<_> = handles.into_iter().flat_map(|t| t.join().unwrap()).collect();
+    rt.block_on(async {
+        for j in joins {
+            j.await.unwrap();
+        }
+    });
+    assert_eq!(count.load(SeqCst), 4 * PER_THREAD);
+}
+
+#[test]
+fn wake_from_a_non_runtime_thread_reaches_a_worker() {
+    let rt = rt(2);
+    let signal = Signal::default();
+    let s = signal.clone();
+    let h = rt.spawn(async move {
+        s.await;
+        7
+    });
+    while !signal.has_waiter() {
+        std::thread::yield_now();
+    }
+    std::thread::spawn(move || signal.set()).join().unwrap();
+    assert_eq!(rt.block_on(h).unwrap(), 7);
+}
+
+/// Tokio issue 4941: a task woken into a worker's LIFO slot must not wait
+/// for that worker to finish a long blocking poll.
+#[test]
+fn task_woken_before_a_blocking_poll_runs_on_the_other_worker() {
+    let rt = rt(2);
+    let ran_while_blocked = rt.block_on(async {
+        let woken = Signal::default();
+        let b_ran = Arc::new(AtomicBool::new(false));
+        let (w, br) = (woken.clone(), b_ran.clone());
+        let b = tern::spawn(async move {
+            w.await;
+            br.store(true, SeqCst);
+        });
+        while !woken.has_waiter() {
+            tern::task::yield_now().await;
+        }
+        let a = tern::spawn(async move {
+            // Wakes B from this worker: B lands in this worker's LIFO slot.
+            woken.set();
+            // Then blocks the worker thread for up to 2 s.
+            let deadline = Instant::now() + Duration::from_secs(2);
+            while Instant::now() < deadline {
+                if b_ran.load(SeqCst) {
+                    return true;
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            false
+        });
+        let ran_while_blocked = a.await.unwrap();
+        b.await.unwrap();
+        ran_while_blocked
+    });
+    assert!(ran_while_blocked, "the woken task waited for the blocked worker");
+}
+
+#[test]
+fn dropping_runtime_drops_every_future_across_workers() {
+    const N: usize = 100_000;
+    struct Counted(Arc<AtomicUsize>);
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let rt = rt(2);
+    let mut handles = Vec::with_capacity(N);
+    for i in 0..N / 2 {
+        let c = Counted(dropped.clone());
+        handles.push(rt.spawn(async move {
+            let _c = c;
+            if i % 2 == 0 {
+                std::future::pending::<()>().await;
+            }
+            loop {
+                tern::task::yield_now().await;
+            }
+        }));
+    }
+    // The other half spawned from inside tasks (worker-local queues).
+    let d = dropped.clone();
+    let inner: Vec<_> = rt.block_on(async move {
+        tern::spawn(async move {
+            (0..N / 2)
+                .map(|_| {
+                    let c = Counted(d.clone());
+                    tern::spawn(async move {
+                        let _c = c;
+                        std::future::pending::<()>().await
+                    })
+                })
+                .collect()
+        })
+        .await
+        .unwrap()
+    });
+    handles.extend(inner);
+    drop(rt);
+    assert_eq!(dropped.load(SeqCst), N);
+    let check = Builder::new_current_thread().build().unwrap();
+    check.block_on(async {
+        for h in handles {
+            assert!(h.await.unwrap_err().is_cancelled());
+        }
+    });
+}
+
+#[test]
+fn shutdown_background_returns_while_a_worker_is_blocked() {
+    let rt = rt(2);
+    let (tx, rx) = mpsc::channel::<()>();
+    rt.spawn(async move {
+        let _ = rx.recv();
+    });
+    std::thread::sleep(Duration::from_millis(10));
+    rt.shutdown_background();
+    drop(tx);
+}
+
+#[test]
+#[should_panic(expected = "Cannot start a runtime from within a runtime")]
+fn block_on_inside_a_worker_panics() {
+    let rt = rt(1);
+    let res = rt.block_on(async {
+        tern::spawn(async {
+            let inner = Builder::new_current_thread().build().unwrap();
+            inner.block_on(async {});
+        })
+        .await
+    });
+    if let Err(e) = res {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+#[test]
+fn panics_and_aborts_behave_as_on_current_thread() {
+    let rt = rt(2);
+    rt.block_on(async {
+        let err = tern::spawn(async { panic!("mt boom") }).await.unwrap_err();
+        assert!(err.is_panic());
+        let h = tern::spawn(std::future::pending::<()>());
+        h.abort();
+        assert!(h.await.unwrap_err().is_cancelled());
+        assert_eq!(tern::spawn(async { 1 }).await.unwrap(), 1);
+    });
+}
+
+#[test]
+fn thread_hooks_run_on_every_worker() {
+    let started = Arc::new(AtomicUsize::new(0));
+    let stopped = Arc::new(AtomicUsize::new(0));
+    let (s, t) = (started.clone(), stopped.clone());
+    let rt = Builder::new_multi_thread()
+        .worker_threads(3)
+        .on_thread_start(move || {
+            s.fetch_add(1, SeqCst);
+        })
+        .on_thread_stop(move || {
+            t.fetch_add(1, SeqCst);
+        })
+        .build()
+        .unwrap();
+    rt.block_on(async { tern::spawn(async {}).await.unwrap() });
+    drop(rt);
+    assert_eq!(started.load(SeqCst), 3);
+    assert_eq!(stopped.load(SeqCst), 3);
+}
+
+#[test]
+fn yield_now_and_budget_keep_a_spinning_task_from_starving_others() {
+    let rt = rt(1);
+    rt.block_on(async {
+        let flag = Arc::new(AtomicBool::new(false));
+        let f = flag.clone();
+        let spinner = tern::spawn(async move {
+            while !f.load(SeqCst) {
+                tern::task::yield_now().await;
+            }
+        });
+        tern::spawn(async move { flag.store(true, SeqCst) }).await.unwrap();
+        spinner.await.unwrap();
+    });
+}
