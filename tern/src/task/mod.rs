@@ -136,6 +136,12 @@ impl<S: 'static> Notified<S> {
         self.0.into_raw().poll();
     }
 
+    /// The task's address (identity in tests).
+    #[cfg(all(test, tern_loom))]
+    pub(crate) fn task_ptr(&self) -> usize {
+        self.0.raw.header_ptr().as_ptr() as usize
+    }
+
     /// Gives up the notification as a raw pointer (its reference travels
     /// with it; rebuild it with [`Notified::from_raw`]).
     pub(crate) fn into_raw_header(self) -> NonNull<Header> {

@@ -23,9 +23,8 @@
 //! `sleepers` (under a mutex) lists the parked workers; every change of
 //! `num_unparked` happens under that mutex, so the two always agree.
 
-use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use crate::loom::sync::atomic::{fence, AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::Mutex;
-use std::sync::atomic::fence;
 
 const SEARCH_MASK: usize = 0x7FFF;
 const UNPARK_SHIFT: u32 = 15;
@@ -93,8 +92,8 @@ impl Idle {
     }
 
     fn notify_should_wakeup(&self) -> bool {
-        // Pairs with the fence in `transition_worker_to_parked`'s callers:
-        // either they see our queued work, or we see them parked.
+        // Pairs with the fence in `transition_worker_to_parked`: either
+        // the parking worker sees our queued work, or we see it parked.
         fence(SeqCst);
         let state = self.load();
         state.num_searching() == 0 && state.num_unparked() < self.num_workers
@@ -133,6 +132,11 @@ impl Idle {
             self.state.fetch_or(WATCHDOG, SeqCst);
         }
         sleepers.push(worker);
+        drop(sleepers);
+        // Pairs with the fence in `notify_should_wakeup`: either the
+        // producer sees us parked and wakes us, or our caller's next look at
+        // the queues sees its work.
+        fence(SeqCst);
         Parked { was_last_searcher: is_searching && prev.num_searching() == 1, watchdog }
     }
 

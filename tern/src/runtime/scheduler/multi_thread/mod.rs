@@ -31,6 +31,8 @@
 
 mod idle;
 mod inject;
+#[cfg(all(test, tern_loom))]
+mod loom;
 mod owned;
 pub(crate) mod queue;
 mod worker;

@@ -14,7 +14,12 @@ pub(super) struct OwnedTasks<S: 'static> {
 
 impl<S: Schedule> OwnedTasks<S> {
     pub(super) fn new(num_workers: usize) -> Self {
-        let n = crate::loom::if_loom!((num_workers * 4).next_power_of_two().clamp(4, 1 << 12), 2);
+        // One shard under loom: shard choice follows task ids, which are
+        // not reproducible across loom's executions.
+        let n = crate::loom::if_loom!(
+            (num_workers * 4).next_power_of_two().clamp(4, 1 << 12),
+            num_workers.min(1)
+        );
         OwnedTasks { shards: (0..n).map(|_| Mutex::new(OwnedList::new())).collect(), mask: n - 1 }
     }
 
