@@ -90,6 +90,8 @@ pub(crate) struct Handle {
     /// Workers still running, and the condvar the runtime's drop waits on.
     live_workers: Mutex<usize>,
     exited: Condvar,
+    /// The worker threads, joined by a drop that waits without limit.
+    threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
 }
 
 impl Handle {
@@ -119,6 +121,7 @@ impl Handle {
             shutdown: AtomicBool::new(false),
             live_workers: Mutex::new(n),
             exited: Condvar::new(),
+            threads: Mutex::new(Vec::with_capacity(n)),
         });
         for (index, local) in locals.into_iter().enumerate() {
             let core = worker::Core::new(index, local, n);
@@ -127,11 +130,14 @@ impl Handle {
             if let Some(size) = handle.config.thread_stack_size {
                 builder = builder.stack_size(size);
             }
-            if let Err(e) = builder.spawn(move || worker::run(h, index, core)) {
-                // Stop the workers already started, then report.
-                *handle.live_workers.lock() -= n - index;
-                handle.shutdown();
-                return Err(e);
+            match builder.spawn(move || worker::run(h, index, core)) {
+                Ok(thread) => handle.threads.lock().push(thread),
+                Err(e) => {
+                    // Stop the workers already started, then report.
+                    *handle.live_workers.lock() -= n - index;
+                    handle.shutdown();
+                    return Err(e);
+                }
             }
         }
         Ok(handle)
@@ -227,6 +233,12 @@ impl Handle {
                     }
                     live = self.exited.wait_timeout(live, deadline - now);
                 }
+            }
+        }
+        drop(live);
+        if timeout.is_none() {
+            for thread in std::mem::take(&mut *self.threads.lock()) {
+                let _ = thread.join();
             }
         }
         true
