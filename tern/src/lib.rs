@@ -34,6 +34,9 @@
 mod loom;
 pub mod runtime;
 pub mod task;
+pub mod time;
+
+mod macros;
 
 pub use task::spawn;
 

@@ -103,17 +103,15 @@ impl Builder {
         self
     }
 
-    /// Enables the time driver.
-    ///
-    /// The time driver arrives with tern's `time` step; until then this only
-    /// records the setting.
+    /// Enables the time driver (`tern::time`).
     pub fn enable_time(&mut self) -> &mut Self {
         self.enable_time = true;
         self
     }
 
     /// Controls if the runtime's clock starts paused or advancing (for
-    /// tests). Recorded now; takes effect with the time driver.
+    /// tests; see [`time::pause`](crate::time::pause)). Needs the time
+    /// driver and the current-thread scheduler.
     pub fn start_paused(&mut self, start_paused: bool) -> &mut Self {
         self.start_paused = start_paused;
         self
@@ -274,9 +272,11 @@ impl Builder {
             self.after_start.clone(),
             self.before_stop.clone(),
         );
+        let time = self.enable_time.then(|| crate::time::driver::Handle::new(self.start_paused));
         match self.kind {
             Kind::CurrentThread => {
                 let config = current_thread::Config {
+                    time,
                     event_interval: self.event_interval,
                     global_queue_interval: self.global_queue_interval.unwrap_or(31),
                     before_park: self.before_park.clone(),
@@ -289,7 +289,13 @@ impl Builder {
                 let worker_threads = self
                     .worker_threads
                     .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+                if self.start_paused {
+                    return Err(std::io::Error::other(
+                        "start_paused requires the current_thread runtime (as `time::pause`)",
+                    ));
+                }
                 let config = multi_thread::Config {
+                    time,
                     worker_threads,
                     event_interval: self.event_interval,
                     global_queue_interval: self.global_queue_interval.unwrap_or(61),

@@ -116,10 +116,7 @@ impl Handle {
 
     /// Returns the flavor of the current runtime.
     pub fn runtime_flavor(&self) -> RuntimeFlavor {
-        match self.inner {
-            scheduler::Handle::CurrentThread(_) => RuntimeFlavor::CurrentThread,
-            scheduler::Handle::MultiThread(_) => RuntimeFlavor::MultiThread,
-        }
+        self.inner.flavor()
     }
 }
 

@@ -38,13 +38,14 @@ impl ParkInner {
     }
 
     /// Blocks until a token is available (or `timeout` passes), and
-    /// consumes it. May return spuriously; callers re-check their condition.
-    pub(crate) fn park(&self, timeout: Option<Duration>) {
+    /// consumes it. Returns whether a token was consumed (`false`: timed
+    /// out). May return spuriously; callers re-check their condition.
+    pub(crate) fn park(&self, timeout: Option<Duration>) -> bool {
         if self.state.compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst).is_ok() {
-            return;
+            return true;
         }
         if timeout == Some(Duration::ZERO) {
-            return;
+            return false;
         }
         let mut guard = self.mutex.lock();
         match self.state.compare_exchange(EMPTY, PARKED, SeqCst, SeqCst) {
@@ -54,7 +55,7 @@ impl ParkInner {
                 // unparker's write.
                 let old = self.state.swap(EMPTY, SeqCst);
                 debug_assert_eq!(old, NOTIFIED);
-                return;
+                return true;
             }
             Err(actual) => panic!("inconsistent park state: {actual}"),
         }
@@ -62,14 +63,14 @@ impl ParkInner {
             None => loop {
                 guard = self.condvar.wait(guard);
                 if self.state.compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst).is_ok() {
-                    return;
+                    return true;
                 }
             },
             Some(timeout) => {
                 let _guard = self.condvar.wait_timeout(guard, timeout);
-                // Timed out or notified: either way leave with no token
-                // consumed twice and the state no longer PARKED.
-                let _ = self.state.swap(EMPTY, SeqCst);
+                // Timed out or notified: leave with the state no longer
+                // PARKED, reporting which.
+                self.state.swap(EMPTY, SeqCst) == NOTIFIED
             }
         }
     }
@@ -131,7 +132,7 @@ mod tests {
     fn unpark_before_park_is_not_lost() {
         let p = ParkInner::new();
         p.unpark();
-        p.park(None); // returns at once
+        assert!(p.park(None)); // returns at once
     }
 
     #[test]

@@ -96,6 +96,12 @@ impl BlockingSpawner {
         join
     }
 
+    /// Blocking closures running now (a paused clock does not auto-advance
+    /// while any runs).
+    pub(crate) fn running(&self) -> usize {
+        self.inner.state.lock().running
+    }
+
     /// Refuses new blocking tasks and waits (up to `timeout`, `None` for
     /// no limit) for the running ones. Returns whether they all finished.
     pub(crate) fn shutdown(&self, timeout: Option<Duration>) -> bool {

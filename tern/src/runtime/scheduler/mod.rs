@@ -7,7 +7,9 @@ pub(crate) mod current_thread;
 pub(crate) mod multi_thread;
 
 use crate::runtime::blocking::BlockingSpawner;
+use crate::runtime::RuntimeFlavor;
 use crate::task::{Id, JoinHandle};
+use crate::time;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,6 +49,20 @@ impl Handle {
         }
     }
 
+    pub(crate) fn time_handle(&self) -> Option<&time::driver::Handle> {
+        match self {
+            Handle::CurrentThread(h) => h.time.as_ref(),
+            Handle::MultiThread(h) => h.time.as_ref(),
+        }
+    }
+
+    pub(crate) fn flavor(&self) -> RuntimeFlavor {
+        match self {
+            Handle::CurrentThread(_) => RuntimeFlavor::CurrentThread,
+            Handle::MultiThread(_) => RuntimeFlavor::MultiThread,
+        }
+    }
+
     /// Runs `future` to completion on this thread (the caller has entered
     /// the runtime).
     pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
@@ -72,6 +88,9 @@ impl Handle {
                     h.wait_for_workers(timeout);
                 }
             }
+        }
+        if let Some(time) = self.time_handle() {
+            time.shutdown();
         }
     }
 }

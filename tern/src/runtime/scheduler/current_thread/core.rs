@@ -160,25 +160,59 @@ pub(super) fn drive<F: Future>(handle: &Arc<Handle>, core: Box<Core>, mut future
                 }
             }
         }
-        // `event_interval` ticks: this is where the I/O and time drivers
-        // are polled once they exist; then the `block_on` future is checked.
+        // `event_interval` ticks: poll the drivers (timers; I/O once it
+        // exists), then check the `block_on` future.
+        if let Some(time) = &handle.time {
+            time.process();
+        }
     }
 }
 
-/// Sleeps until a remote push or a wake of the `block_on` future.
+/// Sleeps until a remote push, a wake of the `block_on` future, or the
+/// next timer; with a paused clock and nothing else to do, moves the clock
+/// to the next timer instead of sleeping.
 fn park(cx: &Context) {
     let handle = &cx.handle;
-    if handle.woken.load(Acquire) || !handle.inject.is_empty() {
+    let has_work = || {
+        handle.woken.load(Acquire)
+            || !handle.inject.is_empty()
+            || cx.with_core(|core| !core.run_queue.is_empty())
+    };
+    if let Some(time) = &handle.time {
+        time.process();
+    }
+    if has_work() {
         return;
     }
     if let Some(f) = &handle.config.before_park {
         f();
         // The hook may have spawned or woken something.
-        if cx.with_core(|core| !core.run_queue.is_empty()) || handle.woken.load(Acquire) {
+        if has_work() {
             return;
         }
     }
-    handle.park.park(None);
+    match &handle.time {
+        Some(time) => {
+            let timeout = time.prepare_park(&handle.park);
+            let auto_advance = time.clock().is_paused() && handle.blocking.running() == 0;
+            match timeout {
+                Some(wait) if auto_advance => {
+                    // Nothing can happen until the next timer except a wake
+                    // from outside: check for one, else jump the clock.
+                    if !handle.park.park(Some(std::time::Duration::ZERO)) {
+                        let _ = time.clock().advance(wait);
+                    }
+                }
+                _ => {
+                    handle.park.park(timeout);
+                }
+            }
+            time.process();
+        }
+        None => {
+            handle.park.park(None);
+        }
+    }
     if let Some(f) = &handle.config.after_unpark {
         f();
     }

@@ -52,6 +52,7 @@ use std::sync::Arc;
 use std::task::{Poll, Wake, Waker};
 
 pub(crate) struct Config {
+    pub(crate) time: Option<crate::time::driver::Handle>,
     pub(crate) event_interval: u32,
     pub(crate) global_queue_interval: u32,
     pub(crate) before_park: Option<Callback>,
@@ -63,7 +64,9 @@ pub(crate) struct Handle {
     /// The `block_on` future's waker fired since it was last polled.
     woken: AtomicBool,
     /// Parks the driving thread when there is nothing to do.
-    park: ParkInner,
+    park: Arc<ParkInner>,
+    /// The time driver, if enabled.
+    pub(crate) time: Option<crate::time::driver::Handle>,
     /// The core, while no thread drives the scheduler.
     core: Mutex<Option<Box<Core>>>,
     /// Threads in `block_on` waiting for the core to come back.
@@ -73,11 +76,12 @@ pub(crate) struct Handle {
 }
 
 impl Handle {
-    pub(crate) fn new(config: Config, blocking: BlockingSpawner) -> Arc<Handle> {
+    pub(crate) fn new(mut config: Config, blocking: BlockingSpawner) -> Arc<Handle> {
         Arc::new(Handle {
             inject: Inject::new(),
             woken: AtomicBool::new(false),
-            park: ParkInner::new(),
+            park: Arc::new(ParkInner::new()),
+            time: config.time.take(),
             core: Mutex::new(Some(Box::new(Core::new()))),
             core_waiters: Mutex::new(Vec::new()),
             config,

@@ -56,6 +56,7 @@ use std::time::{Duration, Instant};
 pub(crate) type Sched = Arc<Handle>;
 
 pub(crate) struct Config {
+    pub(crate) time: Option<crate::time::driver::Handle>,
     pub(crate) worker_threads: usize,
     pub(crate) event_interval: u32,
     pub(crate) global_queue_interval: u32,
@@ -72,7 +73,7 @@ pub(crate) struct Config {
 #[repr(align(128))]
 pub(crate) struct Remote {
     steal: queue::Steal<Sched>,
-    park: ParkInner,
+    park: Arc<ParkInner>,
     /// Polls started by this worker; only it writes (watchdog signal).
     polls: AtomicU64,
     /// Whether the worker is inside a task poll right now.
@@ -86,6 +87,9 @@ pub(crate) struct Handle {
     owned: OwnedTasks<Sched>,
     config: Config,
     pub(crate) blocking: BlockingSpawner,
+    /// The time driver, if enabled, and whether a parked worker drives it.
+    pub(crate) time: Option<crate::time::driver::Handle>,
+    time_driver_taken: AtomicBool,
     shutdown: AtomicBool,
     /// Workers still running, and the condvar the runtime's drop waits on.
     live_workers: Mutex<usize>,
@@ -96,7 +100,8 @@ pub(crate) struct Handle {
 
 impl Handle {
     /// Builds the scheduler and starts its worker threads.
-    pub(crate) fn launch(config: Config, blocking: BlockingSpawner) -> std::io::Result<Arc<Handle>> {
+    pub(crate) fn launch(mut config: Config, blocking: BlockingSpawner) -> std::io::Result<Arc<Handle>> {
+        let time = config.time.take();
         let n = config.worker_threads;
         let mut locals = Vec::with_capacity(n);
         let remotes = (0..n)
@@ -105,7 +110,7 @@ impl Handle {
                 locals.push(local);
                 Remote {
                     steal,
-                    park: ParkInner::new(),
+                    park: Arc::new(ParkInner::new()),
                     polls: AtomicU64::new(0),
                     in_poll: AtomicBool::new(false),
                 }
@@ -118,6 +123,8 @@ impl Handle {
             owned: OwnedTasks::new(n),
             config,
             blocking,
+            time,
+            time_driver_taken: AtomicBool::new(false),
             shutdown: AtomicBool::new(false),
             live_workers: Mutex::new(n),
             exited: Condvar::new(),
@@ -188,6 +195,15 @@ impl Handle {
         if self.remotes.iter().any(|r| !r.steal.is_empty()) || !self.inject.is_empty() {
             self.notify_parked();
         }
+    }
+
+    /// Takes the role of the worker that parks with the timer deadline.
+    fn try_take_time_driver(&self) -> bool {
+        self.time.is_some() && !self.time_driver_taken.swap(true, Acquire)
+    }
+
+    fn release_time_driver(&self) {
+        self.time_driver_taken.store(false, Release);
     }
 
     fn is_shutdown(&self) -> bool {

@@ -255,8 +255,14 @@ pub(super) fn run(handle: Arc<Handle>, index: usize, core: Box<Core>) {
     loop {
         let next = cx.with_core(|core| {
             core.tick = core.tick.wrapping_add(1);
-            if core.tick % handle.config.event_interval == 0 && handle.is_shutdown() {
-                core.is_shutdown = true;
+            if core.tick % handle.config.event_interval == 0 {
+                // Maintenance: fire due timers (anyone may), check shutdown.
+                if let Some(time) = &handle.time {
+                    time.process();
+                }
+                if handle.is_shutdown() {
+                    core.is_shutdown = true;
+                }
             }
             if core.is_shutdown {
                 return Next::Exit;
@@ -357,7 +363,25 @@ fn park(cx: &Context) {
             }
             break;
         }
-        remote.park.park(if watchdog { Some(WATCHDOG_PERIOD) } else { None });
+        // One parked worker drives time: it sleeps no later than the next
+        // timer and fires what is due when it wakes.
+        let drives_time = handle.try_take_time_driver();
+        let timer = match (&handle.time, drives_time) {
+            (Some(time), true) => time.prepare_park(&remote.park),
+            _ => None,
+        };
+        let watch = watchdog.then_some(WATCHDOG_PERIOD);
+        let timeout = match (timer, watch) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        remote.park.park(timeout);
+        if drives_time {
+            if let Some(time) = &handle.time {
+                time.process();
+            }
+            handle.release_time_driver();
+        }
         if watchdog {
             handle.idle.release_watchdog();
             if let Some(task) = cx.with_core(|core| core.rescue_stranded(handle)) {

@@ -1,0 +1,370 @@
+//! The time driver: the wheel behind a mutex, and the hooks the schedulers
+//! call around parking.
+//!
+//! # Protocol with the schedulers
+//!
+//! * Before parking, the thread that drives time calls `prepare_park`: under
+//!   the lock it computes the next expiration, records it as `next_wake`,
+//!   and records its parker. It then parks until that instant, with the
+//!   parker's nanosecond precision (no rounding to milliseconds).
+//! * After waking, and every `event_interval` ticks while busy, any
+//!   thread may call `process`, which fires every due entry (skipping the
+//!   lock when the earliest expiration is still ahead).
+//! * Filing a timer due before `next_wake` (under the same lock) unparks
+//!   the recorded parker, so a sooner timer is never slept through. A stale
+//!   `next_wake` (the driver already awake) only costs a spurious unpark.
+
+use crate::loom::sync::atomic::{AtomicU64, Ordering::*};
+use crate::loom::sync::Mutex;
+use crate::runtime::park::ParkInner;
+use crate::time::clock::Clock;
+use crate::time::entry::TimerShared;
+use crate::time::wheel::{Wheel, NANOS_PER_TICK};
+use std::ptr::NonNull;
+use std::sync::Arc;
+use std::task::Waker;
+use std::time::{Duration, Instant as StdInstant};
+
+/// Wakers fired per lock hold; the lock is dropped to call them.
+const WAKE_BATCH: usize = 32;
+
+#[derive(Clone)]
+pub(crate) struct Handle {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// Driver time 0.
+    start: StdInstant,
+    clock: Clock,
+    core: Mutex<Core>,
+    /// The earliest expiration (ns), or `u64::MAX`: lets `process` skip
+    /// the lock when nothing can be due.
+    earliest: AtomicU64,
+}
+
+struct Core {
+    wheel: Wheel,
+    shutdown: bool,
+    /// When the driving thread will wake (ns), as of its last park.
+    next_wake: u64,
+    parker: Option<Arc<ParkInner>>,
+}
+
+/// The locked driver, handed to entry operations.
+pub(crate) struct Locked<'a> {
+    pub(crate) wheel: &'a mut Wheel,
+    now: u64,
+    shutdown: bool,
+    next_wake: u64,
+    earliest: u64,
+    unpark: bool,
+}
+
+impl Locked<'_> {
+    pub(crate) fn now(&self) -> u64 {
+        self.now
+    }
+
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.shutdown
+    }
+
+    /// Files `entry` for `deadline`.
+    ///
+    /// # Safety
+    ///
+    /// `entry` is pinned, live, and in no list; `deadline > now`.
+    pub(crate) unsafe fn file(&mut self, entry: NonNull<TimerShared>, deadline: u64) {
+        // SAFETY: forwarded from the caller; we hold the lock.
+        let expires = unsafe { self.wheel.insert(entry, deadline) };
+        self.earliest = self.earliest.min(expires);
+        if deadline < self.next_wake {
+            self.unpark = true;
+        }
+    }
+}
+
+impl Handle {
+    pub(crate) fn new(start_paused: bool) -> Handle {
+        Handle {
+            inner: Arc::new(Inner {
+                start: StdInstant::now(),
+                clock: Clock::new(start_paused),
+                core: Mutex::new(Core { wheel: Wheel::new(), shutdown: false, next_wake: 0, parker: None }),
+                earliest: AtomicU64::new(u64::MAX),
+            }),
+        }
+    }
+
+    pub(crate) fn clock(&self) -> &Clock {
+        &self.inner.clock
+    }
+
+    /// Driver time (ns since start) of `t`, saturating at 0.
+    pub(crate) fn to_ns(&self, t: StdInstant) -> u64 {
+        u64::try_from(t.saturating_duration_since(self.inner.start).as_nanos()).unwrap_or(u64::MAX - 2)
+    }
+
+    pub(crate) fn now_ns(&self) -> u64 {
+        self.to_ns(self.inner.clock.now())
+    }
+
+    /// Runs `f` under the lock; unparks the driver if `f` filed a timer due
+    /// before it would wake.
+    pub(crate) fn with_locked<R>(&self, f: impl FnOnce(&mut Locked<'_>) -> R) -> R {
+        let now = self.now_ns();
+        let mut core = self.inner.core.lock();
+        let core = &mut *core;
+        let mut locked = Locked {
+            wheel: &mut core.wheel,
+            now,
+            shutdown: core.shutdown,
+            next_wake: core.next_wake,
+            earliest: self.inner.earliest.load(Relaxed),
+            unpark: false,
+        };
+        let r = f(&mut locked);
+        let (earliest, unpark) = (locked.earliest, locked.unpark);
+        self.inner.earliest.store(earliest, Relaxed);
+        if unpark {
+            if let Some(p) = &core.parker {
+                p.unpark();
+            }
+        }
+        r
+    }
+
+    /// Records `parker` as the driving thread's and returns how long it may
+    /// sleep (`None`: no timer).
+    pub(crate) fn prepare_park(&self, parker: &Arc<ParkInner>) -> Option<Duration> {
+        let now = self.now_ns();
+        let mut core = self.inner.core.lock();
+        let next = core.wheel.next_expiration().map(|e| e.deadline);
+        core.next_wake = next.unwrap_or(u64::MAX);
+        if !core.parker.as_ref().is_some_and(|p| Arc::ptr_eq(p, parker)) {
+            core.parker = Some(parker.clone());
+        }
+        next.map(|d| Duration::from_nanos(d.saturating_sub(now)))
+    }
+
+    /// Fires every due timer. Cheap (no lock) when none can be due.
+    pub(crate) fn process(&self) {
+        let now = self.now_ns();
+        if now < self.inner.earliest.load(Relaxed) {
+            return;
+        }
+        let now_tick = now / NANOS_PER_TICK;
+        let mut wakers: [Option<Waker>; WAKE_BATCH] = Default::default();
+        let mut n = 0;
+        let mut core = self.inner.core.lock();
+        // Entries of the slot being processed fire if due by `not_after`;
+        // the rest are refiled. For a level-0 slot (one millisecond) that is
+        // `now`; for a coarser slot it is the slot's start, so its entries
+        // cascade down and fire in deadline order.
+        let mut not_after = now;
+        loop {
+            let core_ref = &mut *core;
+            // SAFETY: the lock is held for all wheel and entry accesses.
+            let next = unsafe { core_ref.wheel.pop_pending() };
+            let entry = match next {
+                Some(entry) => entry,
+                None => match core_ref.wheel.next_expiration() {
+                    Some(exp) if exp.deadline <= now => {
+                        not_after = if exp.level == 0 { now } else { exp.deadline };
+                        // SAFETY: lock held; `pending` is empty here.
+                        unsafe { core_ref.wheel.take_slot(exp, now_tick) };
+                        continue;
+                    }
+                    _ => break,
+                },
+            };
+            let mut locked = Locked {
+                wheel: &mut core_ref.wheel,
+                now,
+                shutdown: core_ref.shutdown,
+                next_wake: 0,
+                earliest: u64::MAX,
+                unpark: false,
+            };
+            // SAFETY: lock held; the entry was just taken from `pending`.
+            if let Some(w) = unsafe { TimerShared::process(entry, &mut locked, not_after) } {
+                wakers[n] = Some(w);
+                n += 1;
+                if n == WAKE_BATCH {
+                    drop(core);
+                    wakers.iter_mut().filter_map(Option::take).for_each(Waker::wake);
+                    n = 0;
+                    core = self.inner.core.lock();
+                }
+            }
+        }
+        core.wheel.set_elapsed(now_tick);
+        let earliest = core.wheel.next_expiration().map_or(u64::MAX, |e| e.deadline);
+        self.inner.earliest.store(earliest, Relaxed);
+        drop(core);
+        wakers.iter_mut().filter_map(Option::take).for_each(Waker::wake);
+    }
+
+    /// Stops the driver: every filed timer fires, and later polls of a
+    /// `Sleep` on this runtime panic.
+    pub(crate) fn shutdown(&self) {
+        let mut wakers = Vec::new();
+        {
+            let mut core = self.inner.core.lock();
+            core.shutdown = true;
+            let core = &mut *core;
+            loop {
+                // SAFETY: lock held.
+                if let Some(e) = unsafe { core.wheel.pop_pending() } {
+                    // SAFETY: lock held; `e` was just taken out of the wheel.
+                    wakers.extend(unsafe { TimerShared::fire_now(e) });
+                    continue;
+                }
+                match core.wheel.next_expiration() {
+                    // SAFETY: lock held; `pending` is empty.
+                    Some(exp) => unsafe { core.wheel.take_slot(exp, u64::MAX) },
+                    None => break,
+                }
+            }
+            self.inner.earliest.store(u64::MAX, Relaxed);
+        }
+        wakers.into_iter().for_each(Waker::wake);
+    }
+
+    /// Number of filed timers (tests).
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.inner.core.lock().wheel.len()
+    }
+}
+
+#[cfg(all(test, not(tern_loom)))]
+mod tests {
+    use super::*;
+    use crate::time::entry::TimerEntry;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+    use std::pin::Pin;
+    use std::sync::Mutex as StdMutex;
+    use std::task::{Context, Wake};
+
+    /// Records the id of each timer that fires.
+    struct Recorder {
+        id: usize,
+        log: Arc<StdMutex<Vec<usize>>>,
+    }
+
+    impl Wake for Recorder {
+        fn wake(self: Arc<Self>) {
+            self.log.lock().unwrap().push(self.id);
+        }
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Insert(u64),
+        Reset(usize, u64),
+        Cancel(usize),
+        Advance(u64),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        // Deadlines up to ~70 s ahead in µs, so several wheel levels are hit.
+        prop_oneof![
+            4 => (0u64..70_000_000).prop_map(Op::Insert),
+            2 => (any::<usize>(), 0u64..70_000_000).prop_map(|(i, d)| Op::Reset(i, d)),
+            1 => any::<usize>().prop_map(Op::Cancel),
+            3 => prop_oneof![0u64..2_000, 0u64..100_000, 0u64..20_000_000].prop_map(Op::Advance),
+        ]
+    }
+
+    struct Timer {
+        entry: Pin<Box<TimerEntry>>,
+        waker: std::task::Waker,
+    }
+
+    impl Timer {
+        fn poll(&mut self) -> bool {
+            let mut cx = Context::from_waker(&self.waker);
+            // SAFETY: the entry is pinned in its box.
+            unsafe { self.entry.as_mut().get_unchecked_mut().poll_elapsed(&mut cx) }.is_ready()
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// The wheel against an ordered map: same timers fire at each step,
+        /// in deadline order (1 ms granularity), never before their deadline.
+        #[test]
+        fn wheel_matches_an_ordered_map(ops in proptest::collection::vec(op(), 1..60)) {
+            let driver = Handle::new(true);
+            let log = Arc::new(StdMutex::new(Vec::new()));
+            let mut timers: Vec<Option<Timer>> = Vec::new();
+            // Reference: id -> deadline (ns) of armed timers.
+            let mut model: BTreeMap<usize, u64> = BTreeMap::new();
+            for op in ops {
+                let now = driver.now_ns();
+                match op {
+                    Op::Insert(us) => {
+                        let id = timers.len();
+                        let deadline = now + us * 1000;
+                        let waker = Arc::new(Recorder { id, log: log.clone() }).into();
+                        let mut t = Timer { entry: Box::pin(TimerEntry::new(driver.clone(), deadline)), waker };
+                        if t.poll() {
+                            prop_assert!(deadline <= now);
+                        } else {
+                            model.insert(id, deadline);
+                        }
+                        timers.push(Some(t));
+                    }
+                    Op::Reset(i, us) if !timers.is_empty() => {
+                        let id = i % timers.len();
+                        if let Some(t) = timers[id].as_mut() {
+                            let deadline = now + us * 1000;
+                            // SAFETY: pinned in its box.
+                            unsafe { t.entry.as_mut().get_unchecked_mut().reset(deadline) };
+                            if t.poll() {
+                                prop_assert!(deadline <= now);
+                                model.remove(&id);
+                            } else {
+                                model.insert(id, deadline);
+                            }
+                        }
+                    }
+                    Op::Cancel(i) if !timers.is_empty() => {
+                        let id = i % timers.len();
+                        timers[id] = None;
+                        model.remove(&id);
+                    }
+                    Op::Advance(us) => {
+                        driver.clock().advance(Duration::from_micros(us)).unwrap();
+                        driver.process();
+                        let now = driver.now_ns();
+                        let fired: Vec<usize> = std::mem::take(&mut *log.lock().unwrap());
+                        let mut expected: Vec<(u64, usize)> =
+                            model.iter().filter(|(_, d)| **d <= now).map(|(id, d)| (*d, *id)).collect();
+                        expected.sort();
+                        let mut got_sorted = fired.clone();
+                        got_sorted.sort();
+                        let mut want_sorted: Vec<usize> = expected.iter().map(|(_, id)| *id).collect();
+                        want_sorted.sort();
+                        prop_assert_eq!(got_sorted, want_sorted, "fired set at now={}", now);
+                        // Deadline order, within 1 ms granularity.
+                        let ticks: Vec<u64> = fired.iter().map(|id| model[id] / NANOS_PER_TICK).collect();
+                        prop_assert!(ticks.windows(2).all(|w| w[0] <= w[1]), "order {:?}", ticks);
+                        for id in fired {
+                            prop_assert!(model[&id] <= now, "fired early");
+                            model.remove(&id);
+                            prop_assert!(timers[id].as_mut().unwrap().poll());
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            drop(timers);
+            prop_assert_eq!(driver.len(), 0);
+        }
+    }
+}

@@ -1,0 +1,313 @@
+//! A timer entry: the part of a `Sleep` the wheel links to.
+//!
+//! # State
+//!
+//! `state` (atomic) holds the entry's true deadline in driver nanoseconds,
+//! or one of two markers:
+//!
+//! | value          | meaning                                   | set by |
+//! |----------------|-------------------------------------------|--------|
+//! | `UNREGISTERED` | not filed (never polled, or just reset)   | owner, under the lock |
+//! | a deadline `d` | filed in the wheel at some time `<= d`    | owner (register: under the lock; extend: lock-free CAS to a later `d`) |
+//! | `FIRED`        | due: taken out of the wheel, waker woken  | driver, under the lock, by CAS from `d <= now` |
+//! | `SHUT_DOWN`    | the runtime shut down; polling panics     | driver, under the lock |
+//!
+//! Transitions: `UNREGISTERED -> d` (register), `d -> d' >= d` (lazy extend:
+//! no lock, the driver refiles it when the old filing time comes),
+//! `d -> FIRED` (driver), `FIRED | d -> UNREGISTERED -> d'` (reset to an
+//! earlier time, or after firing: under the lock).
+//!
+//! Invariant: while filed, the filing time (`filed_deadline`) is `<=` the
+//! true deadline in `state`, so a timer never fires late; it may be looked
+//! at early (after a lazy extend) and is then refiled.
+//!
+//! The links, the filing time and the waker are guarded by the driver lock;
+//! the `TimerShared` is pinned inside its `Sleep` and unfiled (under the
+//! lock) before the `Sleep` is dropped.
+
+use crate::loom::cell::UnsafeCell;
+use crate::loom::sync::atomic::{AtomicU64, Ordering::*};
+use crate::time::driver::{Handle, Locked};
+use std::marker::PhantomPinned;
+use std::ptr::NonNull;
+use std::task::{Context, Poll, Waker};
+
+pub(crate) const UNREGISTERED: u64 = u64::MAX;
+pub(crate) const FIRED: u64 = u64::MAX - 1;
+/// Fired because the runtime shut down: polling it panics, as in Tokio.
+pub(crate) const SHUT_DOWN: u64 = u64::MAX - 2;
+
+/// Wheel links of an entry.
+#[derive(Default)]
+pub(crate) struct Links {
+    pub(crate) prev: Option<NonNull<TimerShared>>,
+    pub(crate) next: Option<NonNull<TimerShared>>,
+}
+
+/// Guarded by the driver lock.
+#[derive(Default)]
+struct Guarded {
+    links: Links,
+    /// Deadline (ns) and tick it is filed under, while filed.
+    filed_deadline: u64,
+    filed_tick: u64,
+    filed: bool,
+    waker: Option<Waker>,
+}
+
+pub(crate) struct TimerShared {
+    state: AtomicU64,
+    guarded: UnsafeCell<Guarded>,
+    _pinned: PhantomPinned,
+}
+
+// SAFETY: the links, filing data and waker (`guarded`) are only touched
+// with the driver lock held, and `state` is atomic; the raw links point to
+// other entries under the same lock.
+unsafe impl Send for TimerShared {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for TimerShared {}
+
+impl TimerShared {
+    pub(crate) fn new() -> TimerShared {
+        TimerShared {
+            state: AtomicU64::new(UNREGISTERED),
+            guarded: UnsafeCell::new(Guarded::default()),
+            _pinned: PhantomPinned,
+        }
+    }
+
+    pub(crate) fn state(&self) -> u64 {
+        self.state.load(Acquire)
+    }
+
+    /// # Safety
+    ///
+    /// The driver lock is held and `entry` is live.
+    unsafe fn guarded<R>(entry: NonNull<TimerShared>, f: impl FnOnce(&mut Guarded) -> R) -> R {
+        // SAFETY: forwarded from the caller: the lock gives exclusive access.
+        unsafe { entry.as_ref() }.guarded.with_mut(|g| f(unsafe { &mut *g }))
+    }
+
+    /// # Safety
+    ///
+    /// As [`TimerShared::guarded`].
+    pub(crate) unsafe fn links<R>(entry: NonNull<TimerShared>, f: impl FnOnce(&mut Links) -> R) -> R {
+        // SAFETY: forwarded from the caller.
+        unsafe { Self::guarded(entry, |g| f(&mut g.links)) }
+    }
+
+    /// # Safety
+    ///
+    /// As [`TimerShared::guarded`].
+    pub(crate) unsafe fn set_filed(entry: NonNull<TimerShared>, deadline: u64, tick: u64) {
+        // SAFETY: forwarded from the caller.
+        unsafe {
+            Self::guarded(entry, |g| {
+                g.filed_deadline = deadline;
+                g.filed_tick = tick;
+                g.filed = true;
+            })
+        }
+    }
+
+    /// # Safety
+    ///
+    /// As [`TimerShared::guarded`].
+    pub(crate) unsafe fn filed_tick(entry: NonNull<TimerShared>) -> u64 {
+        // SAFETY: forwarded from the caller.
+        unsafe { Self::guarded(entry, |g| g.filed_tick) }
+    }
+
+    /// # Safety
+    ///
+    /// As [`TimerShared::guarded`].
+    pub(crate) unsafe fn filed_deadline(entry: NonNull<TimerShared>) -> u64 {
+        // SAFETY: forwarded from the caller.
+        unsafe { Self::guarded(entry, |g| g.filed_deadline) }
+    }
+
+    /// Driver side: an entry taken out of a due slot. Fires it if its true
+    /// deadline has passed (returning its waker), or refiles it.
+    ///
+    /// # Safety
+    ///
+    /// Lock held (through `locked`); `entry` was just taken out of the wheel.
+    pub(crate) unsafe fn process(
+        entry: NonNull<TimerShared>,
+        locked: &mut Locked,
+        now: u64,
+    ) -> Option<Waker> {
+        // SAFETY: forwarded from the caller.
+        unsafe { Self::guarded(entry, |g| g.filed = false) };
+        // SAFETY: the entry is live while filed (caller's contract).
+        let shared = unsafe { entry.as_ref() };
+        let mut cur = shared.state.load(Acquire);
+        loop {
+            if cur > now && cur < SHUT_DOWN {
+                // Extended meanwhile: refile at the true deadline.
+                // SAFETY: lock held, entry in no list now.
+                let _ = unsafe { locked.wheel.insert(entry, cur) };
+                return None;
+            }
+            match shared.state.compare_exchange(cur, FIRED, AcqRel, Acquire) {
+                // SAFETY: lock held.
+                Ok(_) => return unsafe { Self::guarded(entry, |g| g.waker.take()) },
+                Err(actual) => cur = actual,
+            }
+        }
+    }
+
+    /// Driver side, at shutdown: fires the entry whatever its deadline.
+    ///
+    /// # Safety
+    ///
+    /// As [`TimerShared::process`].
+    pub(crate) unsafe fn fire_now(entry: NonNull<TimerShared>) -> Option<Waker> {
+        // SAFETY: forwarded from the caller.
+        let shared = unsafe { entry.as_ref() };
+        shared.state.store(SHUT_DOWN, Release);
+        // SAFETY: lock held.
+        unsafe {
+            Self::guarded(entry, |g| {
+                g.filed = false;
+                g.waker.take()
+            })
+        }
+    }
+}
+
+/// The owner's side of a timer (lives inside `Sleep`).
+pub(crate) struct TimerEntry {
+    handle: Handle,
+    /// The deadline in driver nanoseconds.
+    deadline: u64,
+    shared: TimerShared,
+}
+
+impl TimerEntry {
+    pub(crate) fn new(handle: Handle, deadline: u64) -> TimerEntry {
+        TimerEntry { handle, deadline, shared: TimerShared::new() }
+    }
+
+    pub(crate) fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    pub(crate) fn is_elapsed(&self) -> bool {
+        self.shared.state() == FIRED
+    }
+
+    fn ptr(&self) -> NonNull<TimerShared> {
+        NonNull::from(&self.shared)
+    }
+
+    /// Moves the deadline. Extending a filed timer is one CAS; anything
+    /// else refiles it under the lock on the next poll.
+    ///
+    /// # Safety
+    ///
+    /// `self` is pinned (it may be filed).
+    pub(crate) unsafe fn reset(&mut self, deadline: u64) {
+        self.deadline = deadline;
+        let mut cur = self.shared.state.load(Acquire);
+        while cur < SHUT_DOWN && deadline >= cur {
+            match self.shared.state.compare_exchange_weak(cur, deadline, AcqRel, Acquire) {
+                Ok(_) => return,
+                Err(actual) => cur = actual,
+            }
+        }
+        // Earlier than filed, or already fired / never filed: unfile now,
+        // refile on the next poll.
+        if cur != UNREGISTERED {
+            let ptr = self.ptr();
+            self.handle.with_locked(|locked| {
+                // SAFETY: lock held; the entry is pinned and live.
+                unsafe { locked.unfile(ptr) };
+                self.shared.state.store(UNREGISTERED, Release);
+            });
+        }
+    }
+
+    /// Polls for expiry, filing the timer on first use.
+    ///
+    /// # Safety
+    ///
+    /// `self` is pinned.
+    pub(crate) unsafe fn poll_elapsed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        match self.shared.state() {
+            FIRED => return Poll::Ready(()),
+            SHUT_DOWN => shutdown_panic(),
+            _ => {}
+        }
+        let ptr = self.ptr();
+        let deadline = self.deadline;
+        let shared = &self.shared;
+        self.handle
+            .with_locked(|locked| {
+                if locked.is_shutdown() {
+                    return Err(());
+                }
+                let state = shared.state.load(Acquire);
+                if state == FIRED {
+                    return Ok(Poll::Ready(()));
+                }
+                if state == UNREGISTERED {
+                    if deadline <= locked.now() {
+                        shared.state.store(FIRED, Release);
+                        return Ok(Poll::Ready(()));
+                    }
+                    shared.state.store(deadline, Release);
+                    // SAFETY: lock held; the entry is pinned (caller) and in no
+                    // list (UNREGISTERED).
+                    unsafe { locked.file(ptr, deadline) };
+                }
+                // SAFETY: lock held.
+                unsafe {
+                    TimerShared::guarded(ptr, |g| match &g.waker {
+                        Some(w) if w.will_wake(cx.waker()) => {}
+                        _ => g.waker = Some(cx.waker().clone()),
+                    })
+                };
+                Ok(Poll::Pending)
+            })
+            .unwrap_or_else(|()| shutdown_panic())
+    }
+}
+
+fn shutdown_panic() -> ! {
+    panic!("A tern runtime was found, but it is being shut down: its timers no longer fire.")
+}
+
+impl Drop for TimerEntry {
+    fn drop(&mut self) {
+        if self.shared.state() == UNREGISTERED {
+            return;
+        }
+        let ptr = self.ptr();
+        self.handle.with_locked(|locked| {
+            // SAFETY: lock held; the entry is live until this returns.
+            unsafe { locked.unfile(ptr) };
+            // SAFETY: lock held.
+            let waker = unsafe { TimerShared::guarded(ptr, |g| g.waker.take()) };
+            drop(waker);
+        });
+    }
+}
+
+impl Locked<'_> {
+    /// Unfiles `entry` if it is filed.
+    ///
+    /// # Safety
+    ///
+    /// `entry` is live.
+    pub(crate) unsafe fn unfile(&mut self, entry: NonNull<TimerShared>) {
+        // SAFETY: we hold the lock (`Locked`), entry live (caller).
+        if unsafe { TimerShared::guarded(entry, |g| g.filed) } {
+            // SAFETY: it is filed in this wheel.
+            unsafe { self.wheel.remove(entry) };
+            // SAFETY: lock held.
+            unsafe { TimerShared::guarded(entry, |g| g.filed = false) };
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! tern::time: sleeps, timeouts, intervals, paused time.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+use tern::time::{self, interval_at, sleep, sleep_until, timeout, Duration, Instant, MissedTickBehavior};
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+fn poll_once<F: Future + ?Sized>(f: Pin<&mut F>) -> Poll<F::Output> {
+    f.poll(&mut Context::from_waker(Waker::noop()))
+}
+
+#[tern::test(start_paused = true)]
+async fn an_hour_long_sleep_completes_at_once_when_paused() {
+    let start = Instant::now();
+    sleep(Duration::from_secs(3600)).await;
+    assert_eq!(start.elapsed(), Duration::from_secs(3600));
+}
+
+#[tern::test]
+async fn zero_sleep_and_sleep_until_now_complete_on_first_poll() {
+    let s = sleep(Duration::ZERO);
+    tern::pin!(s);
+    assert!(poll_once(s.as_mut()).is_ready());
+    let s = sleep_until(Instant::now());
+    tern::pin!(s);
+    assert!(poll_once(s.as_mut()).is_ready());
+    assert!(s.is_elapsed());
+}
+
+#[tern::test(start_paused = true)]
+async fn sleep_never_fires_before_its_deadline() {
+    let start = Instant::now();
+    let s = sleep(ms(10));
+    tern::pin!(s);
+    assert!(poll_once(s.as_mut()).is_pending());
+    time::advance(ms(9)).await;
+    assert!(poll_once(s.as_mut()).is_pending());
+    time::advance(ms(1)).await;
+    assert!(poll_once(s.as_mut()).is_ready());
+    assert_eq!(Instant::now() - start, ms(10));
+}
+
+#[tern::test(start_paused = true)]
+async fn paused_time_adds_no_extra_millisecond() {
+    let start = Instant::now();
+    sleep(Duration::from_micros(1500)).await;
+    assert_eq!(start.elapsed(), Duration::from_micros(1500));
+}
+
+#[tern::test(start_paused = true)]
+async fn reset_moves_a_pending_sleep_both_ways() {
+    let start = Instant::now();
+    let s = sleep(ms(100));
+    tern::pin!(s);
+    assert!(poll_once(s.as_mut()).is_pending());
+    s.as_mut().reset(start + ms(300)); // later: lazy
+    time::advance(ms(150)).await;
+    assert!(poll_once(s.as_mut()).is_pending());
+    s.as_mut().reset(start + ms(200)); // earlier: refiled
+    assert!(poll_once(s.as_mut()).is_pending());
+    time::advance(ms(50)).await;
+    assert!(poll_once(s.as_mut()).is_ready());
+    // After it fired: a reset arms it again.
+    s.as_mut().reset(Instant::now() + ms(10));
+    assert!(poll_once(s.as_mut()).is_pending());
+    s.await;
+    assert_eq!(start.elapsed(), ms(210));
+}
+
+#[tern::test(start_paused = true)]
+async fn timeout_on_ready_and_pending_futures() {
+    assert_eq!(timeout(ms(0), async { 1 }).await, Ok(1));
+    let start = Instant::now();
+    let err = timeout(ms(50), std::future::pending::<()>()).await.unwrap_err();
+    assert_eq!(err.to_string(), "deadline has elapsed");
+    assert_eq!(start.elapsed(), ms(50));
+    let io: std::io::Error = err.into();
+    assert_eq!(io.kind(), std::io::ErrorKind::TimedOut);
+    let mut t = timeout(ms(5), async { 2 });
+    let _: &mut _ = t.get_mut();
+    assert_eq!(t.into_inner().await, 2);
+    let t = time::timeout_at(Instant::now() + ms(5), async { 3 });
+    assert_eq!(t.await, Ok(3));
+}
+
+#[tern::test]
+async fn timeout_fires_even_when_the_inner_future_spends_the_budget() {
+    // Never ready, and spends the whole budget on every poll.
+    let busy = async {
+        loop {
+            tern::task::consume_budget().await;
+        }
+    };
+    assert!(timeout(ms(10), busy).await.is_err());
+}
+
+/// Polls the interval until it is pending, returning the ticks in ms
+/// relative to `start`.
+fn ticks(i: &mut time::Interval, start: Instant) -> Vec<u64> {
+    let mut out = Vec::new();
+    let mut cx = Context::from_waker(Waker::noop());
+    while let Poll::Ready(t) = i.poll_tick(&mut cx) {
+        out.push((t - start).as_millis() as u64);
+    }
+    out
+}
+
+async fn interval_script(behavior: MissedTickBehavior) -> Vec<Vec<u64>> {
+    let start = Instant::now();
+    let mut i = interval_at(start, ms(300));
+    i.set_missed_tick_behavior(behavior);
+    assert_eq!(i.missed_tick_behavior(), behavior);
+    let mut out = vec![ticks(&mut i, start)];
+    for step in [100, 200, 650, 200, 100, 250, 300] {
+        time::advance(ms(step)).await;
+        out.push(ticks(&mut i, start));
+    }
+    out
+}
+
+#[tern::test(start_paused = true)]
+async fn interval_burst_catches_up_on_the_original_schedule() {
+    let got = interval_script(MissedTickBehavior::Burst).await;
+    // now: 0, 100, 300, 950, 1150, 1250, 1500, 1800
+    let want: Vec<Vec<u64>> =
+        vec![vec![0], vec![], vec![300], vec![600, 900], vec![], vec![1200], vec![1500], vec![1800]];
+    assert_eq!(got, want);
+}
+
+#[tern::test(start_paused = true)]
+async fn interval_delay_restarts_the_period_from_the_late_tick() {
+    let got = interval_script(MissedTickBehavior::Delay).await;
+    // At 950 the 600 tick is late: the next is 950 + 300 = 1250, then
+    // 1550 (seen at 1800, late again: the next would be 2100).
+    let want: Vec<Vec<u64>> =
+        vec![vec![0], vec![], vec![300], vec![600], vec![], vec![1250], vec![], vec![1550]];
+    assert_eq!(got, want);
+}
+
+#[tern::test(start_paused = true)]
+async fn interval_skip_jumps_to_the_next_multiple_of_the_period() {
+    let got = interval_script(MissedTickBehavior::Skip).await;
+    // At 950 the 600 tick is late: 900 is skipped, the next is 1200.
+    let want: Vec<Vec<u64>> =
+        vec![vec![0], vec![], vec![300], vec![600], vec![], vec![1200], vec![1500], vec![1800]];
+    assert_eq!(got, want);
+}
+
+#[tern::test(start_paused = true)]
+async fn interval_resets() {
+    let start = Instant::now();
+    let mut i = time::interval(ms(100));
+    assert_eq!(i.period(), ms(100));
+    assert_eq!(ticks(&mut i, start), vec![0]);
+    time::advance(ms(50)).await;
+    i.reset(); // next at 150
+    time::advance(ms(99)).await;
+    assert_eq!(ticks(&mut i, start), Vec::<u64>::new());
+    time::advance(ms(1)).await;
+    assert_eq!(ticks(&mut i, start), vec![150]);
+    i.reset_immediately();
+    assert_eq!(ticks(&mut i, start), vec![150]);
+    i.reset_after(ms(30));
+    time::advance(ms(30)).await;
+    assert_eq!(ticks(&mut i, start), vec![180]);
+    i.reset_at(start + ms(500));
+    time::advance(ms(320)).await;
+    assert_eq!(ticks(&mut i, start), vec![500]);
+}
+
+#[test]
+#[should_panic(expected = "`period` must be non-zero.")]
+fn zero_period_interval_panics() {
+    let rt = tern::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+    rt.block_on(async {
+        let _ = time::interval(Duration::ZERO);
+    });
+}
+
+#[test]
+#[should_panic(expected = "timers are disabled")]
+fn sleep_without_time_driver_panics() {
+    let rt = tern::runtime::Builder::new_current_thread().build().unwrap();
+    rt.block_on(async {
+        drop(sleep(ms(1)));
+    });
+}
+
+#[test]
+#[should_panic(expected = "outside of a tern runtime")]
+fn sleep_without_runtime_panics() {
+    drop(sleep(ms(1)));
+}
+
+#[tern::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timers_registered_and_dropped_on_any_worker() {
+    let fired = Arc::new(AtomicUsize::new(0));
+    let mut handles = Vec::new();
+    for i in 0..200u64 {
+        let fired = fired.clone();
+        handles.push(tern::spawn(async move {
+            // Half are dropped before firing, from whichever worker.
+            if i % 2 == 0 {
+                let s = sleep(ms(1000));
+                tern::pin!(s);
+                assert!(poll_once(s.as_mut()).is_pending());
+                tern::task::yield_now().await;
+                return;
+            }
+            sleep(Duration::from_micros(100 * (i % 20))).await;
+            fired.fetch_add(1, SeqCst);
+        }));
+    }
+    for h in handles {
+        h.await.unwrap();
+    }
+    assert_eq!(fired.load(SeqCst), 100);
+}
+
+#[tern::test(start_paused = true)]
+async fn many_concurrent_sleeps_fire_in_deadline_order() {
+    const N: u64 = 100_000;
+    let order = Arc::new(Mutex::new(Vec::with_capacity(N as usize)));
+    let start = Instant::now();
+    let mut seed = 0x2545_F491_4F6C_DD1Du64;
+    let mut handles = Vec::new();
+    for _ in 0..N {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let deadline = start + Duration::from_micros(seed % 10_000_000);
+        let order = order.clone();
+        handles.push(tern::spawn(async move {
+            sleep_until(deadline).await;
+            assert!(Instant::now() >= deadline, "fired early");
+            order.lock().unwrap().push((deadline - start).as_millis());
+        }));
+    }
+    for h in handles {
+        h.await.unwrap();
+    }
+    let order = order.lock().unwrap();
+    assert_eq!(order.len() as u64, N);
+    assert!(order.windows(2).all(|w| w[0] <= w[1]), "fired out of deadline order (1 ms granularity)");
+}
+
+#[test]
+fn pause_on_multi_thread_runtime_panics_with_a_clear_message() {
+    let rt = tern::runtime::Builder::new_multi_thread().worker_threads(1).enable_time().build().unwrap();
+    let err = rt.block_on(async { tern::spawn(async { time::pause() }).await.unwrap_err() });
+    let msg = *err.into_panic().downcast::<&str>().unwrap();
+    assert!(msg.contains("requires the `current_thread`"), "{msg}");
+}
