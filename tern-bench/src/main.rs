@@ -246,6 +246,41 @@ fn scenarios() -> Vec<Scenario> {
             smol: smol_mt(smol_mt::remote_spawn),
         },
     ]);
+    let tm = "time";
+    v.extend([
+        Scenario {
+            group: tm,
+            name: "timeout_no_fire",
+            unit: "ns",
+            tern: sample(on_tern::current_thread_timed, on_tern::timeout_no_fire),
+            tokio: sample(on_tokio::current_thread_timed, on_tokio::timeout_no_fire),
+            smol: None,
+        },
+        Scenario {
+            group: tm,
+            name: "sleep_many",
+            unit: "ns",
+            tern: sample(on_tern::current_thread_timed, on_tern::sleep_many),
+            tokio: sample(on_tokio::current_thread_timed, on_tokio::sleep_many),
+            smol: None,
+        },
+        Scenario {
+            group: tm,
+            name: "reset_heavy",
+            unit: "ns",
+            tern: sample(on_tern::current_thread_timed, on_tern::reset_heavy),
+            tokio: sample(on_tokio::current_thread_timed, on_tokio::reset_heavy),
+            smol: None,
+        },
+        Scenario {
+            group: tm,
+            name: "interval_ticks",
+            unit: "ns",
+            tern: sample(on_tern::current_thread_timed, on_tern::interval_ticks),
+            tokio: sample(on_tokio::current_thread_timed, on_tokio::interval_ticks),
+            smol: None,
+        },
+    ]);
     v.push(Scenario {
         group: "cpu",
         name: "spawn_many_remote_busy1_cpu",
@@ -269,6 +304,32 @@ fn scenarios() -> Vec<Scenario> {
         smol: Some(Box::new(|| memory::measure("smol"))),
     });
     v
+}
+
+fn percentile(mut v: Vec<f64>, p: f64) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v[i]
+}
+
+/// A precision row: `n` sequential sleeps of `d` per runtime, interleaved
+/// in chunks; the row holds the median overshoot past the deadline (ns),
+/// and the p99 is printed.
+fn precision(name: &'static str, d: Duration, n: usize) -> Row {
+    let tern_rt = on_tern::current_thread_timed();
+    let tokio_rt = on_tokio::current_thread_timed();
+    let (mut tern, mut tokio) = (Vec::new(), Vec::new());
+    let chunk = (n / 4).max(1);
+    while tern.len() < n {
+        tern.extend(on_tern::sleep_overshoots(&tern_rt, d, chunk));
+        tokio.extend(on_tokio::sleep_overshoots(&tokio_rt, d, chunk));
+    }
+    eprint!(
+        "[p99 overshoot: Tokio {:.0} µs, tern {:.0} µs] ",
+        percentile(tokio.clone(), 0.99) / 1e3,
+        percentile(tern.clone(), 0.99) / 1e3
+    );
+    Row { group: "time", scenario: name, unit: "ns", tokio: median(tokio), tern: median(tern), smol: None }
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -409,6 +470,19 @@ fn main() {
         }
         eprint!("{full} ... ");
         let row = run(&mut s, rounds);
+        eprintln!("ratio {:.2}", row.tokio / row.tern);
+        rows.push(row);
+    }
+    for (name, d) in [
+        ("sleep_precision_20ms", Duration::from_millis(20)),
+        ("sleep_precision_500us", Duration::from_micros(500)),
+    ] {
+        let full = format!("time/{name}");
+        if filter.is_some_and(|f| !full.contains(f.as_str())) {
+            continue;
+        }
+        eprint!("{full} ... ");
+        let row = precision(name, d, if quick { 60 } else { 200 });
         eprintln!("ratio {:.2}", row.tokio / row.tern);
         rows.push(row);
     }

@@ -16,6 +16,12 @@ pub const NUM_SPAWN_BUSY2: usize = 1_000;
 /// `remote_spawn`: tasks spawned by each of the outside threads.
 pub const REMOTE_THREADS: usize = 4;
 pub const REMOTE_PER_THREAD: usize = 3_200;
+/// `time` group sizes.
+pub const TIMEOUTS: usize = 100_000;
+pub const SLEEPS: usize = 100_000;
+pub const RESETS: usize = 1_000_000;
+pub const TICKS: usize = 10_000;
+
 /// Worker threads of every multi-thread runtime measured.
 pub const WORKERS: usize = 2;
 
@@ -35,11 +41,93 @@ macro_rules! scenarios {
             use crate::handoff::handoff;
             use ::$krate as rt;
             use rt::runtime::{Builder, Runtime};
+            use std::future::Future;
             use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
             use std::sync::Arc;
 
             pub fn current_thread() -> Runtime {
                 Builder::new_current_thread().build().unwrap()
+            }
+
+            /// A current-thread runtime with its drivers (timers).
+            pub fn current_thread_timed() -> Runtime {
+                Builder::new_current_thread().enable_all().build().unwrap()
+            }
+
+            /// 100,000 `timeout`s around ready futures (Tokio's
+            /// benches/time_timeout.rs): the timer is never filed.
+            pub fn timeout_no_fire(rt: &Runtime) {
+                rt.block_on(async {
+                    for i in 0..TIMEOUTS {
+                        let r = rt::time::timeout(std::time::Duration::from_secs(1), async move { i }).await;
+                        std::hint::black_box(r.unwrap());
+                    }
+                });
+            }
+
+            /// 100,000 tasks each sleeping to a random deadline within
+            /// 100 ms; all awaited.
+            pub fn sleep_many(rt: &Runtime) {
+                rt.block_on(async {
+                    let start = rt::time::Instant::now();
+                    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+                    let handles: Vec<_> = (0..SLEEPS)
+                        .map(|_| {
+                            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                            let at = start + std::time::Duration::from_micros((seed >> 33) % 100_000);
+                            rt::spawn(async move { rt::time::sleep_until(at).await })
+                        })
+                        .collect();
+                    for h in handles {
+                        h.await.unwrap();
+                    }
+                });
+            }
+
+            /// One `Sleep` pushed later 1,000,000 times (an idle timeout
+            /// on a busy connection).
+            pub fn reset_heavy(rt: &Runtime) {
+                rt.block_on(async {
+                    let sleep = rt::time::sleep(std::time::Duration::from_secs(10));
+                    let mut sleep = std::pin::pin!(sleep);
+                    // File it once.
+                    let _ = std::future::poll_fn(|cx| {
+                        let _ = sleep.as_mut().poll(cx);
+                        std::task::Poll::Ready(())
+                    })
+                    .await;
+                    for _ in 0..RESETS {
+                        let at = rt::time::Instant::now() + std::time::Duration::from_secs(10);
+                        sleep.as_mut().reset(at);
+                    }
+                });
+            }
+
+            /// 10,000 ticks of an interval running behind (Burst catch-up:
+            /// every tick is due at once), so the cost of a tick is measured.
+            pub fn interval_ticks(rt: &Runtime) {
+                rt.block_on(async {
+                    let period = std::time::Duration::from_millis(1);
+                    let start = rt::time::Instant::now() - period * (TICKS as u32 + 10);
+                    let mut interval = rt::time::interval_at(start, period);
+                    for _ in 0..TICKS {
+                        std::hint::black_box(interval.tick().await);
+                    }
+                });
+            }
+
+            /// Overshoots (ns) past the deadline of `n` sequential sleeps of
+            /// `d` on an idle runtime.
+            pub fn sleep_overshoots(rt: &Runtime, d: std::time::Duration, n: usize) -> Vec<f64> {
+                rt.block_on(async {
+                    let mut out = Vec::with_capacity(n);
+                    for _ in 0..n {
+                        let deadline = rt::time::Instant::now() + d;
+                        rt::time::sleep_until(deadline).await;
+                        out.push(rt::time::Instant::now().duration_since(deadline).as_nanos() as f64);
+                    }
+                    out
+                })
             }
 
             pub fn multi_thread() -> Runtime {

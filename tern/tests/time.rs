@@ -224,8 +224,8 @@ async fn timers_registered_and_dropped_on_any_worker() {
 }
 
 #[tern::test(start_paused = true)]
-async fn many_concurrent_sleeps_fire_in_deadline_order() {
-    const N: u64 = 100_000;
+async fn a_million_concurrent_sleeps_fire_in_deadline_order() {
+    const N: u64 = 1_000_000;
     let order = Arc::new(Mutex::new(Vec::with_capacity(N as usize)));
     let start = Instant::now();
     let mut seed = 0x2545_F491_4F6C_DD1Du64;
@@ -256,4 +256,30 @@ fn pause_on_multi_thread_runtime_panics_with_a_clear_message() {
     let err = rt.block_on(async { tern::spawn(async { time::pause() }).await.unwrap_err() });
     let msg = *err.into_panic().downcast::<&str>().unwrap();
     assert!(msg.contains("requires the `current_thread`"), "{msg}");
+}
+
+/// The driver parks until its earliest timer; a sooner timer filed from
+/// another thread must wake it.
+#[test]
+fn a_sooner_timer_from_another_thread_wakes_the_parked_driver() {
+    let rt = tern::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let first = rt.block_on(async {
+        let long = sleep(Duration::from_secs(30));
+        let handle = tern::runtime::Handle::current();
+        let short = std::thread::spawn(move || handle.block_on(sleep(ms(10))));
+        let short = tern::task::spawn_blocking(move || short.join().unwrap());
+        tern::pin!(long, short);
+        // Whichever completes first ("long" wins a tie).
+        std::future::poll_fn(|cx| {
+            if long.as_mut().poll(cx).is_ready() {
+                return Poll::Ready("long");
+            }
+            if short.as_mut().poll(cx).is_ready() {
+                return Poll::Ready("short");
+            }
+            Poll::Pending
+        })
+        .await
+    });
+    assert_eq!(first, "short");
 }

@@ -208,6 +208,16 @@ pub(crate) fn with_current<R>(f: impl FnOnce(scheduler::Handle) -> R) -> Result<
     }
 }
 
+/// Runs `f` with a borrow of the current handle (no clone).
+#[inline]
+pub(crate) fn with_current_ref<R>(f: impl FnOnce(&scheduler::Handle) -> R) -> Result<R, TryCurrentError> {
+    match CURRENT.try_with(|c| c.borrow().handle.as_ref().map(f)) {
+        Ok(Some(r)) => Ok(r),
+        Ok(None) => Err(TryCurrentError::new_no_context()),
+        Err(_) => Err(TryCurrentError::new_thread_local_destroyed()),
+    }
+}
+
 // ----- "this thread is driving a runtime" -----
 
 /// Marks this thread as driving a runtime (no nested `block_on`), with

@@ -217,9 +217,15 @@ impl TimerEntry {
                 Err(actual) => cur = actual,
             }
         }
-        // Earlier than filed, or already fired / never filed: unfile now,
-        // refile on the next poll.
-        if cur != UNREGISTERED {
+        if cur == FIRED || cur == UNREGISTERED {
+            // Fired or never filed: not in the wheel (fired entries are
+            // unfiled by the driver), so no lock is needed to re-arm.
+            self.shared.state.store(UNREGISTERED, Release);
+            return;
+        }
+        // Filed (or shut down), and moved earlier: unfile now, refile on
+        // the next poll.
+        {
             let ptr = self.ptr();
             self.handle.with_locked(|locked| {
                 // SAFETY: lock held; the entry is pinned and live.
@@ -243,6 +249,12 @@ impl TimerEntry {
         let ptr = self.ptr();
         let deadline = self.deadline;
         let shared = &self.shared;
+        if shared.state() == UNREGISTERED && deadline <= self.handle.now_ns() {
+            // Already due: never filed, no lock. (Only the owner moves an
+            // entry out of UNREGISTERED.)
+            shared.state.store(FIRED, Release);
+            return Poll::Ready(());
+        }
         self.handle
             .with_locked(|locked| {
                 if locked.is_shutdown() {

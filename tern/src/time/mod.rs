@@ -35,6 +35,7 @@ mod entry;
 pub mod error;
 mod instant;
 mod interval;
+pub(crate) mod slack;
 mod sleep;
 mod timeout;
 pub(crate) mod wheel;
@@ -54,7 +55,7 @@ pub(crate) fn clock_now() -> std::time::Instant {
     if clock::EVER_PAUSED.load(Relaxed) == 0 {
         return std::time::Instant::now();
     }
-    context::with_current(|h| h.time_handle().map(|t| t.clock().now()))
+    context::with_current_ref(|h| h.time_handle().map(|t| t.clock().now()))
         .ok()
         .flatten()
         .unwrap_or_else(std::time::Instant::now)

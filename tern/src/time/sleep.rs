@@ -88,6 +88,7 @@ pub struct Sleep {
 
 impl Sleep {
     #[track_caller]
+    #[inline]
     pub(crate) fn new_timeout(deadline: Instant) -> Sleep {
         let handle = driver_handle("tern::time::sleep");
         let ns = handle.to_ns(deadline.into_std());
@@ -147,13 +148,26 @@ impl fmt::Debug for Sleep {
 
 /// The current runtime's time driver, or a panic saying what is missing.
 #[track_caller]
+#[inline]
 pub(crate) fn driver_handle(what: &str) -> driver::Handle {
-    match crate::runtime::context::with_current(|h| h.time_handle().cloned()) {
+    match crate::runtime::context::with_current_ref(|h| h.time_handle().cloned()) {
         Ok(Some(handle)) => handle,
-        Ok(None) => panic!(
-            "A tern runtime was found, but timers are disabled. Call `enable_time` (or \
-             `enable_all`) on the runtime builder to enable timers."
-        ),
-        Err(e) => panic!("{}", e.panic_message(what)),
+        Ok(None) => no_time_driver(),
+        Err(e) => no_runtime(e, what),
     }
+}
+
+#[cold]
+#[track_caller]
+fn no_time_driver() -> ! {
+    panic!(
+        "A tern runtime was found, but timers are disabled. Call `enable_time` (or \
+         `enable_all`) on the runtime builder to enable timers."
+    )
+}
+
+#[cold]
+#[track_caller]
+fn no_runtime(e: crate::runtime::TryCurrentError, what: &str) -> ! {
+    panic!("{}", e.panic_message(what))
 }

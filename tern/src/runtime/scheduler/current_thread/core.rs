@@ -138,6 +138,7 @@ pub(super) fn drive<F: Future>(handle: &Arc<Handle>, core: Box<Core>, mut future
     let _installed = context::set_scheduler(context::Driven::CurrentThread(&cx));
     let _guard = CoreGuard { cx: &cx };
 
+    let _precise = handle.time.as_ref().map(|_| crate::time::slack::PreciseTimers::enter());
     let waker = Waker::from(handle.clone());
     let mut task_cx = std::task::Context::from_waker(&waker);
     let config = &handle.config;

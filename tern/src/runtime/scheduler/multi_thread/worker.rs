@@ -249,6 +249,7 @@ pub(super) fn run(handle: Arc<Handle>, index: usize, core: Box<Core>) {
     let _entered = context::RuntimeGuard::enter(&sched);
     let cx = Context { handle: handle.clone(), index, core: RefCell::new(Some(core)) };
     let _installed = context::set_scheduler(context::Driven::MultiThread(&cx));
+    let _precise = handle.time.as_ref().map(|_| crate::time::slack::PreciseTimers::enter());
     if let Some(f) = &handle.config.after_start {
         f();
     }
