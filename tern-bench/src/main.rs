@@ -303,6 +303,14 @@ fn scenarios() -> Vec<Scenario> {
         tokio: Box::new(|| memory::measure("tokio")),
         smol: Some(Box::new(|| memory::measure("smol"))),
     });
+    v.push(Scenario {
+        group: "memory",
+        name: "sleeping_task_bytes",
+        unit: "B",
+        tern: Box::new(|| memory::measure("tern-sleep")),
+        tokio: Box::new(|| memory::measure("tokio-sleep")),
+        smol: Some(Box::new(|| memory::measure("smol-sleep"))),
+    });
     v
 }
 
@@ -389,8 +397,12 @@ fn print_table(rows: &[Row]) {
     println!(
         "| group | scenario | Tokio | tern | ratio (Tokio/tern) | smol | smol_ratio (smol/tern) |\n|---|---|---:|---:|---:|---:|---:|"
     );
-    let mut groups: Vec<&str> = rows.iter().map(|r| r.group).collect();
-    groups.dedup();
+    let mut groups: Vec<&str> = Vec::new();
+    for r in rows {
+        if !groups.contains(&r.group) {
+            groups.push(r.group);
+        }
+    }
     for g in groups {
         let rs: Vec<&Row> = rows.iter().filter(|r| r.group == g).collect();
         for r in &rs {

@@ -21,6 +21,11 @@ pub fn polled() -> usize {
     POLLED.load(Relaxed)
 }
 
+/// Counts one first poll (for futures other than `idle_task`).
+pub fn count_poll() {
+    POLLED.fetch_add(1, Relaxed);
+}
+
 /// A future that counts its first poll and then never completes. It
 /// captures nothing, so every runtime stores the same few bytes per task.
 pub fn idle_task() -> impl Future<Output = ()> + Send + 'static {
@@ -51,6 +56,17 @@ pub fn rss_bytes() -> usize {
 /// tearing down (teardown is not what is measured).
 pub fn child(runtime: &str, n: usize) -> ! {
     let delta = match runtime {
+        "tern-sleep" => {
+            let (rt, d) = crate::scenarios::on_tern::sleeping_tasks(n);
+            std::mem::forget(rt);
+            d
+        }
+        "tokio-sleep" => {
+            let (rt, d) = crate::scenarios::on_tokio::sleeping_tasks(n);
+            std::mem::forget(rt);
+            d
+        }
+        "smol-sleep" => crate::smol_scenarios::sleeping_tasks(n),
         "tern" => {
             let (rt, d) = crate::scenarios::on_tern::idle_tasks(n);
             std::mem::forget(rt);

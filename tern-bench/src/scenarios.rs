@@ -326,6 +326,31 @@ macro_rules! scenarios {
                 });
             }
 
+            /// Spawns `n` tasks each awaiting a one-hour sleep; returns the
+            /// RSS growth.
+            pub fn sleeping_tasks(n: usize) -> (Runtime, usize) {
+                let rt = current_thread_timed();
+                rt.block_on(async {
+                    for _ in 0..1000 {
+                        rt::task::yield_now().await;
+                    }
+                });
+                let before = crate::memory::rss_bytes();
+                rt.block_on(async {
+                    for _ in 0..n {
+                        drop(rt::spawn(async {
+                            crate::memory::count_poll();
+                            rt::time::sleep(std::time::Duration::from_secs(3600)).await
+                        }));
+                    }
+                    while crate::memory::polled() < n {
+                        rt::task::yield_now().await;
+                    }
+                });
+                let after = crate::memory::rss_bytes();
+                (rt, after.saturating_sub(before))
+            }
+
             /// Spawns `n` tasks that never complete and polls each once.
             pub fn idle_tasks(n: usize) -> (Runtime, usize) {
                 let rt = current_thread();

@@ -112,3 +112,25 @@ pub fn idle_tasks(n: usize) -> usize {
     });
     crate::memory::rss_bytes().saturating_sub(before)
 }
+
+pub fn sleeping_tasks(n: usize) -> usize {
+    block_on(async {
+        for _ in 0..1000 {
+            smol::future::yield_now().await;
+        }
+    });
+    let before = crate::memory::rss_bytes();
+    block_on(async {
+        for _ in 0..n {
+            spawn(async {
+                crate::memory::count_poll();
+                smol::Timer::after(std::time::Duration::from_secs(3600)).await;
+            })
+            .detach();
+        }
+        while crate::memory::polled() < n {
+            smol::future::yield_now().await;
+        }
+    });
+    crate::memory::rss_bytes().saturating_sub(before)
+}
