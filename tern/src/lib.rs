@@ -31,7 +31,9 @@
 #![warn(clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs, missing_debug_implementations)]
 
+pub mod io;
 mod loom;
+pub mod net;
 pub mod runtime;
 pub mod task;
 pub mod time;

@@ -36,6 +36,14 @@ mod imp {
             pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
                 self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
             }
+
+            pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
+                match self.0.try_lock() {
+                    Ok(g) => Some(g),
+                    Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+                    Err(std::sync::TryLockError::WouldBlock) => None,
+                }
+            }
         }
 
         /// `std::sync::Condvar`, poisoning ignored as for [`Mutex`].
@@ -124,6 +132,10 @@ mod imp {
 
             pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
                 self.0.lock().unwrap()
+            }
+
+            pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
+                self.0.try_lock().ok()
             }
         }
 

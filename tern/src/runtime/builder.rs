@@ -94,10 +94,7 @@ impl Builder {
         self
     }
 
-    /// Enables the I/O driver.
-    ///
-    /// The I/O driver arrives with tern's `net` step; until then this only
-    /// records the setting.
+    /// Enables the I/O driver (`tern::net`, `AsyncFd`).
     pub fn enable_io(&mut self) -> &mut Self {
         self.enable_io = true;
         self
@@ -273,9 +270,11 @@ impl Builder {
             self.before_stop.clone(),
         );
         let time = self.enable_time.then(|| crate::time::driver::Handle::new(self.start_paused));
+        let io = if self.enable_io { Some(crate::io::driver::Handle::new()?) } else { None };
         match self.kind {
             Kind::CurrentThread => {
                 let config = current_thread::Config {
+                    io,
                     time,
                     event_interval: self.event_interval,
                     global_queue_interval: self.global_queue_interval.unwrap_or(31),
@@ -295,6 +294,7 @@ impl Builder {
                     ));
                 }
                 let config = multi_thread::Config {
+                    io,
                     time,
                     worker_threads,
                     event_interval: self.event_interval,

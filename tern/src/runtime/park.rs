@@ -24,17 +24,63 @@ use std::time::Duration;
 const EMPTY: usize = 0;
 const PARKED: usize = 1;
 const NOTIFIED: usize = 2;
+/// Parked in the I/O driver's `epoll_wait`: woken through its `mio::Waker`.
+const PARKED_IO: usize = 3;
 
-#[derive(Debug)]
 pub(crate) struct ParkInner {
     state: AtomicUsize,
     mutex: Mutex<()>,
     condvar: Condvar,
+    /// The I/O driver this thread may park in.
+    io: std::sync::OnceLock<crate::io::driver::Handle>,
+}
+
+impl std::fmt::Debug for ParkInner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParkInner").field("state", &self.state).finish_non_exhaustive()
+    }
 }
 
 impl ParkInner {
     pub(crate) fn new() -> ParkInner {
-        ParkInner { state: AtomicUsize::new(EMPTY), mutex: Mutex::new(()), condvar: Condvar::new() }
+        ParkInner {
+            state: AtomicUsize::new(EMPTY),
+            mutex: Mutex::new(()),
+            condvar: Condvar::new(),
+            io: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Lets `unpark` reach this thread while it waits in `io`'s poll.
+    pub(crate) fn set_io(&self, io: crate::io::driver::Handle) {
+        let _ = self.io.set(io);
+    }
+
+    /// Parks in the I/O driver (held by the caller) instead of the condvar:
+    /// one driver turn, woken early by `unpark`. Returns whether a token
+    /// was consumed.
+    pub(crate) fn park_on_driver(
+        &self,
+        driver: &mut crate::io::driver::Driver,
+        io: &crate::io::driver::Handle,
+        timeout: Option<Duration>,
+    ) -> bool {
+        if self.state.compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst).is_ok() {
+            driver.turn(io, Some(Duration::ZERO));
+            return true;
+        }
+        if timeout == Some(Duration::ZERO) {
+            driver.turn(io, timeout);
+            return false;
+        }
+        if self.state.compare_exchange(EMPTY, PARKED_IO, SeqCst, SeqCst).is_err() {
+            // A token arrived meanwhile.
+            self.state.swap(EMPTY, SeqCst);
+            driver.turn(io, Some(Duration::ZERO));
+            return true;
+        }
+        driver.turn(io, timeout);
+        self.state.swap(EMPTY, SeqCst) == NOTIFIED
     }
 
     /// Blocks until a token is available (or `timeout` passes), and
@@ -81,6 +127,11 @@ impl ParkInner {
             PARKED => {
                 drop(self.mutex.lock());
                 self.condvar.notify_one();
+            }
+            PARKED_IO => {
+                if let Some(io) = self.io.get() {
+                    io.unpark();
+                }
             }
             actual => panic!("inconsistent park state: {actual}"),
         }

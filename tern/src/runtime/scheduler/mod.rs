@@ -92,5 +92,15 @@ impl Handle {
         if let Some(time) = self.time_handle() {
             time.shutdown();
         }
+        if let Some(io) = self.io_handle() {
+            io.shutdown();
+        }
+    }
+
+    pub(crate) fn io_handle(&self) -> Option<&crate::io::driver::Handle> {
+        match self {
+            Handle::CurrentThread(h) => h.io.as_ref(),
+            Handle::MultiThread(h) => h.io.as_ref(),
+        }
     }
 }

@@ -161,8 +161,14 @@ pub(super) fn drive<F: Future>(handle: &Arc<Handle>, core: Box<Core>, mut future
                 }
             }
         }
-        // `event_interval` ticks: poll the drivers (timers; I/O once it
-        // exists), then check the `block_on` future.
+        // `event_interval` ticks: poll the drivers without blocking, then
+        // check the `block_on` future.
+        if let Some(io) = &handle.io {
+            if let Some(mut driver) = io.try_take_driver() {
+                driver.turn(io, Some(std::time::Duration::ZERO));
+                io.put_driver(driver);
+            }
+        }
         if let Some(time) = &handle.time {
             time.process();
         }
@@ -192,31 +198,45 @@ fn park(cx: &Context) {
             return;
         }
     }
-    match &handle.time {
-        Some(time) => {
-            let timeout = time.prepare_park(&handle.park);
-            let auto_advance = time.clock().is_paused() && handle.blocking.running() == 0;
-            match timeout {
-                Some(wait) if auto_advance => {
-                    // Nothing can happen until the next timer except a wake
-                    // from outside: check for one, else jump the clock.
-                    if !handle.park.park(Some(std::time::Duration::ZERO)) {
-                        let _ = time.clock().advance(wait);
-                    }
-                }
-                _ => {
-                    handle.park.park(timeout);
+    let timeout = handle.time.as_ref().and_then(|time| time.prepare_park(&handle.park));
+    let auto_advance =
+        handle.time.as_ref().is_some_and(|t| t.clock().is_paused()) && handle.blocking.running() == 0;
+    let wait = match timeout {
+        // Nothing can happen until the next timer except a wake or I/O
+        // from outside: check for those without blocking, then jump the
+        // paused clock.
+        Some(wait) if auto_advance => {
+            if !park_once(handle, Some(std::time::Duration::ZERO)) && !has_work() {
+                if let Some(time) = &handle.time {
+                    let _ = time.clock().advance(wait);
                 }
             }
-            time.process();
+            None
         }
-        None => {
-            handle.park.park(None);
-        }
+        timeout => Some(timeout),
+    };
+    if let Some(timeout) = wait {
+        park_once(handle, timeout);
+    }
+    if let Some(time) = &handle.time {
+        time.process();
     }
     if let Some(f) = &handle.config.after_unpark {
         f();
     }
+}
+
+/// Parks once, in the I/O driver if there is one (dispatching its events)
+/// or on the condvar. Returns whether an unpark token was consumed.
+fn park_once(handle: &Handle, timeout: Option<std::time::Duration>) -> bool {
+    if let Some(io) = &handle.io {
+        if let Some(mut driver) = io.try_take_driver() {
+            let woken = handle.park.park_on_driver(&mut driver, io, timeout);
+            io.put_driver(driver);
+            return woken;
+        }
+    }
+    handle.park.park(timeout)
 }
 
 /// Cancels every task: closes the inject queue and the owned list (later

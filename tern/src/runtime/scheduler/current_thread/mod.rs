@@ -52,6 +52,7 @@ use std::sync::Arc;
 use std::task::{Poll, Wake, Waker};
 
 pub(crate) struct Config {
+    pub(crate) io: Option<crate::io::driver::Handle>,
     pub(crate) time: Option<crate::time::driver::Handle>,
     pub(crate) event_interval: u32,
     pub(crate) global_queue_interval: u32,
@@ -67,6 +68,8 @@ pub(crate) struct Handle {
     park: Arc<ParkInner>,
     /// The time driver, if enabled.
     pub(crate) time: Option<crate::time::driver::Handle>,
+    /// The I/O driver, if enabled.
+    pub(crate) io: Option<crate::io::driver::Handle>,
     /// The core, while no thread drives the scheduler.
     core: Mutex<Option<Box<Core>>>,
     /// Threads in `block_on` waiting for the core to come back.
@@ -77,10 +80,16 @@ pub(crate) struct Handle {
 
 impl Handle {
     pub(crate) fn new(mut config: Config, blocking: BlockingSpawner) -> Arc<Handle> {
+        let park = Arc::new(ParkInner::new());
+        let io = config.io.take();
+        if let Some(io) = &io {
+            park.set_io(io.clone());
+        }
         Arc::new(Handle {
             inject: Inject::new(),
             woken: AtomicBool::new(false),
-            park: Arc::new(ParkInner::new()),
+            park,
+            io,
             time: config.time.take(),
             core: Mutex::new(Some(Box::new(Core::new()))),
             core_waiters: Mutex::new(Vec::new()),

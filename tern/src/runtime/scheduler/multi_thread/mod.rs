@@ -56,6 +56,7 @@ use std::time::{Duration, Instant};
 pub(crate) type Sched = Arc<Handle>;
 
 pub(crate) struct Config {
+    pub(crate) io: Option<crate::io::driver::Handle>,
     pub(crate) time: Option<crate::time::driver::Handle>,
     pub(crate) worker_threads: usize,
     pub(crate) event_interval: u32,
@@ -87,8 +88,9 @@ pub(crate) struct Handle {
     owned: OwnedTasks<Sched>,
     config: Config,
     pub(crate) blocking: BlockingSpawner,
-    /// The time driver, if enabled, and whether a parked worker drives it.
+    /// The drivers, if enabled, and whether a parked worker drives them.
     pub(crate) time: Option<crate::time::driver::Handle>,
+    pub(crate) io: Option<crate::io::driver::Handle>,
     time_driver_taken: AtomicBool,
     shutdown: AtomicBool,
     /// Workers still running, and the condvar the runtime's drop waits on.
@@ -102,18 +104,18 @@ impl Handle {
     /// Builds the scheduler and starts its worker threads.
     pub(crate) fn launch(mut config: Config, blocking: BlockingSpawner) -> std::io::Result<Arc<Handle>> {
         let time = config.time.take();
+        let io = config.io.take();
         let n = config.worker_threads;
         let mut locals = Vec::with_capacity(n);
         let remotes = (0..n)
             .map(|_| {
                 let (steal, local) = queue::local();
                 locals.push(local);
-                Remote {
-                    steal,
-                    park: Arc::new(ParkInner::new()),
-                    polls: AtomicU64::new(0),
-                    in_poll: AtomicBool::new(false),
+                let park = Arc::new(ParkInner::new());
+                if let Some(io) = &io {
+                    park.set_io(io.clone());
                 }
+                Remote { steal, park, polls: AtomicU64::new(0), in_poll: AtomicBool::new(false) }
             })
             .collect();
         let handle = Arc::new(Handle {
@@ -124,6 +126,7 @@ impl Handle {
             config,
             blocking,
             time,
+            io,
             time_driver_taken: AtomicBool::new(false),
             shutdown: AtomicBool::new(false),
             live_workers: Mutex::new(n),
@@ -197,9 +200,10 @@ impl Handle {
         }
     }
 
-    /// Takes the role of the worker that parks with the timer deadline.
+    /// Takes the role of the worker that parks with the drivers (in the
+    /// I/O poll, until the next timer).
     fn try_take_time_driver(&self) -> bool {
-        self.time.is_some() && !self.time_driver_taken.swap(true, Acquire)
+        (self.time.is_some() || self.io.is_some()) && !self.time_driver_taken.swap(true, Acquire)
     }
 
     fn release_time_driver(&self) {

@@ -257,7 +257,14 @@ pub(super) fn run(handle: Arc<Handle>, index: usize, core: Box<Core>) {
         let next = cx.with_core(|core| {
             core.tick = core.tick.wrapping_add(1);
             if core.tick % handle.config.event_interval == 0 {
-                // Maintenance: fire due timers (anyone may), check shutdown.
+                // Maintenance: poll I/O without blocking (if no parked
+                // worker holds the poll), fire due timers, check shutdown.
+                if let Some(io) = &handle.io {
+                    if let Some(mut driver) = io.try_take_driver() {
+                        driver.turn(io, Some(Duration::ZERO));
+                        io.put_driver(driver);
+                    }
+                }
                 if let Some(time) = &handle.time {
                     time.process();
                 }
@@ -376,7 +383,17 @@ fn park(cx: &Context) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        remote.park.park(timeout);
+        let io_driver =
+            if drives_time { handle.io.as_ref().and_then(|io| io.try_take_driver()) } else { None };
+        match (io_driver, &handle.io) {
+            (Some(mut driver), Some(io)) => {
+                remote.park.park_on_driver(&mut driver, io, timeout);
+                io.put_driver(driver);
+            }
+            _ => {
+                remote.park.park(timeout);
+            }
+        }
         if drives_time {
             if let Some(time) = &handle.time {
                 time.process();

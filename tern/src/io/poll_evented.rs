@@ -1,0 +1,125 @@
+//! `PollEvented`: a mio source registered with the runtime's I/O driver.
+
+use crate::io::driver::{self, Direction, ReadyEvent, ScheduledIo};
+use crate::io::ReadBuf;
+use crate::task::coop;
+use mio::Interest;
+use std::io::{self, Read, Write};
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+pub(crate) struct PollEvented<E: mio::event::Source> {
+    io: Option<E>,
+    handle: driver::Handle,
+    shared: Arc<ScheduledIo>,
+}
+
+impl<E: mio::event::Source> PollEvented<E> {
+    /// Registers `io` with the current runtime's I/O driver.
+    #[track_caller]
+    pub(crate) fn new(mut io: E) -> io::Result<Self> {
+        let handle = current_io_handle();
+        let shared = handle.register(&mut io, Interest::READABLE | Interest::WRITABLE)?;
+        Ok(PollEvented { io: Some(io), handle, shared })
+    }
+
+    pub(crate) fn get_ref(&self) -> &E {
+        self.io.as_ref().expect("present until drop")
+    }
+
+    /// Deregisters and returns the source.
+    pub(crate) fn into_inner(mut self) -> io::Result<E> {
+        let mut io = self.io.take().expect("present until drop");
+        self.handle.deregister(&mut io, &self.shared)?;
+        Ok(io)
+    }
+
+    /// Waits for readiness in `dir`, spending one unit of coop budget.
+    pub(crate) fn poll_ready(&self, cx: &mut Context<'_>, dir: Direction) -> Poll<io::Result<ReadyEvent>> {
+        let coop = ready!(coop::poll_proceed(cx));
+        let ev = ready!(self.shared.poll_readiness(cx, dir));
+        if ScheduledIo::is_shutdown(ev) {
+            return Poll::Ready(Err(io::Error::other("the tern runtime's I/O driver has shut down")));
+        }
+        coop.made_progress();
+        Poll::Ready(Ok(ev))
+    }
+
+    pub(crate) fn clear_readiness(&self, ev: ReadyEvent) {
+        self.shared.clear_readiness(ev);
+    }
+
+    /// Runs `f` when ready in `dir`, until it does not return `WouldBlock`
+    /// (clearing the readiness each time it does).
+    pub(crate) fn poll_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Direction,
+        mut f: impl FnMut(&E) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            let ev = ready!(self.poll_ready(cx, dir))?;
+            match f(self.get_ref()) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear_readiness(ev),
+                res => return Poll::Ready(res),
+            }
+        }
+    }
+
+    /// One attempt, without waiting: `WouldBlock` clears the readiness.
+    pub(crate) fn try_io<R>(&self, dir: Direction, f: impl FnOnce(&E) -> io::Result<R>) -> io::Result<R> {
+        let ev = self.shared.ready_now(dir).ok_or(io::ErrorKind::WouldBlock)?;
+        match f(self.get_ref()) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                self.clear_readiness(ev);
+                Err(e)
+            }
+            res => res,
+        }
+    }
+}
+
+impl<E> PollEvented<E>
+where
+    E: mio::event::Source,
+    for<'a> &'a E: Read + Write,
+{
+    pub(crate) fn poll_read(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let n = ready!(self.poll_io(cx, Direction::Read, |mut io| io.read(buf.initialize_unfilled())))?;
+        buf.advance(n);
+        Poll::Ready(Ok(()))
+    }
+
+    pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.poll_io(cx, Direction::Write, |mut io| io.write(buf))
+    }
+
+    pub(crate) fn poll_write_vectored(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_io(cx, Direction::Write, |mut io| io.write_vectored(bufs))
+    }
+}
+
+impl<E: mio::event::Source> Drop for PollEvented<E> {
+    fn drop(&mut self) {
+        if let Some(mut io) = self.io.take() {
+            // Ignored: the fd closes right after, which removes it anyway.
+            let _ = self.handle.deregister(&mut io, &self.shared);
+        }
+    }
+}
+
+#[track_caller]
+fn current_io_handle() -> driver::Handle {
+    match crate::runtime::context::with_current_ref(|h| h.io_handle().cloned()) {
+        Ok(Some(h)) => h,
+        Ok(None) => panic!(
+            "A tern runtime was found, but IO is disabled. Call `enable_io` (or `enable_all`) \
+             on the runtime builder to enable IO."
+        ),
+        Err(e) => panic!("{}", e.panic_message("creating a tern I/O resource")),
+    }
+}
