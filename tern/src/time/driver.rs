@@ -28,6 +28,10 @@ use std::time::{Duration, Instant as StdInstant};
 /// Wakers fired per lock hold; the lock is dropped to call them.
 const WAKE_BATCH: usize = 32;
 
+/// How much earlier than its deadline a long timed park ends (see
+/// `prepare_park`): one extra, short park per long sleep buys precision.
+const EARLY_WAKE: Duration = Duration::from_micros(500);
+
 #[derive(Clone)]
 pub(crate) struct Handle {
     inner: Arc<Inner>,
@@ -145,7 +149,17 @@ impl Handle {
         if !core.parker.as_ref().is_some_and(|p| Arc::ptr_eq(p, parker)) {
             core.parker = Some(parker.clone());
         }
-        next.map(|d| Duration::from_nanos(d.saturating_sub(now)))
+        next.map(|d| {
+            let wait = Duration::from_nanos(d.saturating_sub(now));
+            // A long sleep wakes a little early and finishes with a short,
+            // precise one: waking from a long idle takes longer (deeper
+            // idle states, host scheduling), which would show as overshoot.
+            if wait > 4 * EARLY_WAKE {
+                wait - EARLY_WAKE
+            } else {
+                wait
+            }
+        })
     }
 
     /// Fires every due timer. Cheap (no lock) when none can be due.
