@@ -63,10 +63,14 @@ async fn many_concurrent_connections_echo_every_byte() {
 
 #[tern::test]
 async fn connecting_to_a_closed_port_is_refused() {
-    // Bind and drop to find a port nobody listens on.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let err = TcpStream::connect(("127.0.0.1", port)).await.unwrap_err();
+    // A port held by a bound socket that never listens: nobody else can
+    // take it (a dropped listener's port could be reused by a concurrent
+    // test), and a connect to it is refused.
+    let port = bound_not_listening();
+    let err = TcpStream::connect(("127.0.0.1", port.1)).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ConnectionRefused);
+    // SAFETY: closing the descriptor we opened.
+    unsafe { libc::close(port.0) };
 }
 
 #[tern::test]
@@ -205,4 +209,23 @@ fn accept_when_out_of_descriptors_reports_emfile_and_recovers() {
         "child failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// A TCP socket bound to a free loopback port, not listening: (fd, port).
+fn bound_not_listening() -> (i32, u16) {
+    // SAFETY: plain socket syscalls on a descriptor we own, with valid
+    // pointers to a properly sized sockaddr_in.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+        assert!(fd >= 0);
+        let mut addr: libc::sockaddr_in = std::mem::zeroed();
+        addr.sin_family = libc::AF_INET as libc::sa_family_t;
+        addr.sin_addr.s_addr = u32::from_ne_bytes([127, 0, 0, 1]);
+        let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+        assert_eq!(libc::bind(fd, &addr as *const _ as *const libc::sockaddr, len), 0);
+        let mut out: libc::sockaddr_in = std::mem::zeroed();
+        let mut out_len = len;
+        assert_eq!(libc::getsockname(fd, &mut out as *mut _ as *mut libc::sockaddr, &mut out_len), 0);
+        (fd, u16::from_be(out.sin_port))
+    }
 }

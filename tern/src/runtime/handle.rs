@@ -85,7 +85,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.inner.clone().spawn(future, Id::next())
+        self.inner.spawn(future, Id::next())
     }
 
     /// Runs the provided function on a thread dedicated to blocking

@@ -213,7 +213,7 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    match context::with_current(|handle| handle.spawn(future, Id::next())) {
+    match context::with_current_ref(|handle| handle.spawn(future, Id::next())) {
         Ok(join) => join,
         Err(e) => panic!("{}", e.panic_message("tern::spawn")),
     }

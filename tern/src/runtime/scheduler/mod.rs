@@ -23,7 +23,7 @@ pub(crate) enum Handle {
 
 impl Handle {
     #[inline]
-    pub(crate) fn spawn<F>(self, future: F, id: Id) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(&self, future: F, id: Id) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,

@@ -98,13 +98,12 @@ impl Handle {
         })
     }
 
-    pub(crate) fn spawn<F>(me: Arc<Handle>, future: F, id: Id) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(handle: &Arc<Handle>, future: F, id: Id) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let handle = me.clone();
-        let (task, notified, join) = task::new_task(future, me, id);
+        let (task, notified, join) = task::new_task(future, handle.clone(), id);
         let mut pending = Some((task, notified));
         handle.with_local_core(|core| {
             if let Some((task, notified)) = pending.take() {

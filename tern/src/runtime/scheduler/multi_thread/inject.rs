@@ -38,16 +38,20 @@ impl<S: Schedule> Inject<S> {
     }
 
     /// Queues a task; after `close`, drops it instead (its task has been or
-    /// will be cancelled by the shutdown).
-    pub(crate) fn push(&self, task: Notified<S>) {
+    /// will be cancelled by the shutdown). Returns whether the queue was
+    /// empty before (only then must a worker be woken: whoever takes the
+    /// first task also finds the rest, see `notify_parked`'s callers).
+    pub(crate) fn push(&self, task: Notified<S>) -> bool {
         let mut q = self.queue.lock();
         if q.closed {
             drop(q);
             drop(task);
-            return;
+            return false;
         }
+        let was_empty = q.tasks.is_empty();
         q.tasks.push_back(task);
         self.len.store(q.tasks.len(), Release);
+        was_empty
     }
 
     pub(crate) fn push_batch(&self, tasks: impl Iterator<Item = Notified<S>>) {

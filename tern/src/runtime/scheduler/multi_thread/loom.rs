@@ -174,7 +174,7 @@ fn loom_queued_work_wakes_a_parking_worker() {
         let (n, j) = task(&token);
         let (inj, idl, prk) = (inject.clone(), idle.clone(), park.clone());
         let producer = thread::spawn(move || {
-            inj.push(n);
+            let _ = inj.push(n);
             if let Some(worker) = idl.worker_to_notify() {
                 assert_eq!(worker, 0);
                 prk.unpark();
@@ -222,7 +222,9 @@ fn loom_shutdown_racing_spawn_and_wake() {
             let t = token.clone();
             let (task, notified, join) = task::new_task(async move { drop(t) }, Noop, Id::next());
             match owned.bind(task) {
-                Ok(()) => inject.push(notified),
+                Ok(()) => {
+                    let _ = inject.push(notified);
+                }
                 Err(task) => {
                     task.shutdown();
                     drop(notified);

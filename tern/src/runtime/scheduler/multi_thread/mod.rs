@@ -153,13 +153,12 @@ impl Handle {
         Ok(handle)
     }
 
-    pub(crate) fn spawn<F>(me: Arc<Handle>, future: F, id: Id) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(handle: &Arc<Handle>, future: F, id: Id) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let handle = me.clone();
-        let (task, notified, join) = task::new_task(future, me, id);
+        let (task, notified, join) = task::new_task(future, handle.clone(), id);
         if let Err(task) = handle.owned.bind(task) {
             // Shut down: cancelled before it ever runs.
             task.shutdown();
@@ -182,8 +181,12 @@ impl Handle {
             });
         });
         if let Some(task) = task {
-            self.inject.push(task);
-            self.notify_parked();
+            // A non-empty injection queue already has a worker on its way:
+            // the one woken for its first task takes a fair batch and, as
+            // the last searcher to find work, wakes another.
+            if self.inject.push(task) {
+                self.notify_parked();
+            }
         }
     }
 

@@ -8,8 +8,21 @@ use crate::task::list::OwnedList;
 use crate::task::{Schedule, Task};
 
 pub(super) struct OwnedTasks<S: 'static> {
-    shards: Box<[Mutex<OwnedList<S>>]>,
+    shards: Box<[Shard<S>]>,
     mask: usize,
+}
+
+/// One shard, alone on its cache lines: the spawning thread binds into one
+/// shard while workers release from others, and they must not bounce a
+/// shared line.
+#[repr(align(128))]
+struct Shard<S: 'static>(Mutex<OwnedList<S>>);
+
+impl<S: 'static> std::ops::Deref for Shard<S> {
+    type Target = Mutex<OwnedList<S>>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 impl<S: Schedule> OwnedTasks<S> {
@@ -17,13 +30,13 @@ impl<S: Schedule> OwnedTasks<S> {
         // One shard under loom: shard choice follows task ids, which are
         // not reproducible across loom's executions.
         let n = crate::loom::if_loom!(
-            (num_workers * 4).next_power_of_two().clamp(4, 1 << 12),
+            (num_workers * 16).next_power_of_two().clamp(16, 1 << 12),
             num_workers.min(1)
         );
-        OwnedTasks { shards: (0..n).map(|_| Mutex::new(OwnedList::new())).collect(), mask: n - 1 }
+        OwnedTasks { shards: (0..n).map(|_| Shard(Mutex::new(OwnedList::new()))).collect(), mask: n - 1 }
     }
 
-    fn shard(&self, task: &Task<S>) -> &Mutex<OwnedList<S>> {
+    fn shard(&self, task: &Task<S>) -> &Shard<S> {
         &self.shards[task.raw().id().0.get() as usize & self.mask]
     }
 

@@ -130,7 +130,7 @@ impl<S: Schedule> Local<S> {
             }
             if steal != real {
                 // A stealer is about to free half the ring.
-                inject.push(task);
+                let _ = inject.push(task);
                 return;
             }
             match self.push_overflow(task, real, tail, inject) {

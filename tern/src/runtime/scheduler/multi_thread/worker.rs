@@ -27,7 +27,7 @@
 //! them. The watch costs nothing while every worker is busy, and one timed
 //! wake-up per period while some are idle.
 
-use super::queue::{self, Local};
+use super::queue::Local;
 use super::{Handle, Sched};
 use crate::runtime::context;
 use crate::runtime::scheduler;
@@ -103,7 +103,7 @@ impl Core {
             return None;
         }
         let workers = handle.remotes.len();
-        let room = self.run_queue.remaining_slots().min(queue::CAPACITY / 2);
+        let room = self.run_queue.remaining_slots();
         let want = (handle.inject.len() / workers + 1).min(room + 1);
         let run_queue = &mut self.run_queue;
         handle.inject.pop_batch(want, |mut batch| {
