@@ -1,12 +1,14 @@
-//! TCP networking on the runtime's I/O driver.
+//! TCP and UDP networking on the runtime's I/O driver.
 //!
 //! Every operation is non-blocking underneath; failures come back as typed
 //! `io::Error`s (`ConnectionRefused`, `ConnectionReset`, `BrokenPipe`,
 //! the OS error for a full descriptor table...), never as a hang or a spin.
 
 mod tcp;
+mod udp;
 
 pub use tcp::{OwnedReadHalf, OwnedWriteHalf, TcpListener, TcpStream};
+pub use udp::UdpSocket;
 
 /// Addresses tern can bind or connect to: anything `std` resolves.
 ///

@@ -1,0 +1,144 @@
+//! `copy` and `copy_bidirectional`.
+
+use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
+use std::future::poll_fn;
+use std::io;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+/// A copy in progress from a reader to a writer.
+struct CopyBuffer {
+    buf: Box<[u8]>,
+    pos: usize,
+    cap: usize,
+    read_done: bool,
+    need_flush: bool,
+    amt: u64,
+}
+
+impl CopyBuffer {
+    fn new() -> CopyBuffer {
+        CopyBuffer {
+            buf: vec![0; 8 * 1024].into_boxed_slice(),
+            pos: 0,
+            cap: 0,
+            read_done: false,
+            need_flush: false,
+            amt: 0,
+        }
+    }
+
+    /// Copies until the reader ends and everything is written and flushed.
+    fn poll_copy<R, W>(
+        &mut self,
+        cx: &mut Context<'_>,
+        mut reader: Pin<&mut R>,
+        mut writer: Pin<&mut W>,
+    ) -> Poll<io::Result<u64>>
+    where
+        R: AsyncRead + ?Sized,
+        W: AsyncWrite + ?Sized,
+    {
+        loop {
+            if self.pos == self.cap && !self.read_done {
+                let mut buf = ReadBuf::new(&mut self.buf);
+                match reader.as_mut().poll_read(cx, &mut buf) {
+                    Poll::Ready(res) => {
+                        res?;
+                        let n = buf.filled().len();
+                        if n == 0 {
+                            self.read_done = true;
+                        } else {
+                            self.pos = 0;
+                            self.cap = n;
+                        }
+                    }
+                    Poll::Pending => {
+                        // Nothing to read now: push out what was written.
+                        if self.need_flush {
+                            ready!(writer.as_mut().poll_flush(cx))?;
+                            self.need_flush = false;
+                        }
+                        return Poll::Pending;
+                    }
+                }
+            }
+            while self.pos < self.cap {
+                let n = ready!(writer.as_mut().poll_write(cx, &self.buf[self.pos..self.cap]))?;
+                if n == 0 {
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::WriteZero,
+                        "write zero byte into writer",
+                    )));
+                }
+                self.pos += n;
+                self.amt += n as u64;
+                self.need_flush = true;
+            }
+            if self.pos == self.cap && self.read_done {
+                ready!(writer.as_mut().poll_flush(cx))?;
+                return Poll::Ready(Ok(self.amt));
+            }
+        }
+    }
+}
+
+/// Asynchronously copies the entire contents of a reader into a writer,
+/// returning the number of bytes copied.
+///
+/// # Examples
+///
+/// ```
+/// # tern::runtime::Runtime::new().unwrap().block_on(async {
+/// let mut reader: &[u8] = b"hello";
+/// let mut writer: Vec<u8> = vec![];
+/// tern::io::copy(&mut reader, &mut writer).await.unwrap();
+/// assert_eq!(&b"hello"[..], &writer[..]);
+/// # });
+/// ```
+pub async fn copy<'a, R, W>(reader: &'a mut R, writer: &'a mut W) -> io::Result<u64>
+where
+    R: AsyncRead + Unpin + ?Sized,
+    W: AsyncWrite + Unpin + ?Sized,
+{
+    let mut buf = CopyBuffer::new();
+    poll_fn(|cx| buf.poll_copy(cx, Pin::new(&mut *reader), Pin::new(&mut *writer))).await
+}
+
+/// Copies data in both directions between `a` and `b`, until both reach
+/// end of file; when one side ends, the other side's write half is shut
+/// down. Returns the bytes copied `a -> b` and `b -> a`.
+pub async fn copy_bidirectional<A, B>(a: &mut A, b: &mut B) -> io::Result<(u64, u64)>
+where
+    A: AsyncRead + AsyncWrite + Unpin + ?Sized,
+    B: AsyncRead + AsyncWrite + Unpin + ?Sized,
+{
+    let (mut ab, mut ba) = (CopyBuffer::new(), CopyBuffer::new());
+    let (mut ab_done, mut ba_done) = (None, None);
+    let (mut a_shut, mut b_shut) = (false, false);
+    poll_fn(|cx| {
+        if ab_done.is_none() {
+            if let Poll::Ready(n) = ab.poll_copy(cx, Pin::new(&mut *a), Pin::new(&mut *b)) {
+                ab_done = Some(n?);
+            }
+        }
+        if ab_done.is_some() && !b_shut {
+            ready!(Pin::new(&mut *b).poll_shutdown(cx))?;
+            b_shut = true;
+        }
+        if ba_done.is_none() {
+            if let Poll::Ready(n) = ba.poll_copy(cx, Pin::new(&mut *b), Pin::new(&mut *a)) {
+                ba_done = Some(n?);
+            }
+        }
+        if ba_done.is_some() && !a_shut {
+            ready!(Pin::new(&mut *a).poll_shutdown(cx))?;
+            a_shut = true;
+        }
+        match (ab_done, ba_done) {
+            (Some(x), Some(y)) if a_shut && b_shut => Poll::Ready(Ok((x, y))),
+            _ => Poll::Pending,
+        }
+    })
+    .await
+}
