@@ -11,6 +11,7 @@
 
 mod handoff;
 mod memory;
+mod net;
 mod scenarios;
 mod smol_mt;
 mod smol_scenarios;
@@ -281,6 +282,36 @@ fn scenarios() -> Vec<Scenario> {
             smol: None,
         },
     ]);
+    for (i, (name, _, _)) in net::SCENARIOS.iter().enumerate() {
+        v.push(Scenario {
+            group: "net",
+            name,
+            unit: "ns",
+            tern: Box::new(move || net::cpu_per_op("tern", i)),
+            tokio: Box::new(move || net::cpu_per_op("tokio", i)),
+            smol: None,
+        });
+    }
+    for (i, name) in [
+        "tcp_echo_64b_vs_mio_floor",
+        "tcp_echo_16k_vs_mio_floor",
+        "tcp_connect_accept_vs_mio_floor",
+        "udp_echo_vs_mio_floor",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // The "Tokio" column holds the mio floor here; tern runs
+        // current-thread, like the floor.
+        v.push(Scenario {
+            group: "net",
+            name,
+            unit: "ns",
+            tern: Box::new(move || net::cpu_per_op("tern-ct", i)),
+            tokio: Box::new(move || net::cpu_per_op("mio", i)),
+            smol: None,
+        });
+    }
     v.push(Scenario {
         group: "cpu",
         name: "spawn_many_remote_busy1_cpu",
@@ -467,6 +498,9 @@ fn target_dir() -> std::path::PathBuf {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--net-server") {
+        net::server(&args[1], &args[2]);
+    }
     if args.first().map(String::as_str) == Some("--memory-child") {
         let n = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(memory::IDLE_TASKS);
         memory::child(&args[1], n);

@@ -84,14 +84,46 @@ where
     E: mio::event::Source,
     for<'a> &'a E: Read + Write,
 {
+    /// Reads once readable. A short read means the socket buffer is
+    /// drained (epoll is edge-triggered), so the readiness is cleared right
+    /// away: the next read waits for the next edge instead of spending a
+    /// syscall to learn `WouldBlock`. Data arriving meanwhile bumps the
+    /// tick, which makes that clear a no-op.
     pub(crate) fn poll_read(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        let n = ready!(self.poll_io(cx, Direction::Read, |mut io| io.read(buf.initialize_unfilled())))?;
-        buf.advance(n);
-        Poll::Ready(Ok(()))
+        loop {
+            let ev = ready!(self.poll_ready(cx, Direction::Read))?;
+            let unfilled = buf.initialize_unfilled();
+            let len = unfilled.len();
+            match self.get_ref().read(unfilled) {
+                Ok(n) => {
+                    if n > 0 && n < len {
+                        self.clear_readiness(ev);
+                    }
+                    buf.advance(n);
+                    return Poll::Ready(Ok(()));
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear_readiness(ev),
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
     }
 
+    /// Writes once writable; a short write clears the readiness as a short
+    /// read does (the send buffer is full).
     pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.poll_io(cx, Direction::Write, |mut io| io.write(buf))
+        loop {
+            let ev = ready!(self.poll_ready(cx, Direction::Write))?;
+            match self.get_ref().write(buf) {
+                Ok(n) => {
+                    if n > 0 && n < buf.len() {
+                        self.clear_readiness(ev);
+                    }
+                    return Poll::Ready(Ok(n));
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear_readiness(ev),
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
     }
 
     pub(crate) fn poll_write_vectored(
