@@ -54,6 +54,10 @@ pub(super) struct Core {
     lifo_enabled: bool,
     is_searching: bool,
     is_shutdown: bool,
+    /// Set while this worker polls the drivers: tasks the drivers wake
+    /// then queue at the back of the ring without a wake-up each; one
+    /// notification follows (they arrive in batches).
+    in_driver_park: bool,
     rand: u64,
     /// For the watchdog: each peer's poll count when last seen.
     seen: Vec<u64>,
@@ -68,6 +72,7 @@ impl Core {
             lifo_enabled: true,
             is_searching: false,
             is_shutdown: false,
+            in_driver_park: false,
             rand: 0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9),
             seen: vec![0; num_workers],
         })
@@ -207,6 +212,12 @@ impl Context {
 /// Queues `task` on this worker: the LIFO slot for a wake from the running
 /// task, the back of the ring for a yield.
 pub(super) fn schedule_local(handle: &Handle, core: &mut Core, task: Notified<Sched>, is_yield: bool) {
+    if core.in_driver_park {
+        // Woken by a driver this worker is polling: queue it; the
+        // notification (if peers should help) comes once, afterwards.
+        core.run_queue.push_back_or_overflow(task, &handle.inject);
+        return;
+    }
     if is_yield {
         // Behind everything ready now: first take this worker's share of
         // what other threads queued.
@@ -254,23 +265,29 @@ pub(super) fn run(handle: Arc<Handle>, index: usize, core: Box<Core>) {
         f();
     }
     loop {
-        let next = cx.with_core(|core| {
+        let maintenance = cx.with_core(|core| {
             core.tick = core.tick.wrapping_add(1);
-            if core.tick % handle.config.event_interval == 0 {
-                // Maintenance: poll I/O without blocking (if no parked
-                // worker holds the poll), fire due timers, check shutdown.
-                if let Some(io) = &handle.io {
-                    if let Some(mut driver) = io.try_take_driver() {
-                        driver.turn(io, Some(Duration::ZERO));
-                        io.put_driver(driver);
-                    }
+            core.tick % handle.config.event_interval == 0
+        });
+        if maintenance {
+            // Poll I/O without blocking (if no parked worker holds the
+            // poll) and fire due timers, outside the core borrow so the
+            // tasks they wake land in this worker's queue.
+            cx.with_core(|core| core.in_driver_park = true);
+            if let Some(io) = &handle.io {
+                if let Some(mut driver) = io.try_take_driver() {
+                    driver.turn(io, Some(Duration::ZERO));
+                    io.put_driver(driver);
                 }
-                if let Some(time) = &handle.time {
-                    time.process();
-                }
-                if handle.is_shutdown() {
-                    core.is_shutdown = true;
-                }
+            }
+            if let Some(time) = &handle.time {
+                time.process();
+            }
+            end_driver_poll(&cx);
+        }
+        let next = cx.with_core(|core| {
+            if maintenance && handle.is_shutdown() {
+                core.is_shutdown = true;
             }
             if core.is_shutdown {
                 return Next::Exit;
@@ -294,6 +311,18 @@ pub(super) fn run(handle: Arc<Handle>, index: usize, core: Box<Core>) {
         f();
     }
     handle.worker_exited();
+}
+
+/// After polling the drivers: if they woke more than this worker takes
+/// next, wake a peer once.
+fn end_driver_poll(cx: &Context) {
+    let woke_many = cx.with_core(|core| {
+        core.in_driver_park = false;
+        core.run_queue.len() > 1
+    });
+    if woke_many {
+        cx.handle.notify_parked();
+    }
 }
 
 fn run_task(cx: &Context, task: Notified<Sched>) {
@@ -385,6 +414,9 @@ fn park(cx: &Context) {
         };
         let io_driver =
             if drives_time { handle.io.as_ref().and_then(|io| io.try_take_driver()) } else { None };
+        if drives_time {
+            cx.with_core(|core| core.in_driver_park = true);
+        }
         match (io_driver, &handle.io) {
             (Some(mut driver), Some(io)) => {
                 remote.park.park_on_driver(&mut driver, io, timeout);
@@ -399,6 +431,7 @@ fn park(cx: &Context) {
                 time.process();
             }
             handle.release_time_driver();
+            end_driver_poll(cx);
         }
         if watchdog {
             handle.idle.release_watchdog();
