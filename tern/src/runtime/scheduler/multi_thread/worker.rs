@@ -58,6 +58,8 @@ pub(super) struct Core {
     /// then queue at the back of the ring without a wake-up each; one
     /// notification follows (they arrive in batches).
     in_driver_park: bool,
+    /// Tasks the drivers woke during the current poll.
+    driver_woken: usize,
     rand: u64,
     /// For the watchdog: each peer's poll count when last seen.
     seen: Vec<u64>,
@@ -73,6 +75,7 @@ impl Core {
             is_searching: false,
             is_shutdown: false,
             in_driver_park: false,
+            driver_woken: 0,
             rand: 0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9),
             seen: vec![0; num_workers],
         })
@@ -216,6 +219,7 @@ pub(super) fn schedule_local(handle: &Handle, core: &mut Core, task: Notified<Sc
         // Woken by a driver this worker is polling: queue it; the
         // notification (if peers should help) comes once, afterwards.
         core.run_queue.push_back_or_overflow(task, &handle.inject);
+        core.driver_woken += 1;
         return;
     }
     if is_yield {
@@ -269,7 +273,7 @@ pub(super) fn run(handle: Arc<Handle>, index: usize, core: Box<Core>) {
             core.tick = core.tick.wrapping_add(1);
             core.tick % handle.config.event_interval == 0
         });
-        if maintenance {
+        if maintenance && (handle.io.is_some() || handle.time.is_some()) {
             // Poll I/O without blocking (if no parked worker holds the
             // poll) and fire due timers, outside the core borrow so the
             // tasks they wake land in this worker's queue.
@@ -318,7 +322,7 @@ pub(super) fn run(handle: Arc<Handle>, index: usize, core: Box<Core>) {
 fn end_driver_poll(cx: &Context) {
     let woke_many = cx.with_core(|core| {
         core.in_driver_park = false;
-        core.run_queue.len() > 1
+        std::mem::take(&mut core.driver_woken) > 1
     });
     if woke_many {
         cx.handle.notify_parked();
