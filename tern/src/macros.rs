@@ -17,12 +17,10 @@
 macro_rules! pin {
     ($($x:ident),* $(,)?) => { $(
         let mut $x = $x;
+        // SAFETY: the original binding is shadowed, so the value can never
+        // be moved again.
         #[allow(unused_mut)]
-        let mut $x = unsafe {
-            // SAFETY: the original binding is shadowed, so the value can
-            // never be moved again.
-            ::core::pin::Pin::new_unchecked(&mut $x)
-        };
+        let mut $x = unsafe { ::core::pin::Pin::new_unchecked(&mut $x) };
     )* };
     ($(let $x:ident = $init:expr;)*) => { $(
         let $x = $init;
