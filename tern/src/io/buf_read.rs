@@ -1,10 +1,14 @@
-//! `AsyncBufRead`, its extension methods, and `BufReader`.
+//! `AsyncBufRead`, its extension methods (with the `FillBuf` future and
+//! the `Split` stream), and `BufReader`.
 
+use crate::io::seek::SeekState;
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
 use std::future::Future;
 use std::io;
+use std::ops::DerefMut;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
+use std::{fmt, mem};
 
 /// Reads bytes asynchronously from a source with an internal buffer.
 pub trait AsyncBufRead: AsyncRead {
@@ -17,12 +21,44 @@ pub trait AsyncBufRead: AsyncRead {
     fn consume(self: Pin<&mut Self>, amt: usize);
 }
 
+macro_rules! deref_async_buf_read {
+    () => {
+        fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+            Pin::new(&mut **self.get_mut()).poll_fill_buf(cx)
+        }
+        fn consume(mut self: Pin<&mut Self>, amt: usize) {
+            Pin::new(&mut **self).consume(amt)
+        }
+    };
+}
+
+impl<T: ?Sized + AsyncBufRead + Unpin> AsyncBufRead for Box<T> {
+    deref_async_buf_read!();
+}
+
 impl<T: ?Sized + AsyncBufRead + Unpin> AsyncBufRead for &mut T {
+    deref_async_buf_read!();
+}
+
+impl<P> AsyncBufRead for Pin<P>
+where
+    P: DerefMut + Unpin,
+    P::Target: AsyncBufRead,
+{
     fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
-        Pin::new(&mut **self.get_mut()).poll_fill_buf(cx)
+        self.get_mut().as_mut().poll_fill_buf(cx)
     }
-    fn consume(mut self: Pin<&mut Self>, amt: usize) {
-        Pin::new(&mut **self).consume(amt)
+    fn consume(self: Pin<&mut Self>, amt: usize) {
+        self.get_mut().as_mut().consume(amt)
+    }
+}
+
+impl<T: AsRef<[u8]> + Unpin> AsyncBufRead for io::Cursor<T> {
+    fn poll_fill_buf(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        Poll::Ready(io::BufRead::fill_buf(self.get_mut()))
+    }
+    fn consume(self: Pin<&mut Self>, amt: usize) {
+        io::BufRead::consume(self.get_mut(), amt)
     }
 }
 
@@ -68,6 +104,86 @@ pub trait AsyncBufReadExt: AsyncBufRead {
         ReadLine { reader: self, buf, bytes: Vec::new(), read: 0 }
     }
 
+    /// Returns a stream of the contents of this reader split on the byte
+    /// `byte`: the async counterpart of [`std::io::BufRead::split`].
+    ///
+    /// Each segment yielded by [`Split::next_segment`] does *not* include
+    /// the delimiter; a last segment without a delimiter is yielded too.
+    /// Each segment has the same error semantics as
+    /// [`read_until`](AsyncBufReadExt::read_until).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tern::io::AsyncBufReadExt;
+    ///
+    /// # tern::runtime::Runtime::new().unwrap().block_on(async {
+    /// let mut segments = std::io::Cursor::new(b"lorem-ipsum-dolor").split(b'-');
+    /// assert_eq!(segments.next_segment().await.unwrap(), Some(b"lorem".to_vec()));
+    /// assert_eq!(segments.next_segment().await.unwrap(), Some(b"ipsum".to_vec()));
+    /// assert_eq!(segments.next_segment().await.unwrap(), Some(b"dolor".to_vec()));
+    /// assert_eq!(segments.next_segment().await.unwrap(), None);
+    /// # });
+    /// ```
+    fn split(self, byte: u8) -> Split<Self>
+    where
+        Self: Sized + Unpin,
+    {
+        Split { reader: self, buf: Vec::new(), delim: byte, read: 0 }
+    }
+
+    /// Returns the contents of the internal buffer, filling it with more
+    /// data from the inner reader if it is empty.
+    ///
+    /// This is a lower-level call, to be paired with
+    /// [`consume`](AsyncBufReadExt::consume): the returned bytes are not
+    /// "read" until they are consumed, so a later read returns them again.
+    /// An empty buffer means that the stream has reached EOF.
+    ///
+    /// Equivalent to:
+    ///
+    /// ```ignore
+    /// async fn fill_buf(&mut self) -> io::Result<&[u8]>;
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// This function will return an I/O error if the underlying reader was
+    /// read, but returned an error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tern::io::AsyncBufReadExt;
+    ///
+    /// # tern::runtime::Runtime::new().unwrap().block_on(async {
+    /// let mut reader = std::io::Cursor::new(b"hello".to_vec());
+    /// assert_eq!(reader.fill_buf().await.unwrap(), b"hello");
+    /// reader.consume(2);
+    /// assert_eq!(reader.fill_buf().await.unwrap(), b"llo");
+    /// # });
+    /// ```
+    fn fill_buf(&mut self) -> FillBuf<'_, Self>
+    where
+        Self: Unpin,
+    {
+        FillBuf { reader: Some(self) }
+    }
+
+    /// Tells this buffer that `amt` bytes have been consumed from the
+    /// buffer, so they should no longer be returned in calls to `read`.
+    ///
+    /// This is a lower-level call, to be paired with
+    /// [`fill_buf`](AsyncBufReadExt::fill_buf); it performs no I/O. `amt`
+    /// must not exceed the number of bytes in the buffer `fill_buf`
+    /// returned.
+    fn consume(&mut self, amt: usize)
+    where
+        Self: Unpin,
+    {
+        Pin::new(self).consume(amt)
+    }
+
     /// Returns a stream over the lines of this reader (without the line
     /// ending, `\n` or `\r\n`).
     fn lines(self) -> Lines<Self>
@@ -80,8 +196,8 @@ pub trait AsyncBufReadExt: AsyncBufRead {
 
 impl<R: AsyncBufRead + ?Sized> AsyncBufReadExt for R {}
 
-fn poll_read_until<R: AsyncBufRead + Unpin + ?Sized>(
-    reader: &mut R,
+fn poll_read_until<R: AsyncBufRead + ?Sized>(
+    mut reader: Pin<&mut R>,
     cx: &mut Context<'_>,
     byte: u8,
     buf: &mut Vec<u8>,
@@ -89,7 +205,7 @@ fn poll_read_until<R: AsyncBufRead + Unpin + ?Sized>(
 ) -> Poll<io::Result<usize>> {
     loop {
         let (done, used) = {
-            let available = ready!(Pin::new(&mut *reader).poll_fill_buf(cx))?;
+            let available = ready!(reader.as_mut().poll_fill_buf(cx))?;
             match available.iter().position(|b| *b == byte) {
                 Some(i) => {
                     buf.extend_from_slice(&available[..=i]);
@@ -101,7 +217,7 @@ fn poll_read_until<R: AsyncBufRead + Unpin + ?Sized>(
                 }
             }
         };
-        Pin::new(&mut *reader).consume(used);
+        reader.as_mut().consume(used);
         *read += used;
         if done {
             return Poll::Ready(Ok(std::mem::take(read)));
@@ -123,7 +239,7 @@ impl<R: AsyncBufRead + Unpin + ?Sized> Future for ReadUntil<'_, R> {
     type Output = io::Result<usize>;
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let me = self.get_mut();
-        poll_read_until(me.reader, cx, me.byte, me.buf, &mut me.read)
+        poll_read_until(Pin::new(&mut *me.reader), cx, me.byte, me.buf, &mut me.read)
     }
 }
 
@@ -141,7 +257,7 @@ impl<R: AsyncBufRead + Unpin + ?Sized> Future for ReadLine<'_, R> {
     type Output = io::Result<usize>;
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let me = self.get_mut();
-        let n = ready!(poll_read_until(me.reader, cx, b'\n', &mut me.bytes, &mut me.read))?;
+        let n = ready!(poll_read_until(Pin::new(&mut *me.reader), cx, b'\n', &mut me.bytes, &mut me.read))?;
         let line = String::from_utf8(std::mem::take(&mut me.bytes))
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"))?;
         me.buf.push_str(&line);
@@ -165,7 +281,7 @@ impl<R: AsyncBufRead + Unpin> Lines<R> {
     /// Polls for the next line.
     pub fn poll_next_line(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<String>>> {
         let mut read = 0;
-        let n = ready!(poll_read_until(&mut self.reader, cx, b'\n', &mut self.buf, &mut read))?;
+        let n = ready!(poll_read_until(Pin::new(&mut self.reader), cx, b'\n', &mut self.buf, &mut read))?;
         if n == 0 && self.buf.is_empty() {
             return Poll::Ready(Ok(None));
         }
@@ -187,7 +303,110 @@ impl<R: AsyncBufRead + Unpin> Lines<R> {
     }
 }
 
+/// Future of [`AsyncBufReadExt::fill_buf`].
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct FillBuf<'a, R: ?Sized> {
+    /// The reader, until the future completes (then its borrow moves into
+    /// the output).
+    reader: Option<&'a mut R>,
+}
+
+impl<'a, R: AsyncBufRead + Unpin + ?Sized> Future for FillBuf<'a, R> {
+    type Output = io::Result<&'a [u8]>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let me = self.get_mut();
+        let reader = me.reader.take().expect("`FillBuf` polled after completion");
+        match Pin::new(&mut *reader).poll_fill_buf(cx) {
+            Poll::Ready(Ok(available)) => {
+                let available: *const [u8] = available;
+                // SAFETY: `available` borrows from `*reader`, which is
+                // borrowed mutably for `'a`. That borrow was moved out of
+                // `me.reader` and is dropped here without another use, so
+                // nothing can touch the reader, and the bytes stay valid and
+                // unaliased, for the rest of `'a`. (The borrow checker cannot
+                // see that the reborrow may be extended on this branch only.)
+                Poll::Ready(Ok(unsafe { &*available }))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => {
+                me.reader = Some(reader);
+                Poll::Pending
+            }
+        }
+    }
+}
+
+/// Segments of a reader split on a delimiter, from
+/// [`AsyncBufReadExt::split`].
+#[derive(Debug)]
+#[must_use = "streams do nothing unless polled"]
+pub struct Split<R> {
+    reader: R,
+    buf: Vec<u8>,
+    delim: u8,
+    read: usize,
+}
+
+impl<R: AsyncBufRead + Unpin> Split<R> {
+    /// Returns the next segment in the stream (without its delimiter), or
+    /// `None` at end of file.
+    ///
+    /// # Cancel safety
+    ///
+    /// This method is cancel safe: bytes of a segment read before a
+    /// cancellation are kept, and returned by the next call.
+    pub async fn next_segment(&mut self) -> io::Result<Option<Vec<u8>>> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next_segment(cx)).await
+    }
+}
+
+impl<R: AsyncBufRead> Split<R> {
+    /// Polls for the next segment in the stream.
+    ///
+    /// This method returns:
+    ///
+    ///  * `Poll::Pending` if the next segment is not yet available.
+    ///  * `Poll::Ready(Ok(Some(segment)))` if the next segment is available.
+    ///  * `Poll::Ready(Ok(None))` if there are no more segments in this
+    ///    stream.
+    ///  * `Poll::Ready(Err(err))` if an I/O error occurred while reading
+    ///    the next segment.
+    ///
+    /// When the method returns `Poll::Pending`, the `Waker` in the provided
+    /// `Context` is scheduled to receive a wakeup when more bytes become
+    /// available on the underlying I/O resource. Only the `Waker` from the
+    /// most recent call is scheduled.
+    pub fn poll_next_segment(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<Option<Vec<u8>>>> {
+        // SAFETY: `reader` is structurally pinned and the other fields are
+        // not: `reader` is never moved out of a `Split` (no method hands it
+        // out by value or by `&mut` from a pin), `Split` has no `Drop` impl
+        // and is not `repr(packed)`, and the auto-derived `Unpin` holds
+        // only when `R: Unpin`.
+        let (reader, buf, delim, read) = unsafe {
+            let me = self.get_unchecked_mut();
+            (Pin::new_unchecked(&mut me.reader), &mut me.buf, me.delim, &mut me.read)
+        };
+        let n = ready!(poll_read_until(reader, cx, delim, buf, read))?;
+        if n == 0 && buf.is_empty() {
+            return Poll::Ready(Ok(None));
+        }
+        if buf.last() == Some(&delim) {
+            buf.pop();
+        }
+        Poll::Ready(Ok(Some(mem::take(buf))))
+    }
+}
+
 /// Adds buffering to a reader.
+///
+/// A `BufReader` performs large, infrequent reads on the underlying
+/// [`AsyncRead`] and keeps the results in an in-memory buffer, which helps
+/// programs making small, repeated reads. When the `BufReader` is dropped,
+/// the contents of its buffer are discarded.
 ///
 /// # Examples
 ///
@@ -201,12 +420,26 @@ impl<R: AsyncBufRead + Unpin> Lines<R> {
 /// assert_eq!(line, "key: value\n");
 /// # });
 /// ```
-#[derive(Debug)]
 pub struct BufReader<R> {
     inner: R,
+    state: Buffer,
+}
+
+/// The unpinned part of a `BufReader`: its buffer and seek progress.
+pub(super) struct Buffer {
     buf: Box<[u8]>,
-    pos: usize,
-    cap: usize,
+    /// Bytes `pos..cap` of `buf` are buffered and not yet consumed.
+    pub(super) pos: usize,
+    pub(super) cap: usize,
+    pub(super) seek: SeekState,
+}
+
+impl Buffer {
+    /// Forgets the buffered bytes.
+    pub(super) fn discard(&mut self) {
+        self.pos = 0;
+        self.cap = 0;
+    }
 }
 
 impl<R: AsyncRead> BufReader<R> {
@@ -217,40 +450,84 @@ impl<R: AsyncRead> BufReader<R> {
 
     /// Creates a new `BufReader` with the specified buffer capacity.
     pub fn with_capacity(capacity: usize, inner: R) -> Self {
-        BufReader { inner, buf: vec![0; capacity].into_boxed_slice(), pos: 0, cap: 0 }
+        let buf = vec![0; capacity].into_boxed_slice();
+        BufReader { inner, state: Buffer { buf, pos: 0, cap: 0, seek: SeekState::Idle } }
     }
 
     /// Gets a reference to the underlying reader.
+    ///
+    /// It is inadvisable to directly read from the underlying reader.
     pub fn get_ref(&self) -> &R {
         &self.inner
     }
 
     /// Gets a mutable reference to the underlying reader.
+    ///
+    /// It is inadvisable to directly read from the underlying reader.
     pub fn get_mut(&mut self) -> &mut R {
         &mut self.inner
     }
 
-    /// Returns a reference to the internally buffered data.
-    pub fn buffer(&self) -> &[u8] {
-        &self.buf[self.pos..self.cap]
+    /// Gets a pinned mutable reference to the underlying reader.
+    ///
+    /// It is inadvisable to directly read from the underlying reader.
+    pub fn get_pin_mut(self: Pin<&mut Self>) -> Pin<&mut R> {
+        self.project().0
     }
 
-    /// Consumes this `BufReader`, returning the underlying reader (buffered
-    /// data is lost).
+    /// Returns a reference to the internally buffered data.
+    ///
+    /// Unlike `fill_buf`, this will not attempt to fill the buffer if it is
+    /// empty.
+    pub fn buffer(&self) -> &[u8] {
+        &self.state.buf[self.state.pos..self.state.cap]
+    }
+
+    /// Consumes this `BufReader`, returning the underlying reader.
+    ///
+    /// Note that any leftover data in the internal buffer is lost.
     pub fn into_inner(self) -> R {
         self.inner
     }
 }
 
-impl<R: AsyncRead + Unpin> AsyncRead for BufReader<R> {
+impl<R> BufReader<R> {
+    /// Splits a pinned `BufReader` into its pinned reader and its buffer.
+    pub(super) fn project(self: Pin<&mut Self>) -> (Pin<&mut R>, &mut Buffer) {
+        // SAFETY: `inner` is structurally pinned and `state` is not. `inner`
+        // is never moved while the `BufReader` is pinned: the only move out
+        // is `into_inner`, which takes an unpinned `self` by value;
+        // `BufReader` has no `Drop` impl and is not `repr(packed)`; and the
+        // auto-derived `Unpin` holds only when `R: Unpin` (`Buffer` is
+        // `Unpin`).
+        unsafe {
+            let me = self.get_unchecked_mut();
+            (Pin::new_unchecked(&mut me.inner), &mut me.state)
+        }
+    }
+}
+
+impl<R: fmt::Debug> fmt::Debug for BufReader<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BufReader")
+            .field("reader", &self.inner)
+            .field("buffer", &format_args!("{}/{}", self.state.cap - self.state.pos, self.state.buf.len()))
+            .finish()
+    }
+}
+
+impl<R: AsyncRead> AsyncRead for BufReader<R> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         // Large reads with an empty buffer bypass it.
-        if self.pos == self.cap && buf.remaining() >= self.buf.len() {
-            return Pin::new(&mut self.inner).poll_read(cx, buf);
+        if self.state.pos == self.state.cap && buf.remaining() >= self.state.buf.len() {
+            let (inner, state) = self.project();
+            let res = ready!(inner.poll_read(cx, buf));
+            state.discard();
+            return Poll::Ready(res);
         }
         let available = ready!(self.as_mut().poll_fill_buf(cx))?;
         let n = available.len().min(buf.remaining());
@@ -260,31 +537,42 @@ impl<R: AsyncRead + Unpin> AsyncRead for BufReader<R> {
     }
 }
 
-impl<R: AsyncRead + Unpin> AsyncBufRead for BufReader<R> {
+impl<R: AsyncRead> AsyncBufRead for BufReader<R> {
     fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
-        let me = self.get_mut();
+        let (inner, me) = self.project();
         if me.pos >= me.cap {
             let mut rb = ReadBuf::new(&mut me.buf);
-            ready!(Pin::new(&mut me.inner).poll_read(cx, &mut rb))?;
+            ready!(inner.poll_read(cx, &mut rb))?;
             me.cap = rb.filled().len();
             me.pos = 0;
         }
         Poll::Ready(Ok(&me.buf[me.pos..me.cap]))
     }
 
-    fn consume(mut self: Pin<&mut Self>, amt: usize) {
-        self.pos = (self.pos + amt).min(self.cap);
+    fn consume(self: Pin<&mut Self>, amt: usize) {
+        let (_, me) = self.project();
+        me.pos = (me.pos + amt).min(me.cap);
     }
 }
 
-impl<R: AsyncRead + AsyncWrite + Unpin> AsyncWrite for BufReader<R> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+impl<R: AsyncRead + AsyncWrite> AsyncWrite for BufReader<R> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.get_pin_mut().poll_write(cx, buf)
     }
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.get_pin_mut().poll_write_vectored(cx, bufs)
     }
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_pin_mut().poll_flush(cx)
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_pin_mut().poll_shutdown(cx)
     }
 }

@@ -1,6 +1,6 @@
-//! `copy` and `copy_bidirectional`.
+//! `copy`, `copy_buf` and `copy_bidirectional`.
 
-use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
+use crate::io::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
 use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
@@ -103,6 +103,53 @@ where
 {
     let mut buf = CopyBuffer::new();
     poll_fn(|cx| buf.poll_copy(cx, Pin::new(&mut *reader), Pin::new(&mut *writer))).await
+}
+
+/// Asynchronously copies the entire contents of a buffered reader into a
+/// writer, returning the number of bytes copied.
+///
+/// This is a [`copy`] alternative for [`AsyncBufRead`] readers with no
+/// extra buffer allocation: the bytes are written straight from the
+/// reader's own buffer. The writer is flushed once the reader reaches end
+/// of file.
+///
+/// # Errors
+///
+/// The returned future fails as soon as any call to `poll_fill_buf`,
+/// `poll_write` or `poll_flush` fails; a writer accepting zero bytes fails
+/// it with [`io::ErrorKind::WriteZero`].
+///
+/// # Examples
+///
+/// ```
+/// # tern::runtime::Runtime::new().unwrap().block_on(async {
+/// let mut reader: &[u8] = b"hello";
+/// let mut writer: Vec<u8> = vec![];
+/// let n = tern::io::copy_buf(&mut reader, &mut writer).await.unwrap();
+/// assert_eq!(n, 5);
+/// assert_eq!(&b"hello"[..], &writer[..]);
+/// # });
+/// ```
+pub async fn copy_buf<'a, R, W>(reader: &'a mut R, writer: &'a mut W) -> io::Result<u64>
+where
+    R: AsyncBufRead + Unpin + ?Sized,
+    W: AsyncWrite + Unpin + ?Sized,
+{
+    let mut amt = 0u64;
+    poll_fn(|cx| loop {
+        let available = ready!(Pin::new(&mut *reader).poll_fill_buf(cx))?;
+        if available.is_empty() {
+            ready!(Pin::new(&mut *writer).poll_flush(cx))?;
+            return Poll::Ready(Ok(amt));
+        }
+        let n = ready!(Pin::new(&mut *writer).poll_write(cx, available))?;
+        if n == 0 {
+            return Poll::Ready(Err(io::Error::new(io::ErrorKind::WriteZero, "write zero byte into writer")));
+        }
+        amt += n as u64;
+        Pin::new(&mut *reader).consume(n);
+    })
+    .await
 }
 
 /// Copies data in both directions between `a` and `b`, until both reach

@@ -1,10 +1,12 @@
 //! `PollEvented`: a mio source registered with the runtime's I/O driver.
 
 use crate::io::driver::{self, Direction, ReadyEvent, ScheduledIo};
+use crate::io::Interest;
 use crate::io::ReadBuf;
 use crate::task::coop;
-use mio::Interest;
+use std::future::Future;
 use std::io::{self, Read, Write};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
@@ -17,10 +19,61 @@ pub(crate) struct PollEvented<E: mio::event::Source> {
 impl<E: mio::event::Source> PollEvented<E> {
     /// Registers `io` with the current runtime's I/O driver.
     #[track_caller]
-    pub(crate) fn new(mut io: E) -> io::Result<Self> {
+    pub(crate) fn new(io: E) -> io::Result<Self> {
+        Self::new_with_interest(io, Interest::READABLE | Interest::WRITABLE)
+    }
+
+    /// Registers `io` for the events of `interest` only.
+    #[track_caller]
+    pub(crate) fn new_with_interest(mut io: E, interest: Interest) -> io::Result<Self> {
         let handle = current_io_handle();
-        let shared = handle.register(&mut io, Interest::READABLE | Interest::WRITABLE)?;
+        let shared = handle.register(&mut io, interest.to_mio())?;
         Ok(PollEvented { io: Some(io), handle, shared })
+    }
+
+    /// Waits until the resource is ready for `interest`. Any number of
+    /// tasks may wait at once (unlike `poll_ready`, which keeps one waker
+    /// per direction). Spends one unit of coop budget.
+    pub(crate) fn readiness(&self, interest: Interest) -> Readiness<'_> {
+        Readiness { io: &self.shared, mask: interest.wake_mask(), key: None }
+    }
+
+    /// The readiness for `interest` right now, without waiting.
+    pub(crate) fn ready_now(&self, interest: Interest) -> Option<ReadyEvent> {
+        self.shared.ready_now_masked(interest.wake_mask())
+    }
+
+    /// One attempt of `f` if ready for `interest`: `WouldBlock` (from `f` or
+    /// because not ready) clears the readiness `f` ran under.
+    pub(crate) fn try_io_interest<R>(
+        &self,
+        interest: Interest,
+        f: impl FnOnce() -> io::Result<R>,
+    ) -> io::Result<R> {
+        let ev = self.ready_now(interest).ok_or(io::ErrorKind::WouldBlock)?;
+        match f() {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                self.clear_readiness(ev);
+                Err(e)
+            }
+            res => res,
+        }
+    }
+
+    /// Waits for `interest` and runs `f` until it does not return
+    /// `WouldBlock` (Tokio's `async_io`).
+    pub(crate) async fn async_io<R>(
+        &self,
+        interest: Interest,
+        mut f: impl FnMut() -> io::Result<R>,
+    ) -> io::Result<R> {
+        loop {
+            let ev = self.readiness(interest).await?;
+            match f() {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear_readiness(ev),
+                res => return res,
+            }
+        }
     }
 
     pub(crate) fn get_ref(&self) -> &E {
@@ -39,7 +92,7 @@ impl<E: mio::event::Source> PollEvented<E> {
         let coop = ready!(coop::poll_proceed(cx));
         let ev = ready!(self.shared.poll_readiness(cx, dir));
         if ScheduledIo::is_shutdown(ev) {
-            return Poll::Ready(Err(io::Error::other("the tern runtime's I/O driver has shut down")));
+            return Poll::Ready(Err(shutdown_error()));
         }
         coop.made_progress();
         Poll::Ready(Ok(ev))
@@ -142,6 +195,39 @@ impl<E: mio::event::Source> Drop for PollEvented<E> {
             let _ = self.handle.deregister(&mut io, &self.shared);
         }
     }
+}
+
+/// Future of [`PollEvented::readiness`]: a slot in the resource's waiter
+/// list from its first pending poll until it completes or drops.
+pub(crate) struct Readiness<'a> {
+    io: &'a ScheduledIo,
+    mask: usize,
+    key: Option<usize>,
+}
+
+impl Future for Readiness<'_> {
+    type Output = io::Result<ReadyEvent>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let coop = ready!(coop::poll_proceed(cx));
+        let ev = ready!(this.io.poll_interest(cx, this.mask, &mut this.key));
+        if ScheduledIo::is_shutdown(ev) {
+            return Poll::Ready(Err(shutdown_error()));
+        }
+        coop.made_progress();
+        Poll::Ready(Ok(ev))
+    }
+}
+
+impl Drop for Readiness<'_> {
+    fn drop(&mut self) {
+        self.io.remove_waiter(&mut self.key);
+    }
+}
+
+fn shutdown_error() -> io::Error {
+    io::Error::other("the tern runtime's I/O driver has shut down")
 }
 
 #[track_caller]

@@ -79,6 +79,21 @@ where
     }
 }
 
+impl<T: AsRef<[u8]> + Unpin> AsyncRead for io::Cursor<T> {
+    fn poll_read(self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let cursor = self.get_mut();
+        let data = cursor.get_ref().as_ref();
+        // A position past the end (set by a seek) reads as end of file.
+        let start = usize::try_from(cursor.position()).unwrap_or(usize::MAX).min(data.len());
+        let n = (data.len() - start).min(buf.remaining());
+        buf.put_slice(&data[start..start + n]);
+        if n > 0 {
+            cursor.set_position((start + n) as u64);
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
 impl AsyncRead for &[u8] {
     fn poll_read(
         mut self: Pin<&mut Self>,
@@ -124,6 +139,62 @@ impl<T: ?Sized + AsyncWrite + Unpin> AsyncWrite for Box<T> {
 impl<T: ?Sized + AsyncWrite + Unpin> AsyncWrite for &mut T {
     deref_async_write!();
 }
+
+impl<P> AsyncWrite for Pin<P>
+where
+    P: DerefMut + Unpin,
+    P::Target: AsyncWrite,
+{
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.get_mut().as_mut().poll_write(cx, buf)
+    }
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut().as_mut().poll_write_vectored(cx, bufs)
+    }
+    fn is_write_vectored(&self) -> bool {
+        (**self).is_write_vectored()
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().as_mut().poll_flush(cx)
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().as_mut().poll_shutdown(cx)
+    }
+}
+
+/// `AsyncWrite` for the in-memory cursors `std::io::Write` supports, by
+/// delegating to it (writes never block; shutting down is flushing).
+macro_rules! cursor_async_write {
+    ($($inner:ty),*) => { $(
+        impl AsyncWrite for io::Cursor<$inner> {
+            fn poll_write(self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+                Poll::Ready(io::Write::write(self.get_mut(), buf))
+            }
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                _cx: &mut Context<'_>,
+                bufs: &[io::IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                Poll::Ready(io::Write::write_vectored(self.get_mut(), bufs))
+            }
+            fn is_write_vectored(&self) -> bool {
+                true
+            }
+            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready(io::Write::flush(self.get_mut()))
+            }
+            fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                self.poll_flush(cx)
+            }
+        }
+    )* };
+}
+
+cursor_async_write!(&mut [u8], &mut Vec<u8>, Vec<u8>, Box<[u8]>);
 
 impl AsyncWrite for Vec<u8> {
     fn poll_write(self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {

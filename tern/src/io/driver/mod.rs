@@ -19,7 +19,9 @@
 //! * Timed parks use a timerfd registered with the poll, armed to the exact
 //!   deadline, so epoll's millisecond timeout does not round timers up.
 
-mod scheduled_io;
+#[cfg(all(test, tern_loom))]
+mod loom;
+pub(crate) mod scheduled_io;
 mod timerfd;
 
 pub(crate) use scheduled_io::{Direction, ReadyEvent, ScheduledIo};
@@ -206,6 +208,9 @@ impl Driver {
                     }
                     if event.is_error() {
                         ready |= scheduled_io::ERROR;
+                    }
+                    if event.is_priority() {
+                        ready |= scheduled_io::PRIORITY;
                     }
                     // SAFETY: the token is the address of a `ScheduledIo`
                     // that the registration list or `pending_release` keeps

@@ -4,7 +4,7 @@
 //!
 //! | bits   | field      | meaning                                             |
 //! |--------|------------|-----------------------------------------------------|
-//! | 0..5   | readiness  | `READABLE`, `WRITABLE`, `READ_CLOSED`, `WRITE_CLOSED`, `ERROR` seen and not yet cleared |
+//! | 0..6   | readiness  | `READABLE`, `WRITABLE`, `READ_CLOSED`, `WRITE_CLOSED`, `ERROR`, `PRIORITY` seen and not yet cleared |
 //! | 16..31 | tick       | the driver turn that last set readiness             |
 //! | 31     | `SHUTDOWN` | the driver is gone: every poll is ready (and fails) |
 //!
@@ -15,8 +15,20 @@
 //! clear is skipped, so a readiness that arrived after the stale one is not
 //! lost.
 //!
-//! One reader and one writer waker are kept (a resource's read half and
-//! write half may wait concurrently), under a small mutex.
+//! # Waiters
+//!
+//! Under one small mutex:
+//! * one reader and one writer waker, for the `poll_*` methods (a
+//!   resource's read half and write half may wait concurrently; as in
+//!   Tokio, a second task polling the same direction replaces the first);
+//! * a list of any number of readiness futures (`readable()`, `ready()`,
+//!   `AsyncFd::readable`...), each with the interest mask it waits for.
+//!   A future owns its slot (by index) from its first pending poll until
+//!   it completes or drops, so a wake never reaches a dropped future.
+//!
+//! `wake` takes the wakers out under the lock and calls them after
+//! releasing it, in batches of at most `WAKE_BATCH`, so no waker runs under
+//! the lock and no allocation happens on the driver's path.
 
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::*};
 use crate::loom::sync::Mutex;
@@ -27,6 +39,7 @@ pub(crate) const WRITABLE: usize = 0b0_0010;
 pub(crate) const READ_CLOSED: usize = 0b0_0100;
 pub(crate) const WRITE_CLOSED: usize = 0b0_1000;
 pub(crate) const ERROR: usize = 0b1_0000;
+pub(crate) const PRIORITY: usize = 0b10_0000;
 const READINESS_MASK: usize = 0xFFFF;
 const TICK_SHIFT: u32 = 16;
 const TICK_MASK: usize = 0x7FFF << TICK_SHIFT;
@@ -56,10 +69,31 @@ pub(crate) struct ReadyEvent {
     pub(crate) ready: usize,
 }
 
+impl ReadyEvent {
+    pub(crate) fn ready(self) -> crate::io::Ready {
+        crate::io::Ready::from_word(self.ready)
+    }
+}
+
+/// Wakers taken per lock acquisition in `wake`.
+const WAKE_BATCH: usize = 32;
+
 #[derive(Default)]
 struct Waiters {
     reader: Option<Waker>,
     writer: Option<Waker>,
+    /// Readiness futures' slots. Invariant: a slot is `Some` exactly while
+    /// the future holding its index is alive and has registered.
+    list: Vec<Option<ListWaiter>>,
+    /// Indexes of `None` slots in `list`.
+    free: Vec<usize>,
+    /// Slots in `list` holding a waker (lets `wake` skip the scan).
+    armed: usize,
+}
+
+struct ListWaiter {
+    mask: usize,
+    waker: Option<Waker>,
 }
 
 pub(crate) struct ScheduledIo {
@@ -98,24 +132,122 @@ impl ScheduledIo {
 
     /// Wakes the waiters interested in `ready`.
     pub(crate) fn wake(&self, ready: usize) {
-        let (r, w) = {
-            let mut waiters = self.waiters.lock();
-            let r = if ready & Direction::Read.mask() != 0 { waiters.reader.take() } else { None };
-            let w = if ready & Direction::Write.mask() != 0 { waiters.writer.take() } else { None };
-            (r, w)
+        let mut waiters = self.waiters.lock();
+        let r = if ready & Direction::Read.mask() != 0 { waiters.reader.take() } else { None };
+        let w = if ready & Direction::Write.mask() != 0 { waiters.writer.take() } else { None };
+        if waiters.armed == 0 {
+            drop(waiters);
+            if let Some(r) = r {
+                r.wake();
+            }
+            if let Some(w) = w {
+                w.wake();
+            }
+            return;
+        }
+        let mut batch: [Option<Waker>; WAKE_BATCH] = std::array::from_fn(|_| None);
+        let mut first = Some((r, w));
+        let mut next = 0;
+        loop {
+            let mut n = 0;
+            while n < WAKE_BATCH && next < waiters.list.len() {
+                if let Some(waiter) = &mut waiters.list[next] {
+                    if waiter.mask & ready != 0 {
+                        if let Some(waker) = waiter.waker.take() {
+                            batch[n] = Some(waker);
+                            n += 1;
+                            waiters.armed -= 1;
+                        }
+                    }
+                }
+                next += 1;
+            }
+            let done = next >= waiters.list.len();
+            drop(waiters);
+            if let Some((r, w)) = first.take() {
+                r.into_iter().chain(w).for_each(Waker::wake);
+            }
+            batch[..n].iter_mut().filter_map(Option::take).for_each(Waker::wake);
+            if done {
+                return;
+            }
+            waiters = self.waiters.lock();
+        }
+    }
+
+    /// Readiness futures: ready when the word has any bit of `mask` (or
+    /// the driver shut down); otherwise the waker is stored in the slot
+    /// `key` names, taking a slot on the first pending poll.
+    pub(crate) fn poll_interest(
+        &self,
+        cx: &mut Context<'_>,
+        mask: usize,
+        key: &mut Option<usize>,
+    ) -> Poll<ReadyEvent> {
+        if let Some(ev) = self.ready_masked(mask) {
+            self.remove_waiter(key);
+            return Poll::Ready(ev);
+        }
+        let mut waiters = self.waiters.lock();
+        // Checked again under the lock: the driver sets readiness before it
+        // locks to wake, so readiness missed here finds this waker.
+        if let Some(ev) = self.ready_masked(mask) {
+            drop(waiters);
+            self.remove_waiter(key);
+            return Poll::Ready(ev);
+        }
+        let index = match *key {
+            Some(i) => i,
+            None => {
+                let i = match waiters.free.pop() {
+                    Some(i) => i,
+                    None => {
+                        waiters.list.push(None);
+                        waiters.list.len() - 1
+                    }
+                };
+                waiters.list[i] = Some(ListWaiter { mask, waker: None });
+                *key = Some(i);
+                i
+            }
         };
-        if let Some(r) = r {
-            r.wake();
+        let slot = waiters.list[index].as_mut().expect("a live future's slot is occupied");
+        match &slot.waker {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            Some(_) => slot.waker = Some(cx.waker().clone()),
+            None => {
+                slot.waker = Some(cx.waker().clone());
+                waiters.armed += 1;
+            }
         }
-        if let Some(w) = w {
-            w.wake();
+        Poll::Pending
+    }
+
+    /// Waiters in the list holding a waker (models and tests).
+    #[cfg(all(test, tern_loom))]
+    pub(crate) fn armed_waiters(&self) -> usize {
+        let waiters = self.waiters.lock();
+        let counted = waiters.list.iter().flatten().filter(|w| w.waker.is_some()).count();
+        assert_eq!(counted, waiters.armed);
+        waiters.armed
+    }
+
+    /// Frees the slot of a readiness future that completed or dropped.
+    pub(crate) fn remove_waiter(&self, key: &mut Option<usize>) {
+        let Some(i) = key.take() else { return };
+        let mut waiters = self.waiters.lock();
+        if let Some(w) = waiters.list[i].take() {
+            if w.waker.is_some() {
+                waiters.armed -= 1;
+            }
         }
+        waiters.free.push(i);
     }
 
     /// Resource side: clears what `event` saw, unless newer readiness came.
     pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
         // Closed states are final: never cleared.
-        let clear = event.ready & !(READ_CLOSED | WRITE_CLOSED);
+        let clear = event.ready & !(READ_CLOSED | WRITE_CLOSED | SHUTDOWN);
         let mut cur = self.readiness.load(Acquire);
         loop {
             if (cur & TICK_MASK) >> TICK_SHIFT != event.tick {
@@ -155,9 +287,17 @@ impl ScheduledIo {
         self.ready_event(dir)
     }
 
+    pub(crate) fn ready_now_masked(&self, mask: usize) -> Option<ReadyEvent> {
+        self.ready_masked(mask)
+    }
+
     fn ready_event(&self, dir: Direction) -> Option<ReadyEvent> {
+        self.ready_masked(dir.mask())
+    }
+
+    fn ready_masked(&self, mask: usize) -> Option<ReadyEvent> {
         let cur = self.readiness.load(Acquire);
-        let ready = cur & dir.mask();
+        let ready = cur & mask;
         if ready != 0 || cur & SHUTDOWN != 0 {
             Some(ReadyEvent { tick: (cur & TICK_MASK) >> TICK_SHIFT, ready: ready | (cur & SHUTDOWN) })
         } else {

@@ -1,0 +1,473 @@
+//! `AsyncFd`: readiness of any file descriptor, from the runtime's I/O
+//! driver (Tokio's `tokio::io::unix::AsyncFd`).
+//!
+//! The descriptor is registered once (edge-triggered) when the `AsyncFd` is
+//! made and deregistered when it drops, before the owned object (and so the
+//! descriptor) is dropped. Readiness follows the driver's protocol
+//! (`io/driver/scheduled_io.rs`): a guard returned by `readable()` and
+//! friends keeps the readiness it saw until the caller clears it, which it
+//! must do after the operation returned `WouldBlock` (`clear_ready`, or
+//! `try_io`, which does it for it). Clearing only clears what the guard saw:
+//! readiness reported by the OS after that is kept.
+
+use crate::io::driver::{Direction, ReadyEvent};
+use crate::io::poll_evented::PollEvented;
+use crate::io::{Interest, Ready};
+use std::fmt;
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::task::{ready, Context, Poll};
+
+/// The descriptor as a mio source (it is only ever borrowed, never closed:
+/// the `AsyncFd`'s inner object owns it).
+struct FdSource(RawFd);
+
+impl mio::event::Source for FdSource {
+    fn register(
+        &mut self,
+        registry: &mio::Registry,
+        token: mio::Token,
+        interests: mio::Interest,
+    ) -> io::Result<()> {
+        mio::unix::SourceFd(&self.0).register(registry, token, interests)
+    }
+
+    fn reregister(
+        &mut self,
+        registry: &mio::Registry,
+        token: mio::Token,
+        interests: mio::Interest,
+    ) -> io::Result<()> {
+        mio::unix::SourceFd(&self.0).reregister(registry, token, interests)
+    }
+
+    fn deregister(&mut self, registry: &mio::Registry) -> io::Result<()> {
+        mio::unix::SourceFd(&self.0).deregister(registry)
+    }
+}
+
+/// Associates an I/O object that owns a Unix file descriptor with the
+/// runtime's I/O driver, so tasks can wait for it to become readable or
+/// writable.
+///
+/// The descriptor must be in non-blocking mode, and the operations run on
+/// it must return `WouldBlock` when they cannot proceed: readiness is
+/// edge-triggered, and only `WouldBlock` tells tern to wait for the next
+/// edge.
+///
+/// # Examples
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use std::os::unix::net::UnixStream;
+/// use tern::io::unix::AsyncFd;
+///
+/// # #[tern::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let (a, mut b) = UnixStream::pair()?;
+/// a.set_nonblocking(true)?;
+/// let a = AsyncFd::new(a)?;
+/// b.write_all(b"ping")?;
+///
+/// let mut buf = [0u8; 4];
+/// loop {
+///     let mut guard = a.readable().await?;
+///     match guard.try_io(|inner| inner.get_ref().read(&mut buf)) {
+///         Ok(result) => {
+///             assert_eq!(result?, 4);
+///             break;
+///         }
+///         Err(_would_block) => continue,
+///     }
+/// }
+/// assert_eq!(&buf, b"ping");
+/// # Ok(())
+/// # }
+/// ```
+pub struct AsyncFd<T: AsRawFd> {
+    // Declared first: dropped (deregistered) before `inner` closes the fd.
+    io: PollEvented<FdSource>,
+    inner: Option<T>,
+}
+
+impl<T: AsRawFd> AsyncFd<T> {
+    /// Registers `inner` for readable and writable events.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tern runtime, or if the runtime's I/O is not enabled.
+    #[track_caller]
+    pub fn new(inner: T) -> io::Result<Self> {
+        Self::with_interest(inner, Interest::READABLE | Interest::WRITABLE)
+    }
+
+    /// Registers `inner` for the events of `interest` only.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tern runtime, or if the runtime's I/O is not enabled.
+    #[track_caller]
+    pub fn with_interest(inner: T, interest: Interest) -> io::Result<Self> {
+        Self::try_with_interest(inner, interest).map_err(AsyncFdTryNewError::into_error)
+    }
+
+    /// Like [`AsyncFd::new`], but gives `inner` back if registering fails.
+    #[track_caller]
+    pub fn try_new(inner: T) -> Result<Self, AsyncFdTryNewError<T>> {
+        Self::try_with_interest(inner, Interest::READABLE | Interest::WRITABLE)
+    }
+
+    /// Like [`AsyncFd::with_interest`], but gives `inner` back if
+    /// registering fails (a regular file, for one, cannot be registered).
+    #[track_caller]
+    pub fn try_with_interest(inner: T, interest: Interest) -> Result<Self, AsyncFdTryNewError<T>> {
+        let fd = inner.as_raw_fd();
+        match PollEvented::new_with_interest(FdSource(fd), interest) {
+            Ok(io) => Ok(AsyncFd { io, inner: Some(inner) }),
+            Err(cause) => Err(AsyncFdTryNewError { inner, cause }),
+        }
+    }
+
+    /// The wrapped object.
+    pub fn get_ref(&self) -> &T {
+        self.inner.as_ref().expect("present until into_inner")
+    }
+
+    /// The wrapped object, mutably.
+    pub fn get_mut(&mut self) -> &mut T {
+        self.inner.as_mut().expect("present until into_inner")
+    }
+
+    /// Deregisters the descriptor and returns the wrapped object.
+    pub fn into_inner(mut self) -> T {
+        let inner = self.inner.take().expect("present until into_inner");
+        // Dropping `self` now deregisters; `inner` is no longer in it.
+        drop(self);
+        inner
+    }
+
+    /// Polls for read readiness. Only the waker of the most recent call
+    /// (per direction) is kept; use [`AsyncFd::readable`] when several
+    /// tasks wait.
+    pub fn poll_read_ready<'a>(&'a self, cx: &mut Context<'_>) -> Poll<io::Result<AsyncFdReadyGuard<'a, T>>> {
+        let event = ready!(self.io.poll_ready(cx, Direction::Read))?;
+        Poll::Ready(Ok(AsyncFdReadyGuard { fd: self, event: Some(event) }))
+    }
+
+    /// Polls for read readiness, with a guard that gives `&mut T`.
+    pub fn poll_read_ready_mut<'a>(
+        &'a mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<AsyncFdReadyMutGuard<'a, T>>> {
+        let event = ready!(self.io.poll_ready(cx, Direction::Read))?;
+        Poll::Ready(Ok(AsyncFdReadyMutGuard { fd: self, event: Some(event) }))
+    }
+
+    /// Polls for write readiness (one waker per direction, as
+    /// [`AsyncFd::poll_read_ready`]).
+    pub fn poll_write_ready<'a>(
+        &'a self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<AsyncFdReadyGuard<'a, T>>> {
+        let event = ready!(self.io.poll_ready(cx, Direction::Write))?;
+        Poll::Ready(Ok(AsyncFdReadyGuard { fd: self, event: Some(event) }))
+    }
+
+    /// Polls for write readiness, with a guard that gives `&mut T`.
+    pub fn poll_write_ready_mut<'a>(
+        &'a mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<AsyncFdReadyMutGuard<'a, T>>> {
+        let event = ready!(self.io.poll_ready(cx, Direction::Write))?;
+        Poll::Ready(Ok(AsyncFdReadyMutGuard { fd: self, event: Some(event) }))
+    }
+
+    /// Waits for any readiness in `interest`. Any number of tasks may wait
+    /// at once.
+    pub async fn ready(&self, interest: Interest) -> io::Result<AsyncFdReadyGuard<'_, T>> {
+        let event = self.io.readiness(interest).await?;
+        Ok(AsyncFdReadyGuard { fd: self, event: Some(event) })
+    }
+
+    /// Waits for any readiness in `interest`, with a guard that gives
+    /// `&mut T`.
+    pub async fn ready_mut(&mut self, interest: Interest) -> io::Result<AsyncFdReadyMutGuard<'_, T>> {
+        let event = self.io.readiness(interest).await?;
+        Ok(AsyncFdReadyMutGuard { fd: self, event: Some(event) })
+    }
+
+    /// Waits until the descriptor is readable (or its read side closed).
+    pub async fn readable(&self) -> io::Result<AsyncFdReadyGuard<'_, T>> {
+        self.ready(Interest::READABLE).await
+    }
+
+    /// [`AsyncFd::readable`], with a guard that gives `&mut T`.
+    pub async fn readable_mut(&mut self) -> io::Result<AsyncFdReadyMutGuard<'_, T>> {
+        self.ready_mut(Interest::READABLE).await
+    }
+
+    /// Waits until the descriptor is writable (or its write side closed).
+    pub async fn writable(&self) -> io::Result<AsyncFdReadyGuard<'_, T>> {
+        self.ready(Interest::WRITABLE).await
+    }
+
+    /// [`AsyncFd::writable`], with a guard that gives `&mut T`.
+    pub async fn writable_mut(&mut self) -> io::Result<AsyncFdReadyMutGuard<'_, T>> {
+        self.ready_mut(Interest::WRITABLE).await
+    }
+
+    /// Waits for `interest` and runs `f` until it stops returning
+    /// `WouldBlock`, clearing the readiness each time it does.
+    pub async fn async_io<R>(
+        &self,
+        interest: Interest,
+        mut f: impl FnMut(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        self.io.async_io(interest, || f(self.get_ref())).await
+    }
+
+    /// [`AsyncFd::async_io`] with `&mut T`.
+    pub async fn async_io_mut<R>(
+        &mut self,
+        interest: Interest,
+        mut f: impl FnMut(&mut T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        loop {
+            let event = self.io.readiness(interest).await?;
+            match f(self.get_mut()) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.io.clear_readiness(event),
+                res => return res,
+            }
+        }
+    }
+
+    /// Runs `f` once if ready for `interest`; `WouldBlock` (from `f`, or
+    /// because not ready) clears the readiness.
+    pub fn try_io<R>(&self, interest: Interest, f: impl FnOnce(&T) -> io::Result<R>) -> io::Result<R> {
+        self.io.try_io_interest(interest, || f(self.get_ref()))
+    }
+
+    /// [`AsyncFd::try_io`] with `&mut T`.
+    pub fn try_io_mut<R>(
+        &mut self,
+        interest: Interest,
+        f: impl FnOnce(&mut T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let event = self.io.ready_now(interest).ok_or(io::ErrorKind::WouldBlock)?;
+        match f(self.get_mut()) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                self.io.clear_readiness(event);
+                Err(e)
+            }
+            res => res,
+        }
+    }
+
+    fn clear(&self, event: ReadyEvent) {
+        self.io.clear_readiness(event);
+    }
+}
+
+impl<T: AsRawFd> AsRawFd for AsyncFd<T> {
+    fn as_raw_fd(&self) -> RawFd {
+        self.io.get_ref().0
+    }
+}
+
+impl<T: AsRawFd> AsFd for AsyncFd<T> {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        // SAFETY: the descriptor is owned by `inner`, which outlives the
+        // returned borrow (it is tied to `&self`).
+        unsafe { BorrowedFd::borrow_raw(self.as_raw_fd()) }
+    }
+}
+
+impl<T: AsRawFd + fmt::Debug> fmt::Debug for AsyncFd<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncFd").field("inner", &self.inner).finish()
+    }
+}
+
+/// Readiness seen by [`AsyncFd::readable`] and friends, borrowed from the
+/// `AsyncFd`. Dropping the guard keeps the readiness (as
+/// [`retain_ready`](Self::retain_ready)).
+pub struct AsyncFdReadyGuard<'a, T: AsRawFd> {
+    fd: &'a AsyncFd<T>,
+    event: Option<ReadyEvent>,
+}
+
+/// [`AsyncFdReadyGuard`] over `&mut AsyncFd`, from the `_mut` methods.
+pub struct AsyncFdReadyMutGuard<'a, T: AsRawFd> {
+    fd: &'a mut AsyncFd<T>,
+    event: Option<ReadyEvent>,
+}
+
+/// The operation passed to a guard's `try_io` would have blocked; the
+/// readiness was cleared, so wait again.
+#[derive(Debug)]
+pub struct TryIoError(());
+
+impl fmt::Display for TryIoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("operation would block")
+    }
+}
+
+impl std::error::Error for TryIoError {}
+
+/// Clears the part of `event` in `matching`, keeping the rest in the guard.
+fn clear_matching(fd_clear: impl FnOnce(ReadyEvent), event: &mut Option<ReadyEvent>, matching: Ready) {
+    if let Some(ev) = event.as_mut() {
+        let cleared = ReadyEvent { tick: ev.tick, ready: ev.ready & matching.as_word() };
+        ev.ready &= !matching.as_word();
+        fd_clear(cleared);
+        if Ready::from_word(ev.ready).is_empty() {
+            *event = None;
+        }
+    }
+}
+
+macro_rules! guard_common {
+    ($guard:ident) => {
+        impl<'a, T: AsRawFd> $guard<'a, T> {
+            /// Clears the readiness this guard saw: the next wait parks
+            /// until the OS reports readiness again. Call it after an
+            /// operation returned `WouldBlock`.
+            pub fn clear_ready(&mut self) {
+                if let Some(event) = self.event.take() {
+                    self.fd.clear(event);
+                }
+            }
+
+            /// Clears only the readiness in `ready` (for example
+            /// `Ready::READABLE` after a read hit `WouldBlock`, keeping
+            /// writability).
+            pub fn clear_ready_matching(&mut self, ready: Ready) {
+                let fd = &*self.fd;
+                clear_matching(|ev| fd.clear(ev), &mut self.event, ready);
+            }
+
+            /// Keeps the readiness (what dropping the guard does too).
+            pub fn retain_ready(&mut self) {}
+
+            /// The readiness this guard saw.
+            pub fn ready(&self) -> Ready {
+                self.event.map_or(Ready::EMPTY, |ev| ev.ready())
+            }
+        }
+
+        impl<T: AsRawFd + fmt::Debug> fmt::Debug for $guard<'_, T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($guard)).field("ready", &self.ready()).finish()
+            }
+        }
+    };
+}
+
+guard_common!(AsyncFdReadyGuard);
+guard_common!(AsyncFdReadyMutGuard);
+
+impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
+    /// Runs `f`; if it returns `WouldBlock`, clears the readiness and
+    /// returns `Err(TryIoError)` (wait again), otherwise `Ok(result)`.
+    pub fn try_io<R>(
+        &mut self,
+        f: impl FnOnce(&'a AsyncFd<T>) -> io::Result<R>,
+    ) -> Result<io::Result<R>, TryIoError> {
+        match f(self.fd) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                self.clear_ready();
+                Err(TryIoError(()))
+            }
+            res => Ok(res),
+        }
+    }
+
+    /// The `AsyncFd` this guard borrows.
+    pub fn get_ref(&self) -> &'a AsyncFd<T> {
+        self.fd
+    }
+
+    /// The object the `AsyncFd` wraps.
+    pub fn get_inner(&self) -> &'a T {
+        self.fd.get_ref()
+    }
+}
+
+impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
+    /// Runs `f`; if it returns `WouldBlock`, clears the readiness and
+    /// returns `Err(TryIoError)` (wait again), otherwise `Ok(result)`.
+    pub fn try_io<R>(
+        &mut self,
+        f: impl FnOnce(&mut AsyncFd<T>) -> io::Result<R>,
+    ) -> Result<io::Result<R>, TryIoError> {
+        match f(self.fd) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                self.clear_ready();
+                Err(TryIoError(()))
+            }
+            res => Ok(res),
+        }
+    }
+
+    /// The `AsyncFd` this guard borrows.
+    pub fn get_ref(&self) -> &AsyncFd<T> {
+        self.fd
+    }
+
+    /// The `AsyncFd` this guard borrows, mutably.
+    pub fn get_mut(&mut self) -> &mut AsyncFd<T> {
+        self.fd
+    }
+
+    /// The object the `AsyncFd` wraps.
+    pub fn get_inner(&self) -> &T {
+        self.fd.get_ref()
+    }
+
+    /// The object the `AsyncFd` wraps, mutably.
+    pub fn get_inner_mut(&mut self) -> &mut T {
+        self.fd.get_mut()
+    }
+}
+
+/// Registering the object with the driver failed; the object is given back.
+pub struct AsyncFdTryNewError<T> {
+    inner: T,
+    cause: io::Error,
+}
+
+impl<T> AsyncFdTryNewError<T> {
+    /// The error and the object that could not be registered.
+    pub fn into_parts(self) -> (T, io::Error) {
+        (self.inner, self.cause)
+    }
+
+    fn into_error(self) -> io::Error {
+        self.cause
+    }
+}
+
+impl<T> fmt::Display for AsyncFdTryNewError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.cause, f)
+    }
+}
+
+impl<T> fmt::Debug for AsyncFdTryNewError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.cause, f)
+    }
+}
+
+impl<T> std::error::Error for AsyncFdTryNewError<T> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.cause)
+    }
+}
+
+impl<T> From<AsyncFdTryNewError<T>> for io::Error {
+    fn from(e: AsyncFdTryNewError<T>) -> io::Error {
+        e.cause
+    }
+}
