@@ -50,6 +50,10 @@ impl mio::event::Source for FdSource {
 /// runtime's I/O driver, so tasks can wait for it to become readable or
 /// writable.
 ///
+/// `T` must own the descriptor and keep it open (not close or replace it
+/// through `get_mut`) while it is wrapped: the descriptor number is cached
+/// at registration, as in Tokio.
+///
 /// The descriptor must be in non-blocking mode, and the operations run on
 /// it must return `WouldBlock` when they cannot proceed: readiness is
 /// edge-triggered, and only `WouldBlock` tells tern to wait for the next
@@ -276,8 +280,8 @@ impl<T: AsRawFd> AsRawFd for AsyncFd<T> {
 
 impl<T: AsRawFd> AsFd for AsyncFd<T> {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        // SAFETY: the descriptor is owned by `inner`, which outlives the
-        // returned borrow (it is tied to `&self`).
+        // SAFETY: `AsyncFd`'s contract (type docs): `T` owns the descriptor
+        // and keeps it open while wrapped; the borrow is tied to `&self`.
         unsafe { BorrowedFd::borrow_raw(self.as_raw_fd()) }
     }
 }

@@ -88,6 +88,8 @@ pub fn simplex(max_buf_size: usize) -> (ReadHalf<SimplexStream>, WriteHalf<Simpl
 
 /// Wakers taken out of a pipe during a poll, to be woken (or dropped) once
 /// the pipe's lock is released: waking may run code that locks it again.
+/// (For `simplex()` halves the `split` lock is still held around the whole
+/// poll, as in Tokio: a waker must not poll the other half inline.)
 #[derive(Default)]
 pub(super) struct Wakers {
     /// The other side, which has something to do now.

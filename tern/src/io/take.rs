@@ -112,7 +112,7 @@ impl<R: AsyncRead> AsyncRead for Take<R> {
             // The whole buffer fits within the limit: let the reader fill it.
             ready!(inner.poll_read(cx, buf))?;
             let n = buf.filled().len().saturating_sub(before);
-            *limit -= n as u64;
+            *limit = limit.saturating_sub(n as u64);
             return Poll::Ready(Ok(()));
         }
         // Only part of the buffer may be filled: lend the reader exactly

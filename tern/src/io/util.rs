@@ -374,13 +374,21 @@ fn poll_read_to_end<R: AsyncRead + Unpin + ?Sized>(
         }
         let len = buf.len();
         let spare = buf.spare_capacity_mut();
+        let spare_len = spare.len();
         let mut rb = ReadBuf::uninit(spare);
+        let start = rb.filled().as_ptr();
         ready!(Pin::new(&mut *reader).poll_read(cx, &mut rb))?;
+        // A reader may replace the `ReadBuf` it was lent (it is covariant);
+        // only a fill of this very buffer may be committed to the Vec.
+        assert_eq!(rb.filled().as_ptr(), start, "the reader swapped the buffer it was given");
         let n = rb.filled().len();
+        assert!(n <= spare_len);
         if n == 0 {
             return Poll::Ready(Ok(()));
         }
-        // SAFETY: `poll_read` initialised and filled `n` spare bytes.
+        // SAFETY: `rb` is still the `ReadBuf` over `buf`'s spare capacity
+        // (asserted above), and a `ReadBuf`'s filled part is initialised,
+        // so the `n <= spare_len` bytes after `len` are initialised.
         unsafe { buf.set_len(len + n) };
     }
 }

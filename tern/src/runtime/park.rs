@@ -64,22 +64,23 @@ impl ParkInner {
         driver: &mut crate::io::driver::Driver,
         io: &crate::io::driver::Handle,
         timeout: Option<Duration>,
+        precise: bool,
     ) -> bool {
         if self.state.compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst).is_ok() {
-            driver.turn(io, Some(Duration::ZERO));
+            driver.turn(io, Some(Duration::ZERO), false);
             return true;
         }
         if timeout == Some(Duration::ZERO) {
-            driver.turn(io, timeout);
+            driver.turn(io, timeout, false);
             return false;
         }
         if self.state.compare_exchange(EMPTY, PARKED_IO, SeqCst, SeqCst).is_err() {
             // A token arrived meanwhile.
             self.state.swap(EMPTY, SeqCst);
-            driver.turn(io, Some(Duration::ZERO));
+            driver.turn(io, Some(Duration::ZERO), false);
             return true;
         }
-        driver.turn(io, timeout);
+        driver.turn(io, timeout, precise);
         self.state.swap(EMPTY, SeqCst) == NOTIFIED
     }
 

@@ -162,15 +162,19 @@ impl Handle {
 
 impl Driver {
     /// One turn: waits up to `timeout` (`None`: until woken) for events and
-    /// dispatches them.
-    pub(crate) fn turn(&mut self, handle: &Handle, timeout: Option<Duration>) {
+    /// dispatches them. A `precise` timeout (a timer's deadline) is kept to
+    /// the nanosecond with the timerfd; an imprecise one (the watchdog's
+    /// period) uses epoll's millisecond timeout and costs no extra syscall.
+    pub(crate) fn turn(&mut self, handle: &Handle, timeout: Option<Duration>, precise: bool) {
         // Safe point: no event fetched before now is still being handled.
         drop(std::mem::take(&mut handle.inner.registrations.lock().pending_release));
         self.tick = self.tick.wrapping_add(1) & 0x7FFF;
         // Arm the timerfd for the exact deadline; epoll itself would round
-        // the timeout up to a millisecond.
+        // the timeout up to a millisecond. It is not disarmed afterwards:
+        // the next precise turn re-arms it, and a stale expiry only ends
+        // some later wait early (callers re-check and park again).
         let timeout = match (timeout, self.timer.as_mut()) {
-            (Some(d), Some(timer)) if !d.is_zero() => {
+            (Some(d), Some(timer)) if precise && !d.is_zero() => {
                 if timer.arm(d).is_ok() {
                     None
                 } else {
@@ -220,9 +224,6 @@ impl Driver {
                     io.wake(ready);
                 }
             }
-        }
-        if let Some(timer) = &mut self.timer {
-            timer.disarm();
         }
     }
 }

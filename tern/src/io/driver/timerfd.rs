@@ -9,7 +9,6 @@ use std::time::Duration;
 pub(super) struct TimerFd {
     #[cfg(target_os = "linux")]
     fd: std::os::fd::OwnedFd,
-    armed: bool,
 }
 
 impl TimerFd {
@@ -25,7 +24,7 @@ impl TimerFd {
         // SAFETY: `raw` is a fresh descriptor we own.
         let fd = unsafe { OwnedFd::from_raw_fd(raw) };
         registry.register(&mut mio::unix::SourceFd(&fd.as_raw_fd()), token, Interest::READABLE)?;
-        Ok(TimerFd { fd, armed: false })
+        Ok(TimerFd { fd })
     }
 
     #[cfg(not(target_os = "linux"))]
@@ -34,17 +33,9 @@ impl TimerFd {
     }
 
     /// Arms a one-shot expiry `after` from now.
+    /// (Re-arming replaces any earlier expiry.)
     pub(super) fn arm(&mut self, after: Duration) -> io::Result<()> {
-        self.set(after)?;
-        self.armed = true;
-        Ok(())
-    }
-
-    pub(super) fn disarm(&mut self) {
-        if self.armed {
-            let _ = self.set(Duration::ZERO);
-            self.armed = false;
-        }
+        self.set(after)
     }
 
     #[cfg(target_os = "linux")]

@@ -165,7 +165,7 @@ pub(super) fn drive<F: Future>(handle: &Arc<Handle>, core: Box<Core>, mut future
         // check the `block_on` future.
         if let Some(io) = &handle.io {
             if let Some(mut driver) = io.try_take_driver() {
-                driver.turn(io, Some(std::time::Duration::ZERO));
+                driver.turn(io, Some(std::time::Duration::ZERO), false);
                 io.put_driver(driver);
             }
         }
@@ -231,7 +231,7 @@ fn park(cx: &Context) {
 fn park_once(handle: &Handle, timeout: Option<std::time::Duration>) -> bool {
     if let Some(io) = &handle.io {
         if let Some(mut driver) = io.try_take_driver() {
-            let woken = handle.park.park_on_driver(&mut driver, io, timeout);
+            let woken = handle.park.park_on_driver(&mut driver, io, timeout, true);
             io.put_driver(driver);
             return woken;
         }

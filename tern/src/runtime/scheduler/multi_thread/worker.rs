@@ -280,7 +280,7 @@ pub(super) fn run(handle: Arc<Handle>, index: usize, core: Box<Core>) {
             cx.with_core(|core| core.in_driver_park = true);
             if let Some(io) = &handle.io {
                 if let Some(mut driver) = io.try_take_driver() {
-                    driver.turn(io, Some(Duration::ZERO));
+                    driver.turn(io, Some(Duration::ZERO), false);
                     io.put_driver(driver);
                 }
             }
@@ -412,9 +412,12 @@ fn park(cx: &Context) {
             _ => None,
         };
         let watch = watchdog.then_some(WATCHDOG_PERIOD);
-        let timeout = match (timer, watch) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
+        // Only a timer's deadline needs nanosecond precision; the watch
+        // period does not.
+        let (timeout, precise) = match (timer, watch) {
+            (Some(a), Some(b)) => (Some(a.min(b)), a <= b),
+            (Some(a), None) => (Some(a), true),
+            (None, b) => (b, false),
         };
         let io_driver =
             if drives_time { handle.io.as_ref().and_then(|io| io.try_take_driver()) } else { None };
@@ -423,7 +426,7 @@ fn park(cx: &Context) {
         }
         match (io_driver, &handle.io) {
             (Some(mut driver), Some(io)) => {
-                remote.park.park_on_driver(&mut driver, io, timeout);
+                remote.park.park_on_driver(&mut driver, io, timeout, precise);
                 io.put_driver(driver);
             }
             _ => {
