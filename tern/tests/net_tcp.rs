@@ -229,3 +229,251 @@ fn bound_not_listening() -> (i32, u16) {
         (fd, u16::from_be(out.sin_port))
     }
 }
+
+/// Hang guard: a future that should complete must do so well within this.
+const GUARD: tern::time::Duration = tern::time::Duration::from_secs(10);
+
+/// Polls two futures in one task until both complete (no `join!` needed).
+async fn both<A: std::future::Future, B: std::future::Future>(a: A, b: B) -> (A::Output, B::Output) {
+    let (mut a, mut b) = (Box::pin(a), Box::pin(b));
+    let (mut ra, mut rb) = (None, None);
+    std::future::poll_fn(|cx| {
+        if ra.is_none() {
+            if let std::task::Poll::Ready(v) = a.as_mut().poll(cx) {
+                ra = Some(v);
+            }
+        }
+        if rb.is_none() {
+            if let std::task::Poll::Ready(v) = b.as_mut().poll(cx) {
+                rb = Some(v);
+            }
+        }
+        if ra.is_some() && rb.is_some() {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    (ra.unwrap(), rb.unwrap())
+}
+
+#[tern::test]
+async fn borrowed_split_reads_and_writes_concurrently() {
+    // 4 MiB through an echo server: more than the socket buffers hold, so
+    // the write only finishes if the read makes progress at the same time.
+    const LEN: usize = 4 << 20;
+    let addr = echo_server().await;
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let (mut rd, mut wr) = stream.split();
+    assert_eq!(rd.peer_addr().unwrap(), addr);
+    assert_eq!(wr.local_addr().unwrap(), rd.local_addr().unwrap());
+    let msg: Vec<u8> = (0..LEN).map(|i| (i % 253) as u8).collect();
+    let write = async {
+        wr.write_all(&msg).await.unwrap();
+        wr.shutdown().await.unwrap();
+    };
+    let read = async {
+        let mut back = Vec::with_capacity(LEN);
+        rd.read_to_end(&mut back).await.unwrap();
+        back
+    };
+    let ((), back) = tern::time::timeout(GUARD, both(write, read)).await.expect("no deadlock");
+    assert!(back == msg, "echo differs");
+}
+
+#[tern::test]
+async fn read_half_peeks_and_reads_without_waiting() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut c = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+    let (mut s, _) = listener.accept().await.unwrap();
+    s.write_all(b"abcdef").await.unwrap();
+    let (mut rd, wr) = c.split();
+    let mut buf = [0u8; 6];
+    assert_eq!(rd.peek(&mut buf).await.unwrap(), 6);
+    assert_eq!(&buf, b"abcdef");
+    let (mut x, mut y) = ([0u8; 2], [0u8; 4]);
+    let mut bufs = [std::io::IoSliceMut::new(&mut x), std::io::IoSliceMut::new(&mut y)];
+    assert_eq!(rd.try_read_vectored(&mut bufs).unwrap(), 6);
+    assert_eq!((&x, &y), (b"ab", b"cdef"));
+    assert_eq!(rd.try_read(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
+    wr.writable().await.unwrap();
+    assert_eq!(wr.try_write_vectored(&[std::io::IoSlice::new(b"xy")]).unwrap(), 2);
+    s.read_exact(&mut buf[..2]).await.unwrap();
+    assert_eq!(&buf[..2], b"xy");
+}
+
+#[tern::test]
+async fn owned_halves_reunite_and_forget_does_not_shut_down() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let a = TcpStream::connect(addr).await.unwrap();
+    let b = TcpStream::connect(addr).await.unwrap();
+    let (mut sa, _) = listener.accept().await.unwrap();
+    let (ra, wa) = a.into_split();
+    let (rb, wb) = b.into_split();
+    let err = ra.reunite(wb).unwrap_err();
+    assert_eq!(err.to_string(), "tried to reunite halves that are not from the same socket");
+    let (ra, wb) = (err.0, err.1);
+    let mut a = wa.reunite(ra).unwrap();
+    let _b = rb.reunite(wb).unwrap();
+    a.write_all(b"whole").await.unwrap();
+    let mut buf = [0u8; 5];
+    sa.read_exact(&mut buf).await.unwrap();
+    assert_eq!(&buf, b"whole");
+
+    // `forget` drops the write half without a FIN: once a round trip shows
+    // the connection is live, the server still has no EOF to read.
+    let (mut ra, wa) = a.into_split();
+    wa.forget();
+    sa.write_all(b"ping").await.unwrap();
+    ra.read_exact(&mut buf[..4]).await.unwrap();
+    let mut one = [0u8; 1];
+    assert_eq!(sa.try_read(&mut one).unwrap_err().kind(), ErrorKind::WouldBlock, "no EOF after forget");
+    drop(ra);
+    assert_eq!(sa.read(&mut one).await.unwrap(), 0, "EOF once the whole stream is dropped");
+}
+
+#[tern::test]
+async fn tcp_socket_binds_listens_and_connects_with_options() {
+    let socket = tern::net::TcpSocket::new_v4().unwrap();
+    socket.set_reuseaddr(true).unwrap();
+    assert!(socket.reuseaddr().unwrap());
+    socket.set_reuseport(true).unwrap();
+    assert!(socket.reuseport().unwrap());
+    socket.set_recv_buffer_size(64 * 1024).unwrap();
+    // Linux doubles the value it is given (and clamps it to its limits).
+    assert!(socket.recv_buffer_size().unwrap() >= 64 * 1024);
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = socket.local_addr().unwrap();
+    assert!(addr.ip().is_loopback() && addr.port() != 0);
+    let listener = socket.listen(128).unwrap();
+    assert_eq!(listener.local_addr().unwrap(), addr);
+
+    let client = tern::net::TcpSocket::new_v4().unwrap();
+    client.set_send_buffer_size(32 * 1024).unwrap();
+    assert!(client.send_buffer_size().unwrap() >= 32 * 1024);
+    client.set_nodelay(true).unwrap();
+    assert!(client.nodelay().unwrap());
+    client.set_keepalive(true).unwrap();
+    assert!(client.keepalive().unwrap());
+    assert!(client.take_error().unwrap().is_none());
+    let mut c = client.connect(addr).await.unwrap();
+    assert!(c.nodelay().unwrap(), "options set before connect stay");
+    let (mut s, peer) = listener.accept().await.unwrap();
+    assert_eq!(peer, c.local_addr().unwrap());
+    c.write_all(b"via TcpSocket").await.unwrap();
+    let mut buf = [0u8; 13];
+    s.read_exact(&mut buf).await.unwrap();
+    assert_eq!(&buf, b"via TcpSocket");
+
+    // Round trip through the raw descriptor and std.
+    use std::os::fd::{FromRawFd, IntoRawFd};
+    let raw = tern::net::TcpSocket::new_v6().unwrap().into_raw_fd();
+    // SAFETY: `raw` was just released by its only owner.
+    let v6 = unsafe { tern::net::TcpSocket::from_raw_fd(raw) };
+    // Unbound, an IPv6 socket reports the IPv6 wildcard address.
+    assert_eq!(v6.local_addr().unwrap(), "[::]:0".parse().unwrap());
+}
+
+#[tern::test]
+async fn tcp_socket_connect_to_a_closed_port_is_refused() {
+    let port = bound_not_listening();
+    let socket = tern::net::TcpSocket::new_v4().unwrap();
+    let err = socket.connect(([127, 0, 0, 1], port.1).into()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ConnectionRefused);
+    // SAFETY: closing the descriptor we opened.
+    unsafe { libc::close(port.0) };
+}
+
+#[tern::test]
+#[allow(deprecated)] // `set_linger` is deprecated, as in Tokio
+async fn linger_round_trips_on_stream_and_socket() {
+    use std::time::Duration;
+    let socket = tern::net::TcpSocket::new_v4().unwrap();
+    assert_eq!(socket.linger().unwrap(), None);
+    socket.set_linger(Some(Duration::from_secs(3))).unwrap();
+    assert_eq!(socket.linger().unwrap(), Some(Duration::from_secs(3)));
+    socket.set_zero_linger().unwrap();
+    assert_eq!(socket.linger().unwrap(), Some(Duration::ZERO));
+
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let c = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+    assert_eq!(c.linger().unwrap(), None);
+    c.set_linger(Some(Duration::from_secs(7))).unwrap();
+    assert_eq!(c.linger().unwrap(), Some(Duration::from_secs(7)));
+    c.set_linger(None).unwrap();
+    assert_eq!(c.linger().unwrap(), None);
+    c.set_zero_linger().unwrap();
+    assert_eq!(c.linger().unwrap(), Some(Duration::ZERO));
+
+    // A zero linger aborts the connection: the peer sees a reset.
+    let (mut s, _) = listener.accept().await.unwrap();
+    drop(c);
+    let mut buf = [0u8; 1];
+    assert_eq!(s.read(&mut buf).await.unwrap_err().kind(), ErrorKind::ConnectionReset);
+}
+
+#[tern::test]
+async fn lookup_host_resolves_names_and_passes_literals_through() {
+    let addrs: Vec<_> = tern::net::lookup_host("localhost:80").await.unwrap().collect();
+    assert!(!addrs.is_empty());
+    assert!(addrs.iter().all(|a| a.ip().is_loopback() && a.port() == 80), "{addrs:?}");
+    let literal: Vec<_> = tern::net::lookup_host(("127.0.0.1", 9)).await.unwrap().collect();
+    assert_eq!(literal, ["127.0.0.1:9".parse().unwrap()]);
+    let Err(err) = tern::net::lookup_host("no port here").await else { panic!("resolved a bad address") };
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+
+    // Names work wherever an address is taken.
+    let listener = TcpListener::bind("localhost:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // "localhost" may resolve to several addresses: connect tries each
+    // until one (the listener's) accepts.
+    let c = TcpStream::connect(("localhost", port)).await.unwrap();
+    assert_eq!(c.peer_addr().unwrap(), listener.local_addr().unwrap());
+}
+
+#[tern::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_tasks_accepting_on_one_listener_both_get_a_connection() {
+    let listener = std::sync::Arc::new(TcpListener::bind("127.0.0.1:0").await.unwrap());
+    let addr = listener.local_addr().unwrap();
+    let acceptors: Vec<_> = (0..2)
+        .map(|_| {
+            let l = listener.clone();
+            tern::spawn(async move { l.accept().await.unwrap().1 })
+        })
+        .collect();
+    let c1 = TcpStream::connect(addr).await.unwrap();
+    let c2 = TcpStream::connect(addr).await.unwrap();
+    let mut peers = Vec::new();
+    for a in acceptors {
+        peers.push(tern::time::timeout(GUARD, a).await.expect("both acceptors get one").unwrap());
+    }
+    peers.sort();
+    let mut want = vec![c1.local_addr().unwrap(), c2.local_addr().unwrap()];
+    want.sort();
+    assert_eq!(peers, want);
+}
+
+#[tern::test]
+async fn poll_peek_into_std_and_take_error() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let c = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+    let (mut s, _) = listener.accept().await.unwrap();
+    s.write_all(b"peek").await.unwrap();
+    let mut storage = [0u8; 8];
+    let mut buf = tern::io::ReadBuf::new(&mut storage);
+    let n = std::future::poll_fn(|cx| c.poll_peek(cx, &mut buf)).await.unwrap();
+    assert_eq!((n, buf.filled()), (4, &b"peek"[..]));
+    assert!(c.take_error().unwrap().is_none());
+
+    let std = c.into_std().unwrap();
+    let mut one = [0u8; 8];
+    use std::io::Read;
+    assert_eq!((&std).read(&mut one).unwrap(), 4, "data is still queued");
+    assert_eq!((&std).read(&mut one).unwrap_err().kind(), ErrorKind::WouldBlock, "still non-blocking");
+    let mut c = TcpStream::try_from(std).unwrap();
+    c.write_all(b"back").await.unwrap();
+    s.read_exact(&mut one[..4]).await.unwrap();
+    assert_eq!(&one[..4], b"back");
+}

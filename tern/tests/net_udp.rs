@@ -64,3 +64,133 @@ async fn socket_options_round_trip() {
     let s = UdpSocket::from_std(std).unwrap();
     assert!(s.local_addr().is_ok());
 }
+
+/// Hang guard: a future that should complete must do so well within this.
+const GUARD: tern::time::Duration = tern::time::Duration::from_secs(10);
+
+#[tern::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_tasks_awaiting_recv_on_one_socket_both_receive() {
+    let server = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+    let addr = server.local_addr().unwrap();
+    let receivers: Vec<_> = (0..2)
+        .map(|_| {
+            let s = server.clone();
+            tern::spawn(async move {
+                let mut buf = [0u8; 8];
+                let (n, _) = s.recv_from(&mut buf).await.unwrap();
+                buf[..n].to_vec()
+            })
+        })
+        .collect();
+    let client = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    client.send_to(b"a", addr).await.unwrap();
+    client.send_to(b"b", addr).await.unwrap();
+    let mut got = Vec::new();
+    for r in receivers {
+        got.push(tern::time::timeout(GUARD, r).await.expect("both receivers get one").unwrap());
+    }
+    got.sort();
+    assert_eq!(got, [b"a".to_vec(), b"b".to_vec()]);
+}
+
+#[tern::test]
+async fn several_tasks_awaiting_readable_all_wake() {
+    let socket = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+    let waiters: Vec<_> = (0..4)
+        .map(|_| {
+            let s = socket.clone();
+            tern::spawn(async move { s.readable().await.unwrap() })
+        })
+        .collect();
+    // Current-thread runtime: let every waiter run and park first.
+    for _ in 0..4 {
+        tern::task::yield_now().await;
+    }
+    assert!(waiters.iter().all(|w| !w.is_finished()), "nothing to read yet");
+    let client = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    client.send_to(b"wake", socket.local_addr().unwrap()).await.unwrap();
+    for w in waiters {
+        tern::time::timeout(GUARD, w).await.expect("every waiter wakes").unwrap();
+    }
+}
+
+#[tern::test]
+async fn peek_and_poll_methods() {
+    use std::future::poll_fn;
+    use tern::io::ReadBuf;
+    let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let (aa, ba) = (a.local_addr().unwrap(), b.local_addr().unwrap());
+    a.connect(ba).await.unwrap();
+    b.connect(aa).await.unwrap();
+
+    assert_eq!(poll_fn(|cx| a.poll_send(cx, b"one")).await.unwrap(), 3);
+    assert_eq!(b.peek_sender().await.unwrap(), aa);
+    let mut buf = [0u8; 8];
+    assert_eq!(b.peek(&mut buf).await.unwrap(), 3);
+    assert_eq!(b.try_peek(&mut buf).unwrap(), 3);
+    assert_eq!(b.try_peek_sender().unwrap(), aa);
+    let mut storage = [0u8; 8];
+    let mut rb = ReadBuf::new(&mut storage);
+    assert_eq!(poll_fn(|cx| b.poll_peek_from(cx, &mut rb)).await.unwrap(), aa);
+    assert_eq!(rb.filled(), b"one");
+    let mut rb = ReadBuf::new(&mut storage);
+    poll_fn(|cx| b.poll_recv(cx, &mut rb)).await.unwrap();
+    assert_eq!(rb.filled(), b"one", "peeking left the datagram queued");
+    assert_eq!(b.try_peek_from(&mut buf).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+
+    assert_eq!(poll_fn(|cx| b.poll_send_to(cx, b"two", aa)).await.unwrap(), 3);
+    poll_fn(|cx| a.poll_recv_ready(cx)).await.unwrap();
+    let mut rb = ReadBuf::new(&mut storage);
+    let mut peeked = ReadBuf::new(&mut buf);
+    poll_fn(|cx| a.poll_peek(cx, &mut peeked)).await.unwrap();
+    assert_eq!(peeked.filled(), b"two");
+    assert_eq!(poll_fn(|cx| a.poll_recv_from(cx, &mut rb)).await.unwrap(), ba);
+    assert_eq!(rb.filled(), b"two");
+    poll_fn(|cx| a.poll_send_ready(cx)).await.unwrap();
+    assert_eq!(a.try_recv(&mut buf).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+}
+
+#[tern::test]
+async fn names_resolve_for_bind_connect_and_send_to() {
+    // Both sockets take the first address "localhost" resolves to (bind
+    // and send_to use the first address that works, as in Tokio).
+    let b = UdpSocket::bind("localhost:0").await.unwrap();
+    let ba = b.local_addr().unwrap();
+    assert!(ba.ip().is_loopback());
+    let a = UdpSocket::bind((ba.ip(), 0)).await.unwrap();
+    a.send_to(b"named", ("localhost", ba.port())).await.unwrap();
+    let mut buf = [0u8; 8];
+    let (n, from) = b.recv_from(&mut buf).await.unwrap();
+    assert_eq!((&buf[..n], from), (&b"named"[..], a.local_addr().unwrap()));
+
+    a.connect(&[ba][..]).await.unwrap();
+    assert_eq!(a.peer_addr().unwrap(), ba);
+    let Err(err) = a.send_to(b"x", &[][..]).await else { panic!("sent to no address") };
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    let Err(err) = a.connect(&[][..]).await else { panic!("connected to no address") };
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+}
+
+#[tern::test]
+async fn recv_into_buf_mut_appends_and_tos_round_trips() {
+    let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let (aa, ba) = (a.local_addr().unwrap(), b.local_addr().unwrap());
+    a.send_to(b"one", ba).await.unwrap();
+    let mut got = Vec::with_capacity(16);
+    assert_eq!(b.recv_buf_from(&mut got).await.unwrap(), (3, aa));
+    a.connect(ba).await.unwrap();
+    b.connect(aa).await.unwrap();
+    a.send(b"two").await.unwrap();
+    assert_eq!(b.recv_buf(&mut got).await.unwrap(), 3);
+    assert_eq!(got, b"onetwo", "each datagram is appended");
+    a.send(b"3").await.unwrap();
+    b.readable().await.unwrap();
+    assert_eq!(b.try_recv_buf(&mut got).unwrap(), 1);
+    assert_eq!(b.try_recv_buf_from(&mut got).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+    assert_eq!(got, b"onetwo3");
+
+    b.set_tos_v4(0x10).unwrap();
+    assert_eq!(b.tos_v4().unwrap(), 0x10);
+}

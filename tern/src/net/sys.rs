@@ -1,0 +1,243 @@
+//! Socket system calls that neither `std` nor mio expose: creating a socket
+//! before it is bound or connected, and the socket options of `TcpSocket`,
+//! `SO_LINGER` and `SO_PEERCRED`.
+//!
+//! Every function takes a `BorrowedFd` (or returns an `OwnedFd`), so the
+//! descriptors passed to the kernel are always open and owned by someone.
+
+use std::io;
+use std::mem;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::time::Duration;
+
+/// Turns a `-1` return of a libc call into the thread's `errno` error.
+fn cvt(ret: libc::c_int) -> io::Result<libc::c_int> {
+    if ret == -1 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(ret)
+    }
+}
+
+/// Opens a non-blocking, close-on-exec TCP socket of `domain`
+/// (`AF_INET` or `AF_INET6`).
+pub(crate) fn tcp_socket(domain: libc::c_int) -> io::Result<OwnedFd> {
+    let ty = libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
+    // SAFETY: `socket` takes no pointers; it returns a new descriptor or -1.
+    let fd = cvt(unsafe { libc::socket(domain, ty, 0) })?;
+    // SAFETY: `fd` was just returned by `socket`, is open, and nothing else
+    // owns it: the `OwnedFd` becomes its only owner and closes it on every
+    // path from here on.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// A socket address in the layout the kernel reads and writes.
+#[repr(C)]
+pub(crate) union RawAddr {
+    v4: libc::sockaddr_in,
+    v6: libc::sockaddr_in6,
+}
+
+impl RawAddr {
+    /// An all-zero address, large enough for either family.
+    fn zeroed() -> RawAddr {
+        RawAddr {
+            v6: libc::sockaddr_in6 {
+                sin6_family: 0,
+                sin6_port: 0,
+                sin6_flowinfo: 0,
+                sin6_addr: libc::in6_addr { s6_addr: [0; 16] },
+                sin6_scope_id: 0,
+            },
+        }
+    }
+
+    /// Converts `addr` to its kernel form and that form's length.
+    pub(crate) fn new(addr: &SocketAddr) -> (RawAddr, libc::socklen_t) {
+        match addr {
+            SocketAddr::V4(a) => {
+                let v4 = libc::sockaddr_in {
+                    sin_family: libc::AF_INET as libc::sa_family_t,
+                    sin_port: a.port().to_be(),
+                    sin_addr: libc::in_addr { s_addr: u32::from_ne_bytes(a.ip().octets()) },
+                    sin_zero: [0; 8],
+                };
+                (RawAddr { v4 }, mem::size_of::<libc::sockaddr_in>() as libc::socklen_t)
+            }
+            SocketAddr::V6(a) => {
+                let v6 = libc::sockaddr_in6 {
+                    sin6_family: libc::AF_INET6 as libc::sa_family_t,
+                    sin6_port: a.port().to_be(),
+                    sin6_flowinfo: a.flowinfo(),
+                    sin6_addr: libc::in6_addr { s6_addr: a.ip().octets() },
+                    sin6_scope_id: a.scope_id(),
+                };
+                (RawAddr { v6 }, mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t)
+            }
+        }
+    }
+
+    fn as_ptr(&self) -> *const libc::sockaddr {
+        (self as *const RawAddr).cast()
+    }
+
+    /// Reads back an address the kernel wrote (`len` bytes of it).
+    fn to_socket_addr(&self, len: libc::socklen_t) -> io::Result<SocketAddr> {
+        // SAFETY: every byte of the union is initialized (it starts zeroed
+        // and the kernel only writes into it), both variants begin with the
+        // family field, and all fields are plain integers.
+        let family = libc::c_int::from(unsafe { self.v4.sin_family });
+        let len = len as usize;
+        if family == libc::AF_INET && len >= mem::size_of::<libc::sockaddr_in>() {
+            // SAFETY: as above; the family says this is a `sockaddr_in`.
+            let a = unsafe { self.v4 };
+            let ip = Ipv4Addr::from(a.sin_addr.s_addr.to_ne_bytes());
+            Ok(SocketAddr::V4(SocketAddrV4::new(ip, u16::from_be(a.sin_port))))
+        } else if family == libc::AF_INET6 && len >= mem::size_of::<libc::sockaddr_in6>() {
+            // SAFETY: as above; the family says this is a `sockaddr_in6`.
+            let a = unsafe { self.v6 };
+            let ip = Ipv6Addr::from(a.sin6_addr.s6_addr);
+            let port = u16::from_be(a.sin6_port);
+            Ok(SocketAddr::V6(SocketAddrV6::new(ip, port, a.sin6_flowinfo, a.sin6_scope_id)))
+        } else {
+            Err(io::Error::new(io::ErrorKind::InvalidInput, "invalid address family (not IPv4 or IPv6)"))
+        }
+    }
+}
+
+/// `bind(2)`.
+pub(crate) fn bind(fd: BorrowedFd<'_>, addr: &SocketAddr) -> io::Result<()> {
+    let (raw, len) = RawAddr::new(addr);
+    // SAFETY: `raw` is a valid socket address of `len` bytes, alive for the
+    // call; `fd` is an open descriptor.
+    cvt(unsafe { libc::bind(fd.as_raw_fd(), raw.as_ptr(), len) }).map(drop)
+}
+
+/// `listen(2)`, clamping `backlog` to what the kernel accepts.
+pub(crate) fn listen(fd: BorrowedFd<'_>, backlog: u32) -> io::Result<()> {
+    let backlog = libc::c_int::try_from(backlog).unwrap_or(libc::c_int::MAX);
+    // SAFETY: no pointers; `fd` is an open descriptor.
+    cvt(unsafe { libc::listen(fd.as_raw_fd(), backlog) }).map(drop)
+}
+
+/// Starts a non-blocking `connect(2)`. `Ok` means the connection is
+/// established or in progress: wait for writability, then check `SO_ERROR`.
+pub(crate) fn start_connect(fd: BorrowedFd<'_>, addr: &SocketAddr) -> io::Result<()> {
+    let (raw, len) = RawAddr::new(addr);
+    // SAFETY: `raw` is a valid socket address of `len` bytes, alive for the
+    // call; `fd` is an open descriptor.
+    match cvt(unsafe { libc::connect(fd.as_raw_fd(), raw.as_ptr(), len) }) {
+        Ok(_) => Ok(()),
+        // EINTR: the connection carries on asynchronously, as EINPROGRESS.
+        Err(e) if matches!(e.raw_os_error(), Some(libc::EINPROGRESS | libc::EINTR)) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// `getsockname(2)`.
+pub(crate) fn local_addr(fd: BorrowedFd<'_>) -> io::Result<SocketAddr> {
+    let mut raw = RawAddr::zeroed();
+    let mut len = mem::size_of::<RawAddr>() as libc::socklen_t;
+    // SAFETY: `raw` is writable for `len` bytes and `len` is a valid
+    // in/out pointer, both alive for the call.
+    cvt(unsafe { libc::getsockname(fd.as_raw_fd(), (&mut raw as *mut RawAddr).cast(), &mut len) })?;
+    raw.to_socket_addr(len)
+}
+
+/// Sets an option whose value is a C type of integers (`c_int`,
+/// `linger`...).
+fn setsockopt<T: Copy>(fd: BorrowedFd<'_>, level: libc::c_int, name: libc::c_int, val: T) -> io::Result<()> {
+    let len = mem::size_of::<T>() as libc::socklen_t;
+    // SAFETY: `val` is readable for `len` bytes for the whole call.
+    cvt(unsafe { libc::setsockopt(fd.as_raw_fd(), level, name, (&val as *const T).cast(), len) }).map(drop)
+}
+
+/// Gets an option into `init`, an initialized value of the option's C type.
+/// Only used with C structs of integers (any bytes the kernel writes are
+/// a valid value) and checked to be filled completely.
+fn getsockopt<T: Copy>(fd: BorrowedFd<'_>, level: libc::c_int, name: libc::c_int, init: T) -> io::Result<T> {
+    let mut val = init;
+    let mut len = mem::size_of::<T>() as libc::socklen_t;
+    // SAFETY: `val` is writable for `len` bytes and `len` is a valid in/out
+    // pointer, both alive for the call.
+    cvt(unsafe { libc::getsockopt(fd.as_raw_fd(), level, name, (&mut val as *mut T).cast(), &mut len) })?;
+    if len as usize != mem::size_of::<T>() {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, "socket option of unexpected size"));
+    }
+    Ok(val)
+}
+
+/// Sets an integer option (flags are 0 or 1).
+pub(crate) fn set_int(
+    fd: BorrowedFd<'_>,
+    level: libc::c_int,
+    name: libc::c_int,
+    val: libc::c_int,
+) -> io::Result<()> {
+    setsockopt(fd, level, name, val)
+}
+
+/// Gets an integer option.
+pub(crate) fn get_int(fd: BorrowedFd<'_>, level: libc::c_int, name: libc::c_int) -> io::Result<libc::c_int> {
+    getsockopt(fd, level, name, 0 as libc::c_int)
+}
+
+/// Sets `SO_LINGER`: `None` turns it off; a duration is rounded down to
+/// whole seconds, as the kernel keeps it.
+pub(crate) fn set_linger(fd: BorrowedFd<'_>, dur: Option<Duration>) -> io::Result<()> {
+    let val = libc::linger {
+        l_onoff: libc::c_int::from(dur.is_some()),
+        l_linger: dur.map_or(0, |d| libc::c_int::try_from(d.as_secs()).unwrap_or(libc::c_int::MAX)),
+    };
+    setsockopt(fd, libc::SOL_SOCKET, libc::SO_LINGER, val)
+}
+
+/// Gets `SO_LINGER`.
+pub(crate) fn linger(fd: BorrowedFd<'_>) -> io::Result<Option<Duration>> {
+    let val = getsockopt(fd, libc::SOL_SOCKET, libc::SO_LINGER, libc::linger { l_onoff: 0, l_linger: 0 })?;
+    Ok((val.l_onoff != 0).then(|| Duration::from_secs(val.l_linger.max(0) as u64)))
+}
+
+/// Takes the pending error (`SO_ERROR`), if any.
+pub(crate) fn take_error(fd: BorrowedFd<'_>) -> io::Result<Option<io::Error>> {
+    let err = get_int(fd, libc::SOL_SOCKET, libc::SO_ERROR)?;
+    Ok((err != 0).then(|| io::Error::from_raw_os_error(err)))
+}
+
+/// The credentials of the peer of a connected Unix socket
+/// (`SO_PEERCRED`): `(pid, uid, gid)`.
+pub(crate) fn peer_cred(fd: BorrowedFd<'_>) -> io::Result<(libc::pid_t, libc::uid_t, libc::gid_t)> {
+    let init = libc::ucred { pid: 0, uid: 0, gid: 0 };
+    let cred = getsockopt(fd, libc::SOL_SOCKET, libc::SO_PEERCRED, init)?;
+    Ok((cred.pid, cred.uid, cred.gid))
+}
+
+#[cfg(all(test, not(tern_loom)))]
+mod tests {
+    use super::*;
+    use std::os::fd::AsFd;
+
+    #[test]
+    fn addresses_round_trip_through_the_kernel_form() {
+        for addr in ["127.0.0.1:80", "[::1]:443", "[fe80::1%2]:8080", "0.0.0.0:0"] {
+            let addr: SocketAddr = addr.parse().unwrap();
+            let (raw, len) = RawAddr::new(&addr);
+            assert_eq!(raw.to_socket_addr(len).unwrap(), addr);
+        }
+    }
+
+    #[test]
+    fn a_bound_socket_reports_its_address_and_options() {
+        let fd = tcp_socket(libc::AF_INET).unwrap();
+        set_int(fd.as_fd(), libc::SOL_SOCKET, libc::SO_REUSEADDR, 1).unwrap();
+        assert_eq!(get_int(fd.as_fd(), libc::SOL_SOCKET, libc::SO_REUSEADDR).unwrap(), 1);
+        bind(fd.as_fd(), &"127.0.0.1:0".parse().unwrap()).unwrap();
+        let local = local_addr(fd.as_fd()).unwrap();
+        assert!(local.ip().is_loopback() && local.port() != 0, "{local}");
+        assert_eq!(linger(fd.as_fd()).unwrap(), None);
+        set_linger(fd.as_fd(), Some(Duration::from_millis(2500))).unwrap();
+        assert_eq!(linger(fd.as_fd()).unwrap(), Some(Duration::from_secs(2)));
+        assert!(take_error(fd.as_fd()).unwrap().is_none());
+    }
+}
