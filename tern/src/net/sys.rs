@@ -84,8 +84,9 @@ impl RawAddr {
 
     /// Reads back an address the kernel wrote (`len` bytes of it).
     fn to_socket_addr(&self, len: libc::socklen_t) -> io::Result<SocketAddr> {
-        // SAFETY: every byte of the union is initialized (it starts zeroed
-        // and the kernel only writes into it), both variants begin with the
+        // SAFETY: the bytes of the variant the family names are initialized
+        // (the union starts zeroed and the kernel only writes into it, or
+        // `new` wrote that variant whole); both variants begin with the
         // family field, and all fields are plain integers.
         let family = libc::c_int::from(unsafe { self.v4.sin_family });
         let len = len as usize;
@@ -145,9 +146,22 @@ pub(crate) fn local_addr(fd: BorrowedFd<'_>) -> io::Result<SocketAddr> {
     raw.to_socket_addr(len)
 }
 
+/// C option values made only of integers, with no padding: any bytes are
+/// a valid value, and every byte is initialized. The bound on
+/// `setsockopt`/`getsockopt` that keeps them sound.
+trait PlainOption: Copy {}
+impl PlainOption for libc::c_int {}
+impl PlainOption for libc::linger {}
+impl PlainOption for libc::ucred {}
+
 /// Sets an option whose value is a C type of integers (`c_int`,
 /// `linger`...).
-fn setsockopt<T: Copy>(fd: BorrowedFd<'_>, level: libc::c_int, name: libc::c_int, val: T) -> io::Result<()> {
+fn setsockopt<T: PlainOption>(
+    fd: BorrowedFd<'_>,
+    level: libc::c_int,
+    name: libc::c_int,
+    val: T,
+) -> io::Result<()> {
     let len = mem::size_of::<T>() as libc::socklen_t;
     // SAFETY: `val` is readable for `len` bytes for the whole call.
     cvt(unsafe { libc::setsockopt(fd.as_raw_fd(), level, name, (&val as *const T).cast(), len) }).map(drop)
@@ -156,7 +170,12 @@ fn setsockopt<T: Copy>(fd: BorrowedFd<'_>, level: libc::c_int, name: libc::c_int
 /// Gets an option into `init`, an initialized value of the option's C type.
 /// Only used with C structs of integers (any bytes the kernel writes are
 /// a valid value) and checked to be filled completely.
-fn getsockopt<T: Copy>(fd: BorrowedFd<'_>, level: libc::c_int, name: libc::c_int, init: T) -> io::Result<T> {
+fn getsockopt<T: PlainOption>(
+    fd: BorrowedFd<'_>,
+    level: libc::c_int,
+    name: libc::c_int,
+    init: T,
+) -> io::Result<T> {
     let mut val = init;
     let mut len = mem::size_of::<T>() as libc::socklen_t;
     // SAFETY: `val` is writable for `len` bytes and `len` is a valid in/out

@@ -48,6 +48,7 @@ impl UdpSocket {
         first_ok(addrs, |a| UdpSocket::new(mio::net::UdpSocket::bind(a)?))
     }
 
+    #[track_caller]
     fn new(socket: mio::net::UdpSocket) -> io::Result<UdpSocket> {
         Ok(UdpSocket { io: PollEvented::new(socket)? })
     }

@@ -57,6 +57,7 @@ impl TcpListener {
         first_ok(addrs, |a| TcpListener::new(mio::net::TcpListener::bind(a)?))
     }
 
+    #[track_caller]
     pub(crate) fn new(listener: mio::net::TcpListener) -> io::Result<TcpListener> {
         Ok(TcpListener { io: PollEvented::new(listener)? })
     }

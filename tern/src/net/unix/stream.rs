@@ -37,6 +37,7 @@ pub struct UnixStream {
 }
 
 impl UnixStream {
+    #[track_caller]
     pub(crate) fn new(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
         Ok(UnixStream { io: PollEvented::new(stream)? })
     }
@@ -228,13 +229,10 @@ impl UnixStream {
         self.io.poll_write_vectored(cx, bufs)
     }
 
-    /// Shuts down the write side; a peer that already went away is not an
-    /// error.
+    /// Shuts down the write side. As in Tokio, a connection that is already
+    /// gone (`NotConnected`) is an error here; only drop paths ignore it.
     pub(crate) fn shutdown_write(&self) -> io::Result<()> {
-        match self.io.get_ref().shutdown(Shutdown::Write) {
-            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
-            res => res,
-        }
+        self.io.get_ref().shutdown(Shutdown::Write)
     }
 }
 
