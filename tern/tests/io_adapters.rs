@@ -480,3 +480,14 @@ async fn adapters_work_with_unpin_free_readers() {
     buffered.read_line(&mut line).await.unwrap();
     assert_eq!(line, "a\n");
 }
+
+#[tern::test]
+async fn lines_poll_next_line_takes_a_pinned_self_as_in_tokio() {
+    use std::pin::Pin;
+    use tern::io::AsyncBufReadExt;
+    let mut lines = tern::io::BufReader::new(&b"one\r\ntwo"[..]).lines();
+    let first = std::future::poll_fn(|cx| Pin::new(&mut lines).poll_next_line(cx)).await.unwrap();
+    assert_eq!(first.as_deref(), Some("one"));
+    assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("two"));
+    assert_eq!(lines.next_line().await.unwrap(), None);
+}

@@ -275,17 +275,19 @@ pub struct Lines<R> {
 impl<R: AsyncBufRead + Unpin> Lines<R> {
     /// Returns the next line, or `None` at end of file.
     pub async fn next_line(&mut self) -> io::Result<Option<String>> {
-        std::future::poll_fn(|cx| self.poll_next_line(cx)).await
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next_line(cx)).await
     }
 
-    /// Polls for the next line.
-    pub fn poll_next_line(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<String>>> {
+    /// Polls for the next line (Tokio's signature; tern requires the reader
+    /// to be `Unpin`).
+    pub fn poll_next_line(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<Option<String>>> {
+        let this = self.get_mut();
         let mut read = 0;
-        let n = ready!(poll_read_until(Pin::new(&mut self.reader), cx, b'\n', &mut self.buf, &mut read))?;
-        if n == 0 && self.buf.is_empty() {
+        let n = ready!(poll_read_until(Pin::new(&mut this.reader), cx, b'\n', &mut this.buf, &mut read))?;
+        if n == 0 && this.buf.is_empty() {
             return Poll::Ready(Ok(None));
         }
-        let mut bytes = std::mem::take(&mut self.buf);
+        let mut bytes = std::mem::take(&mut this.buf);
         if bytes.last() == Some(&b'\n') {
             bytes.pop();
             if bytes.last() == Some(&b'\r') {
