@@ -76,6 +76,17 @@ impl<E: mio::event::Source> PollEvented<E> {
         }
     }
 
+    /// Registers a freshly accepted connection: assumed readable and
+    /// writable, so the first operations skip the wait for the first edge.
+    #[track_caller]
+    pub(crate) fn new_accepted(mut io: E) -> io::Result<Self> {
+        use crate::io::driver::scheduled_io::{READABLE, WRITABLE};
+        let handle = current_io_handle();
+        let interest = (Interest::READABLE | Interest::WRITABLE).to_mio();
+        let shared = handle.register_ready(&mut io, interest, READABLE | WRITABLE)?;
+        Ok(PollEvented { io: Some(io), handle, shared })
+    }
+
     pub(crate) fn get_ref(&self) -> &E {
         self.io.as_ref().expect("present until drop")
     }

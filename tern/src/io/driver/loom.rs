@@ -16,7 +16,7 @@ use std::task::Poll;
 #[test]
 fn readiness_set_while_a_waiter_registers_is_not_lost() {
     ::loom::model(|| {
-        let io = Arc::new(ScheduledIo::new());
+        let io = Arc::new(ScheduledIo::new_ready(0));
         let driver = {
             let io = io.clone();
             thread::spawn(move || {
@@ -35,7 +35,7 @@ fn readiness_set_while_a_waiter_registers_is_not_lost() {
 #[test]
 fn list_waiter_and_direction_waiter_are_both_woken() {
     ::loom::model(|| {
-        let io = Arc::new(ScheduledIo::new());
+        let io = Arc::new(ScheduledIo::new_ready(0));
         let driver = {
             let io = io.clone();
             thread::spawn(move || {
@@ -55,7 +55,7 @@ fn list_waiter_and_direction_waiter_are_both_woken() {
 #[test]
 fn a_waiter_dropped_during_a_wake_frees_its_slot() {
     ::loom::model(|| {
-        let io = Arc::new(ScheduledIo::new());
+        let io = Arc::new(ScheduledIo::new_ready(0));
         let mut key = None;
         // Registered and pending.
         let pending = block_on(poll_fn(|cx| {

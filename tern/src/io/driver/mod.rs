@@ -100,7 +100,17 @@ impl Handle {
         source: &mut impl mio::event::Source,
         interest: Interest,
     ) -> io::Result<Arc<ScheduledIo>> {
-        let io = Arc::new(ScheduledIo::new());
+        self.register_ready(source, interest, 0)
+    }
+
+    /// Registers `source`, already assumed ready for `ready`.
+    pub(crate) fn register_ready(
+        &self,
+        source: &mut impl mio::event::Source,
+        interest: Interest,
+        ready: usize,
+    ) -> io::Result<Arc<ScheduledIo>> {
+        let io = Arc::new(ScheduledIo::new_ready(ready));
         {
             let mut regs = self.inner.registrations.lock();
             if regs.shutdown {
@@ -168,7 +178,9 @@ impl Driver {
     pub(crate) fn turn(&mut self, handle: &Handle, timeout: Option<Duration>, precise: bool) {
         // Safe point: no event fetched before now is still being handled.
         drop(std::mem::take(&mut handle.inner.registrations.lock().pending_release));
-        self.tick = self.tick.wrapping_add(1) & 0x7FFF;
+        // 1..=0x7FFF: tick 0 is reserved for readiness assumed at
+        // registration (`ScheduledIo::new_ready`).
+        self.tick = self.tick % 0x7FFF + 1;
         // Arm the timerfd for the exact deadline; epoll itself would round
         // the timeout up to a millisecond. It is not disarmed afterwards:
         // the next precise turn re-arms it, and a stale expiry only ends

@@ -8,6 +8,11 @@
 //! | 16..31 | tick       | the driver turn that last set readiness             |
 //! | 31     | `SHUTDOWN` | the driver is gone: every poll is ready (and fails) |
 //!
+//! A freshly accepted connection starts out `READABLE | WRITABLE` at tick
+//! 0 (assumed, not observed; no driver turn has tick 0), so its first read
+//! and write go straight to the socket instead of waiting for the
+//! registration's first edge. A wrong guess costs one `WouldBlock`.
+//!
 //! The driver ORs in readiness with its current tick (edge-triggered
 //! epoll: an event means "became ready"). A resource clears readiness only
 //! after an operation returned `WouldBlock`, and only if the tick is still
@@ -104,9 +109,14 @@ pub(crate) struct ScheduledIo {
 }
 
 impl ScheduledIo {
-    pub(crate) fn new() -> ScheduledIo {
+    /// A resource known to be ready for `ready` already (a freshly accepted
+    /// connection: readable and writable until an operation says
+    /// `WouldBlock`). The readiness carries tick 0, which no driver turn
+    /// uses, so a clear of this assumed readiness can never erase an event
+    /// the driver recorded meanwhile.
+    pub(crate) fn new_ready(ready: usize) -> ScheduledIo {
         ScheduledIo {
-            readiness: AtomicUsize::new(0),
+            readiness: AtomicUsize::new(ready & READINESS_MASK),
             waiters: Mutex::new(Waiters::default()),
             index: AtomicUsize::new(0),
         }
@@ -307,5 +317,30 @@ impl ScheduledIo {
 
     pub(crate) fn is_shutdown(event: ReadyEvent) -> bool {
         event.ready & SHUTDOWN != 0
+    }
+}
+
+#[cfg(all(test, not(tern_loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn assumed_readiness_is_cleared_by_would_block() {
+        let io = ScheduledIo::new_ready(READABLE | WRITABLE);
+        let ev = io.ready_now(Direction::Read).expect("assumed readable");
+        assert_eq!(ev.tick, 0);
+        io.clear_readiness(ev);
+        assert!(io.ready_now(Direction::Read).is_none());
+        assert!(io.ready_now(Direction::Write).is_some(), "only what was seen is cleared");
+    }
+
+    #[test]
+    fn clearing_assumed_readiness_keeps_an_event_recorded_meanwhile() {
+        let io = ScheduledIo::new_ready(READABLE | WRITABLE);
+        let assumed = io.ready_now(Direction::Read).unwrap();
+        // The driver records real readability (any turn: ticks start at 1).
+        io.set_readiness(1, READABLE);
+        io.clear_readiness(assumed);
+        assert!(io.ready_now(Direction::Read).is_some(), "the driver's event survived");
     }
 }

@@ -78,7 +78,7 @@ impl TcpListener {
     /// connection is lost.
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         let (stream, addr) = self.io.async_io(Interest::READABLE, || self.io.get_ref().accept()).await?;
-        Ok((TcpStream::new(stream)?, addr))
+        Ok((TcpStream::new_accepted(stream)?, addr))
     }
 
     /// Polls to accept a new incoming connection to this listener.
@@ -88,7 +88,7 @@ impl TcpListener {
     /// call is kept; use [`accept`](Self::accept) for several waiters.
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
         let (stream, addr) = ready!(self.io.poll_io(cx, Direction::Read, |l| l.accept()))?;
-        Poll::Ready(Ok((TcpStream::new(stream)?, addr)))
+        Poll::Ready(Ok((TcpStream::new_accepted(stream)?, addr)))
     }
 
     /// Creates new `TcpListener` from a `std::net::TcpListener` (switched

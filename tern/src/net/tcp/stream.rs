@@ -45,6 +45,11 @@ pub struct TcpStream {
 
 impl TcpStream {
     #[track_caller]
+    pub(crate) fn new_accepted(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
+        Ok(TcpStream { io: PollEvented::new_accepted(stream)? })
+    }
+
+    #[track_caller]
     pub(crate) fn new(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
         Ok(TcpStream { io: PollEvented::new(stream)? })
     }

@@ -109,7 +109,7 @@ impl UnixListener {
     /// connection is lost.
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
         let (stream, addr) = self.io.async_io(Interest::READABLE, || self.io.get_ref().accept()).await?;
-        Ok((UnixStream::new(stream)?, SocketAddr(addr)))
+        Ok((UnixStream::new_accepted(stream)?, SocketAddr(addr)))
     }
 
     /// Polls to accept a new incoming connection to this listener. Only
@@ -117,7 +117,7 @@ impl UnixListener {
     /// [`accept`](Self::accept) for several waiters.
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
         let (stream, addr) = ready!(self.io.poll_io(cx, Direction::Read, |l| l.accept()))?;
-        Poll::Ready(Ok((UnixStream::new(stream)?, SocketAddr(addr))))
+        Poll::Ready(Ok((UnixStream::new_accepted(stream)?, SocketAddr(addr))))
     }
 }
 

@@ -38,6 +38,11 @@ pub struct UnixStream {
 
 impl UnixStream {
     #[track_caller]
+    pub(crate) fn new_accepted(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
+        Ok(UnixStream { io: PollEvented::new_accepted(stream)? })
+    }
+
+    #[track_caller]
     pub(crate) fn new(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
         Ok(UnixStream { io: PollEvented::new(stream)? })
     }
