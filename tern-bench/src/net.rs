@@ -25,6 +25,43 @@ const CONNECTS: usize = 2_000;
 const UDP_CLIENTS: usize = 8;
 const UDP_ROUND_TRIPS: usize = 1_000;
 
+/// The same echo server source, compiled for each runtime crate.
+macro_rules! echo_server {
+    ($rt:ident, $runtime:expr, $proto:expr, $ready:expr) => {
+        $runtime.block_on(async move {
+            if $proto == "udp" {
+                let s = $rt::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+                $ready(s.local_addr().unwrap());
+                let mut buf = [0u8; 2048];
+                loop {
+                    let (n, peer) = s.recv_from(&mut buf).await.unwrap();
+                    let _ = s.send_to(&buf[..n], peer).await;
+                }
+            }
+            use $rt::io::{AsyncReadExt, AsyncWriteExt};
+            let l = $rt::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            $ready(l.local_addr().unwrap());
+            loop {
+                let (mut s, _) = l.accept().await.unwrap();
+                let _ = s.set_nodelay(true);
+                $rt::spawn(async move {
+                    let mut buf = vec![0u8; 16 * 1024];
+                    loop {
+                        match s.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => {
+                                if s.write_all(&buf[..n]).await.is_err() {
+                                    return;
+                                }
+                            }
+                        }
+                    }
+                });
+            }
+        })
+    };
+}
+
 /// Child side: serve `proto` ("tcp" or "udp") on a free port, print it,
 /// serve until stdin closes.
 pub fn server(kind: &str, proto: &str) -> ! {
@@ -44,72 +81,12 @@ pub fn server(kind: &str, proto: &str) -> ! {
             } else {
                 tern::runtime::Builder::new_current_thread().enable_all().build().unwrap()
             };
-            rt.block_on(async move {
-                if proto == "udp" {
-                    let s = tern::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
-                    ready(s.local_addr().unwrap());
-                    let mut buf = [0u8; 2048];
-                    loop {
-                        let (n, peer) = s.recv_from(&mut buf).await.unwrap();
-                        let _ = s.send_to(&buf[..n], peer).await;
-                    }
-                }
-                use tern::io::{AsyncReadExt, AsyncWriteExt};
-                let l = tern::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                ready(l.local_addr().unwrap());
-                loop {
-                    let (mut s, _) = l.accept().await.unwrap();
-                    let _ = s.set_nodelay(true);
-                    tern::spawn(async move {
-                        let mut buf = vec![0u8; 16 * 1024];
-                        loop {
-                            match s.read(&mut buf).await {
-                                Ok(0) | Err(_) => return,
-                                Ok(n) => {
-                                    if s.write_all(&buf[..n]).await.is_err() {
-                                        return;
-                                    }
-                                }
-                            }
-                        }
-                    });
-                }
-            })
+            echo_server!(tern, rt, proto, ready)
         }
         "tokio" => {
             let rt =
                 tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-            rt.block_on(async move {
-                if proto == "udp" {
-                    let s = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
-                    ready(s.local_addr().unwrap());
-                    let mut buf = [0u8; 2048];
-                    loop {
-                        let (n, peer) = s.recv_from(&mut buf).await.unwrap();
-                        let _ = s.send_to(&buf[..n], peer).await;
-                    }
-                }
-                use tokio::io::{AsyncReadExt, AsyncWriteExt};
-                let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                ready(l.local_addr().unwrap());
-                loop {
-                    let (mut s, _) = l.accept().await.unwrap();
-                    let _ = s.set_nodelay(true);
-                    tokio::spawn(async move {
-                        let mut buf = vec![0u8; 16 * 1024];
-                        loop {
-                            match s.read(&mut buf).await {
-                                Ok(0) | Err(_) => return,
-                                Ok(n) => {
-                                    if s.write_all(&buf[..n]).await.is_err() {
-                                        return;
-                                    }
-                                }
-                            }
-                        }
-                    });
-                }
-            })
+            echo_server!(tokio, rt, proto, ready)
         }
         "mio" => mio_floor(proto, ready),
         other => panic!("unknown server {other}"),

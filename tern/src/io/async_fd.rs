@@ -236,13 +236,8 @@ impl<T: AsRawFd> AsyncFd<T> {
         interest: Interest,
         mut f: impl FnMut(&mut T) -> io::Result<R>,
     ) -> io::Result<R> {
-        loop {
-            let event = self.io.readiness(interest).await?;
-            match f(self.get_mut()) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.io.clear_readiness(event),
-                res => return res,
-            }
-        }
+        let inner = self.inner.as_mut().expect("present until into_inner");
+        self.io.async_io(interest, || f(inner)).await
     }
 
     /// Runs `f` once if ready for `interest`; `WouldBlock` (from `f`, or
@@ -257,14 +252,8 @@ impl<T: AsRawFd> AsyncFd<T> {
         interest: Interest,
         f: impl FnOnce(&mut T) -> io::Result<R>,
     ) -> io::Result<R> {
-        let event = self.io.ready_now(interest).ok_or(io::ErrorKind::WouldBlock)?;
-        match f(self.get_mut()) {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                self.io.clear_readiness(event);
-                Err(e)
-            }
-            res => res,
-        }
+        let inner = self.inner.as_mut().expect("present until into_inner");
+        self.io.try_io_interest(interest, || f(inner))
     }
 
     fn clear(&self, event: ReadyEvent) {
