@@ -501,6 +501,14 @@ fn main() {
     if args.first().map(String::as_str) == Some("--net-server") {
         net::server(&args[1], &args[2]);
     }
+    if args.first().map(String::as_str) == Some("--net-load") {
+        // Profiling aid: drive an already running `--net-server` (e.g. one
+        // started under `perf stat`) with one scenario for a while.
+        let port: u16 = args[2].parse().expect("--net-load SCENARIO PORT [SECONDS]");
+        let secs = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(5.0);
+        net::load_for(&args[1], port, Duration::from_secs_f64(secs));
+        return;
+    }
     if args.first().map(String::as_str) == Some("--memory-child") {
         let n = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(memory::IDLE_TASKS);
         memory::child(&args[1], n);

@@ -338,3 +338,16 @@ pub fn cpu_per_op(kind: &str, i: usize) -> f64 {
     let (_, proto, load) = SCENARIOS[i];
     measure(kind, proto, load)
 }
+
+/// Runs scenario `name`'s client against `127.0.0.1:port` for `d`; prints
+/// the operations done (`--net-load`, for profiling one server).
+pub fn load_for(name: &str, port: u16, d: Duration) {
+    let (_, _, load) = SCENARIOS.iter().find(|s| s.0 == name).expect("unknown scenario");
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let start = Instant::now();
+    let mut ops = 0;
+    while start.elapsed() < d {
+        ops += load(addr);
+    }
+    println!("{ops} operations in {:.2?}", start.elapsed());
+}

@@ -126,7 +126,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     #[track_caller]
     pub fn try_with_interest(inner: T, interest: Interest) -> Result<Self, AsyncFdTryNewError<T>> {
         let fd = inner.as_raw_fd();
-        match PollEvented::new_with_interest(FdSource(fd), interest) {
+        match PollEvented::new_borrowed(FdSource(fd), interest) {
             Ok(io) => Ok(AsyncFd { io, inner: Some(inner) }),
             Err(cause) => Err(AsyncFdTryNewError { inner, cause }),
         }

@@ -1,19 +1,21 @@
 //! `PollEvented`: a mio source registered with the runtime's I/O driver.
 
-use crate::io::driver::{self, Direction, ReadyEvent, ScheduledIo};
+use crate::io::driver::{self, Direction, ReadyEvent, Registration, ScheduledIo};
 use crate::io::Interest;
 use crate::io::ReadBuf;
 use crate::task::coop;
 use std::future::Future;
 use std::io::{self, Read, Write};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 pub(crate) struct PollEvented<E: mio::event::Source> {
     io: Option<E>,
-    handle: driver::Handle,
-    shared: Arc<ScheduledIo>,
+    shared: Registration,
+    /// Dropping `io` closes the descriptor, which takes it out of the
+    /// epoll set without an `EPOLL_CTL_DEL` (`driver` module docs). False
+    /// for `AsyncFd`, whose descriptor belongs to the caller.
+    closes_on_drop: bool,
 }
 
 impl<E: mio::event::Source> PollEvented<E> {
@@ -26,9 +28,16 @@ impl<E: mio::event::Source> PollEvented<E> {
     /// Registers `io` for the events of `interest` only.
     #[track_caller]
     pub(crate) fn new_with_interest(mut io: E, interest: Interest) -> io::Result<Self> {
-        let handle = current_io_handle();
-        let shared = handle.register(&mut io, interest.to_mio())?;
-        Ok(PollEvented { io: Some(io), handle, shared })
+        let shared = current_io_handle().register(&mut io, interest.to_mio())?;
+        Ok(PollEvented { io: Some(io), shared, closes_on_drop: true })
+    }
+
+    /// Registers a descriptor the caller owns: deregistered explicitly on
+    /// drop, since dropping `io` does not close it.
+    #[track_caller]
+    pub(crate) fn new_borrowed(mut io: E, interest: Interest) -> io::Result<Self> {
+        let shared = current_io_handle().register(&mut io, interest.to_mio())?;
+        Ok(PollEvented { io: Some(io), shared, closes_on_drop: false })
     }
 
     /// Waits until the resource is ready for `interest`. Any number of
@@ -81,10 +90,9 @@ impl<E: mio::event::Source> PollEvented<E> {
     #[track_caller]
     pub(crate) fn new_accepted(mut io: E) -> io::Result<Self> {
         use crate::io::driver::scheduled_io::{READABLE, WRITABLE};
-        let handle = current_io_handle();
         let interest = (Interest::READABLE | Interest::WRITABLE).to_mio();
-        let shared = handle.register_ready(&mut io, interest, READABLE | WRITABLE)?;
-        Ok(PollEvented { io: Some(io), handle, shared })
+        let shared = current_io_handle().register_ready(&mut io, interest, READABLE | WRITABLE)?;
+        Ok(PollEvented { io: Some(io), shared, closes_on_drop: true })
     }
 
     pub(crate) fn get_ref(&self) -> &E {
@@ -94,7 +102,7 @@ impl<E: mio::event::Source> PollEvented<E> {
     /// Deregisters and returns the source.
     pub(crate) fn into_inner(mut self) -> io::Result<E> {
         let mut io = self.io.take().expect("present until drop");
-        self.handle.deregister(&mut io, &self.shared)?;
+        self.shared.handle().deregister(&mut io)?;
         Ok(io)
     }
 
@@ -202,8 +210,13 @@ where
 impl<E: mio::event::Source> Drop for PollEvented<E> {
     fn drop(&mut self) {
         if let Some(mut io) = self.io.take() {
-            // Ignored: the fd closes right after, which removes it anyway.
-            let _ = self.handle.deregister(&mut io, &self.shared);
+            if !self.closes_on_drop {
+                // Nothing to do on failure: the slot is freed regardless,
+                // and events still coming from the descriptor are stale.
+                let _ = self.shared.handle().deregister(&mut io);
+            }
+            // Dropped (and closed) before `shared` frees the slot.
+            drop(io);
         }
     }
 }

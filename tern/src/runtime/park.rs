@@ -9,6 +9,11 @@
 //! | `EMPTY`    | no token, nobody parked                   |
 //! | `PARKED`   | the owner sleeps on the condvar           |
 //! | `NOTIFIED` | a token is waiting; the next park returns at once |
+//! | `PARKED_IO`| the owner waits in the I/O driver's `epoll_wait`; `unpark` writes its `mio::Waker` |
+//!
+//! A thread parked in the driver leaves `PARKED_IO` for `EMPTY` as soon as
+//! `epoll_wait` returns, before it dispatches events: wakes the dispatch
+//! causes on that same thread cost an atomic swap, not an eventfd write.
 //!
 //! `unpark` swaps in `NOTIFIED` (one atomic RMW when nobody sleeps) and
 //! signals the condvar only if it found `PARKED`; it takes the mutex
@@ -80,7 +85,12 @@ impl ParkInner {
             driver.turn(io, Some(Duration::ZERO), false);
             return true;
         }
-        driver.turn(io, timeout, precise);
+        // Awake from here on: an `unpark` during the dispatch (typically a
+        // task or the `block_on` future woken by this very turn) only
+        // leaves the token, which the swap below consumes.
+        driver.turn_then(io, timeout, precise, || {
+            let _ = self.state.compare_exchange(PARKED_IO, EMPTY, SeqCst, SeqCst);
+        });
         self.state.swap(EMPTY, SeqCst) == NOTIFIED
     }
 

@@ -2,26 +2,29 @@
 //!
 //! # Protocol
 //!
-//! * Each registered resource owns an `Arc<ScheduledIo>` (readiness word +
-//!   waiters, `scheduled_io.rs`); the driver keeps another clone in its
-//!   registration list, and the mio token is that allocation's address.
+//! * Each registered resource holds a [`Registration`]: a slot in the
+//!   driver's slab (`slab.rs`) with its readiness word and waiters
+//!   (`scheduled_io.rs`). The mio token is the slot's index plus its
+//!   generation.
 //! * A turn (`Driver::turn`) waits in `epoll_wait` (woken early through
-//!   `mio::Waker` by `unpark`), then for every event ORs the readiness into
-//!   the resource's word with the turn's tick and wakes the interested
-//!   waiter.
+//!   `mio::Waker` by `unpark`), then for every event whose token's
+//!   generation is still current ORs the readiness into the slot's word
+//!   with the turn's tick and wakes the interested waiter.
 //! * Readiness is cleared only by the resource, after an operation returns
 //!   `WouldBlock`, and only if the tick is unchanged (see the word's docs).
-//! * Dropping a resource deregisters it from epoll first, then moves its
-//!   `Arc` from the list to `pending_release`; the driver drops those at the
-//!   start of its next turn. Events already fetched from epoll may still
-//!   carry the token, so the allocation outlives every event that can name
-//!   it: the invariant the token dereference relies on.
+//! * Dropping a resource releases its slot (the generation moves on, so
+//!   events still in flight for it are ignored). A resource that owns its
+//!   descriptor closes it without `EPOLL_CTL_DEL`: the close takes it out
+//!   of the epoll set. One that does not (`AsyncFd`, `into_std`)
+//!   deregisters first. Slot memory is never freed while the driver
+//!   lives, so no event, however stale, reaches freed memory.
 //! * Timed parks use a timerfd registered with the poll, armed to the exact
 //!   deadline, so epoll's millisecond timeout does not round timers up.
 
 #[cfg(all(test, tern_loom))]
 mod loom;
 pub(crate) mod scheduled_io;
+mod slab;
 mod timerfd;
 
 pub(crate) use scheduled_io::{Direction, ReadyEvent, ScheduledIo};
@@ -29,6 +32,7 @@ pub(crate) use scheduled_io::{Direction, ReadyEvent, ScheduledIo};
 use crate::loom::sync::Mutex;
 use mio::{Events, Interest, Poll, Token};
 use std::io;
+use std::ptr::NonNull;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -51,16 +55,48 @@ pub(crate) struct Handle {
 struct Inner {
     registry: mio::Registry,
     waker: mio::Waker,
-    registrations: Mutex<Registrations>,
+    slab: slab::Slab,
     /// The driver, taken by the thread that parks on it.
     driver: Mutex<Option<Driver>>,
 }
 
-#[derive(Default)]
-struct Registrations {
-    live: Vec<Arc<ScheduledIo>>,
-    pending_release: Vec<Arc<ScheduledIo>>,
-    shutdown: bool,
+/// A resource's place in the driver: its slot, released on drop.
+pub(crate) struct Registration {
+    /// Invariant: points at a slot of `handle`'s slab, handed out to this
+    /// registration. Slab pages are never freed while the slab lives, and
+    /// `handle` keeps the slab alive, so the pointer is valid for as long
+    /// as `self` exists.
+    io: NonNull<ScheduledIo>,
+    index: usize,
+    handle: Handle,
+}
+
+// SAFETY: a `Registration` is a shared reference to a `ScheduledIo` (which
+// is `Sync`: atomics and a mutex) plus a `Handle` (`Send + Sync`); the
+// pointer is valid on any thread (field invariant).
+unsafe impl Send for Registration {}
+// SAFETY: as above; `&Registration` only hands out `&ScheduledIo`.
+unsafe impl Sync for Registration {}
+
+impl std::ops::Deref for Registration {
+    type Target = ScheduledIo;
+
+    fn deref(&self) -> &ScheduledIo {
+        // SAFETY: valid while `self` lives (the `io` field's invariant).
+        unsafe { self.io.as_ref() }
+    }
+}
+
+impl Registration {
+    pub(crate) fn handle(&self) -> &Handle {
+        &self.handle
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        self.handle.inner.slab.release(self.index);
+    }
 }
 
 impl Handle {
@@ -74,7 +110,7 @@ impl Handle {
             inner: Arc::new(Inner {
                 registry,
                 waker,
-                registrations: Mutex::new(Registrations::default()),
+                slab: slab::Slab::new(),
                 driver: Mutex::new(Some(driver)),
             }),
         })
@@ -99,7 +135,7 @@ impl Handle {
         &self,
         source: &mut impl mio::event::Source,
         interest: Interest,
-    ) -> io::Result<Arc<ScheduledIo>> {
+    ) -> io::Result<Registration> {
         self.register_ready(source, interest, 0)
     }
 
@@ -109,64 +145,30 @@ impl Handle {
         source: &mut impl mio::event::Source,
         interest: Interest,
         ready: usize,
-    ) -> io::Result<Arc<ScheduledIo>> {
-        let io = Arc::new(ScheduledIo::new_ready(ready));
-        {
-            let mut regs = self.inner.registrations.lock();
-            if regs.shutdown {
-                return Err(io::Error::other("the tern runtime this resource belongs to has shut down"));
-            }
-            io.index.store(regs.live.len(), std::sync::atomic::Ordering::Relaxed);
-            regs.live.push(io.clone());
-        }
-        let token = Token(Arc::as_ptr(&io) as usize);
-        if let Err(e) = self.inner.registry.register(source, token, interest) {
-            self.release(&io);
-            return Err(e);
-        }
-        Ok(io)
+    ) -> io::Result<Registration> {
+        let (io, index, token) = self.inner.slab.alloc(ready)?;
+        let registration = Registration { io: NonNull::from(io), index, handle: self.clone() };
+        // On error `registration` drops and frees the slot.
+        self.inner.registry.register(source, Token(token), interest)?;
+        Ok(registration)
     }
 
-    /// Deregisters `source` and schedules its state for release.
-    pub(crate) fn deregister(
-        &self,
-        source: &mut impl mio::event::Source,
-        io: &Arc<ScheduledIo>,
-    ) -> io::Result<()> {
-        let res = self.inner.registry.deregister(source);
-        self.release(io);
-        res
-    }
-
-    fn release(&self, io: &Arc<ScheduledIo>) {
-        let mut regs = self.inner.registrations.lock();
-        let i = io.index.load(std::sync::atomic::Ordering::Relaxed);
-        if i < regs.live.len() && Arc::ptr_eq(&regs.live[i], io) {
-            let removed = regs.live.swap_remove(i);
-            if let Some(moved) = regs.live.get(i) {
-                moved.index.store(i, std::sync::atomic::Ordering::Relaxed);
-            }
-            regs.pending_release.push(removed);
-        }
+    /// Takes `source` out of the epoll set, for a resource whose descriptor
+    /// outlives its registration. The slot is freed when the
+    /// `Registration` drops.
+    pub(crate) fn deregister(&self, source: &mut impl mio::event::Source) -> io::Result<()> {
+        self.inner.registry.deregister(source)
     }
 
     /// Registered resources (tests: registrations return to zero).
     #[cfg(test)]
     pub(crate) fn num_registrations(&self) -> usize {
-        self.inner.registrations.lock().live.len()
+        self.inner.slab.live()
     }
 
     /// Stops the driver: every resource becomes ready and fails.
     pub(crate) fn shutdown(&self) {
-        let live = {
-            let mut regs = self.inner.registrations.lock();
-            regs.shutdown = true;
-            std::mem::take(&mut regs.live)
-        };
-        for io in &live {
-            io.shutdown();
-        }
-        self.inner.registrations.lock().pending_release.extend(live);
+        self.inner.slab.shutdown();
     }
 }
 
@@ -176,8 +178,21 @@ impl Driver {
     /// the nanosecond with the timerfd; an imprecise one (the watchdog's
     /// period) uses epoll's millisecond timeout and costs no extra syscall.
     pub(crate) fn turn(&mut self, handle: &Handle, timeout: Option<Duration>, precise: bool) {
-        // Safe point: no event fetched before now is still being handled.
-        drop(std::mem::take(&mut handle.inner.registrations.lock().pending_release));
+        self.turn_then(handle, timeout, precise, || {});
+    }
+
+    /// [`turn`](Self::turn), calling `after_wait` once `epoll_wait` has
+    /// returned and before any event is dispatched: the parker uses it to
+    /// stop counting as asleep, so wakes fired by the dispatch on this very
+    /// thread do not write to the `mio::Waker` (a syscall, and a spurious
+    /// event that would end the next wait at once).
+    pub(crate) fn turn_then(
+        &mut self,
+        handle: &Handle,
+        timeout: Option<Duration>,
+        precise: bool,
+        after_wait: impl FnOnce(),
+    ) {
         // 1..=0x7FFF: tick 0 is reserved for readiness assumed at
         // registration (`ScheduledIo::new_ready`).
         self.tick = self.tick % 0x7FFF + 1;
@@ -200,6 +215,7 @@ impl Driver {
                 panic!("epoll_wait failed: {e}");
             }
         }
+        after_wait();
         for event in self.events.iter() {
             match event.token() {
                 WAKER_TOKEN => {}
@@ -208,7 +224,9 @@ impl Driver {
                         timer.drain();
                     }
                 }
-                Token(addr) => {
+                Token(token) => {
+                    // A released slot's events are stale: ignored.
+                    let Some(io) = handle.inner.slab.get(token) else { continue };
                     let mut ready = 0;
                     if event.is_readable() {
                         ready |= scheduled_io::READABLE;
@@ -228,10 +246,6 @@ impl Driver {
                     if event.is_priority() {
                         ready |= scheduled_io::PRIORITY;
                     }
-                    // SAFETY: the token is the address of a `ScheduledIo`
-                    // that the registration list or `pending_release` keeps
-                    // alive until the start of the next turn (module docs).
-                    let io = unsafe { &*(addr as *const ScheduledIo) };
                     io.set_readiness(self.tick, ready);
                     io.wake(ready);
                 }

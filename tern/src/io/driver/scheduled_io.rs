@@ -104,8 +104,10 @@ struct ListWaiter {
 pub(crate) struct ScheduledIo {
     readiness: AtomicUsize,
     waiters: Mutex<Waiters>,
-    /// Position in the driver's registration list (under its lock).
-    pub(crate) index: AtomicUsize,
+    /// Which registration of this driver slot is current: bumped when the
+    /// resource drops, so events carrying an older token are ignored
+    /// (`slab.rs`).
+    generation: AtomicUsize,
 }
 
 impl ScheduledIo {
@@ -118,8 +120,27 @@ impl ScheduledIo {
         ScheduledIo {
             readiness: AtomicUsize::new(ready & READINESS_MASK),
             waiters: Mutex::new(Waiters::default()),
-            index: AtomicUsize::new(0),
+            generation: AtomicUsize::new(0),
         }
+    }
+
+    /// A slot handed out again: readiness starts as `ready` (tick 0).
+    pub(crate) fn reset(&self, ready: usize) {
+        self.readiness.store(ready & READINESS_MASK, Release);
+    }
+
+    pub(crate) fn generation(&self) -> usize {
+        self.generation.load(Acquire)
+    }
+
+    /// The resource dropped: the generation moves on first (so the driver
+    /// stops dispatching to it), then readiness and waiters are cleared.
+    /// Returns the waiters for the caller to drop outside its locks.
+    #[must_use = "holds the dropped resource's wakers; drop it outside any lock"]
+    pub(crate) fn retire(&self) -> impl Sized {
+        self.generation.fetch_add(1, AcqRel);
+        self.readiness.store(0, Release);
+        std::mem::take(&mut *self.waiters.lock())
     }
 
     /// Driver side: records readiness seen at `tick`.

@@ -1,0 +1,215 @@
+//! Registration slots: where each registered resource's [`ScheduledIo`]
+//! lives, and the mio token that names it.
+//!
+//! Slots sit in pages that double in size (64, 128, 256... slots), made on
+//! demand and freed only with the driver, so a slot's address stays valid
+//! for as long as anyone holds the driver's [`Handle`](super::Handle). A
+//! slot is reused after its resource drops; its *generation* tells the
+//! registrations apart.
+//!
+//! # Token layout
+//!
+//! | bits                    | field      |
+//! |-------------------------|------------|
+//! | 0..24                   | slot index |
+//! | 24..`usize::BITS - 1`   | generation of the slot when it was handed out (wraps) |
+//! | top bit                 | always 0: the waker and timer tokens have it set |
+//!
+//! # Slot states
+//!
+//! | state | entered by | generation | on the free list |
+//! |-------|------------|------------|------------------|
+//! | fresh | page allocated | 0 | no (`next` has not reached it) |
+//! | live  | [`Slab::alloc`] from fresh or free: readiness set to the initial value, under the slab lock | unchanged; the token carries it | no |
+//! | free  | [`Slab::release`]: generation bumped first, then readiness and waiters cleared | old + 1 | yes |
+//!
+//! The driver looks a token up with [`Slab::get`], which returns the slot
+//! only if its generation still matches. An event that names a released
+//! slot (fetched in the same `epoll_wait` batch as the drop, or from a
+//! descriptor whose file outlives the resource because it was `dup`ed or
+//! inherited) is ignored. The check and the readiness update are two
+//! steps: a release racing the dispatch at worst leaves a spurious
+//! readiness in the slot's next registration, which costs that resource
+//! one `WouldBlock`. No event can touch freed memory, because no slot's
+//! memory is ever freed while the driver lives.
+//!
+//! This is what lets a resource that owns its descriptor skip
+//! `epoll_ctl(EPOLL_CTL_DEL)` on drop: closing the descriptor removes it
+//! from the epoll set, and any stale event finds a newer generation.
+//! Tokio deregisters every resource explicitly, one syscall per
+//! connection more.
+
+use super::scheduled_io::ScheduledIo;
+use crate::loom::sync::Mutex;
+use std::io;
+use std::sync::OnceLock;
+
+const INDEX_BITS: u32 = 24;
+const INDEX_MASK: usize = (1 << INDEX_BITS) - 1;
+/// Generation bits carried in the token (below the reserved top bit).
+const GEN_MASK: usize = usize::MAX >> (INDEX_BITS + 1);
+const FIRST_PAGE_SHIFT: u32 = 6;
+const PAGES: usize = (INDEX_BITS - FIRST_PAGE_SHIFT + 1) as usize;
+/// Live registrations at most: slot indexes below this.
+pub(crate) const MAX_SLOTS: usize = 1 << INDEX_BITS;
+
+pub(super) struct Slab {
+    /// Page `p` holds slots `(64 << p) - 64 .. (128 << p) - 64`. Set once,
+    /// under `state`'s lock, before any slot in it is handed out; never
+    /// unset or freed before the slab drops (the invariant
+    /// [`Registration`](super::Registration) relies on).
+    pages: [OnceLock<Box<[ScheduledIo]>>; PAGES],
+    state: Mutex<State>,
+}
+
+struct State {
+    /// Released slots, reused first (most recently freed first: warm).
+    free: Vec<usize>,
+    /// Slots below this have been handed out at least once.
+    next: usize,
+    live: usize,
+    shutdown: bool,
+}
+
+/// Splits a slot index into its page and the offset in that page.
+fn locate(index: usize) -> (usize, usize) {
+    let j = index + (1 << FIRST_PAGE_SHIFT);
+    let page = (usize::BITS - 1 - j.leading_zeros() - FIRST_PAGE_SHIFT) as usize;
+    (page, j - (1 << (page as u32 + FIRST_PAGE_SHIFT)))
+}
+
+pub(super) fn token(index: usize, generation: usize) -> usize {
+    index | (generation & GEN_MASK) << INDEX_BITS
+}
+
+impl Slab {
+    pub(super) fn new() -> Slab {
+        Slab {
+            pages: std::array::from_fn(|_| OnceLock::new()),
+            state: Mutex::new(State { free: Vec::new(), next: 0, live: 0, shutdown: false }),
+        }
+    }
+
+    /// Hands out a slot whose readiness starts as `ready`; returns it with
+    /// its index and token.
+    pub(super) fn alloc(&self, ready: usize) -> io::Result<(&ScheduledIo, usize, usize)> {
+        let mut state = self.state.lock();
+        if state.shutdown {
+            return Err(io::Error::other("the tern runtime this resource belongs to has shut down"));
+        }
+        let index = match state.free.pop() {
+            Some(i) => i,
+            None if state.next < MAX_SLOTS => {
+                let i = state.next;
+                let (page, offset) = locate(i);
+                if offset == 0 {
+                    let len = 1usize << (page as u32 + FIRST_PAGE_SHIFT);
+                    let slots = (0..len).map(|_| ScheduledIo::new_ready(0)).collect();
+                    // Only this lock's holder sets pages: it cannot be set.
+                    let _ = self.pages[page].set(slots);
+                }
+                state.next += 1;
+                i
+            }
+            None => return Err(io::Error::other("too many I/O resources registered with one tern runtime")),
+        };
+        state.live += 1;
+        let io = self.slot(index).expect("a handed-out slot's page exists");
+        // Under the lock: `shutdown` marks slots after taking it, so it
+        // sees this registration's readiness, not the other way round.
+        io.reset(ready);
+        let generation = io.generation();
+        Ok((io, index, token(index, generation)))
+    }
+
+    /// Frees the slot of a dropped resource.
+    pub(super) fn release(&self, index: usize) {
+        let io = self.slot(index).expect("a handed-out slot's page exists");
+        // The wakers are dropped here, outside the slab lock: dropping one
+        // may drop a task, and with it another resource being released.
+        drop(io.retire());
+        let mut state = self.state.lock();
+        state.live -= 1;
+        state.free.push(index);
+    }
+
+    /// The live slot `token` names, or `None` if it has been released
+    /// since (a stale event).
+    pub(super) fn get(&self, token: usize) -> Option<&ScheduledIo> {
+        let io = self.slot(token & INDEX_MASK)?;
+        (io.generation() & GEN_MASK == token >> INDEX_BITS).then_some(io)
+    }
+
+    fn slot(&self, index: usize) -> Option<&ScheduledIo> {
+        let (page, offset) = locate(index);
+        self.pages.get(page)?.get()?.get(offset)
+    }
+
+    #[cfg(test)]
+    pub(super) fn live(&self) -> usize {
+        self.state.lock().live
+    }
+
+    /// Refuses new registrations and marks every slot shut down (free ones
+    /// too: they will not be handed out again).
+    pub(super) fn shutdown(&self) {
+        let next = {
+            let mut state = self.state.lock();
+            state.shutdown = true;
+            state.next
+        };
+        for index in 0..next {
+            if let Some(io) = self.slot(index) {
+                io.shutdown();
+            }
+        }
+    }
+}
+
+#[cfg(all(test, not(tern_loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_tile_the_index_space() {
+        assert_eq!(locate(0), (0, 0));
+        assert_eq!(locate(63), (0, 63));
+        assert_eq!(locate(64), (1, 0));
+        assert_eq!(locate(191), (1, 127));
+        assert_eq!(locate(192), (2, 0));
+        assert_eq!(locate(MAX_SLOTS - 1).0, PAGES - 1);
+        let (page, offset) = locate(MAX_SLOTS - 1);
+        assert!(offset < 1 << (page as u32 + FIRST_PAGE_SHIFT));
+    }
+
+    #[test]
+    fn a_stale_token_misses_the_reused_slot() {
+        let slab = Slab::new();
+        let (_, index, old) = slab.alloc(0).unwrap();
+        assert!(slab.get(old).is_some());
+        slab.release(index);
+        assert!(slab.get(old).is_none(), "released: the old token is stale");
+        let (_, again, new) = slab.alloc(0).unwrap();
+        assert_eq!(again, index, "the slot is reused");
+        assert_ne!(new, old);
+        assert!(slab.get(old).is_none());
+        assert!(slab.get(new).is_some());
+        assert_eq!(slab.live(), 1);
+    }
+
+    #[test]
+    fn tokens_never_reach_the_reserved_ones() {
+        let t = token(MAX_SLOTS - 1, usize::MAX);
+        assert!(t < usize::MAX - 1);
+        assert_eq!(t >> (usize::BITS - 1), 0);
+    }
+
+    #[test]
+    fn shutdown_refuses_new_slots() {
+        let slab = Slab::new();
+        let (io, _, _) = slab.alloc(0).unwrap();
+        slab.shutdown();
+        assert!(io.ready_now_masked(super::super::scheduled_io::READABLE).is_some(), "shut down: ready");
+        assert!(slab.alloc(0).is_err());
+    }
+}
