@@ -142,15 +142,16 @@ impl Handle {
     /// Records `parker` as the driving thread's and returns how long it may
     /// sleep (`None`: no timer).
     pub(crate) fn prepare_park(&self, parker: &Arc<ParkInner>) -> Option<Duration> {
-        let now = self.now_ns();
         let mut core = self.inner.core.lock();
         let next = core.wheel.next_expiration().map(|e| e.deadline);
         core.next_wake = next.unwrap_or(u64::MAX);
         if !core.parker.as_ref().is_some_and(|p| Arc::ptr_eq(p, parker)) {
             core.parker = Some(parker.clone());
         }
+        // The clock is read outside the wheel lock (as everywhere else).
+        drop(core);
         next.map(|d| {
-            let wait = Duration::from_nanos(d.saturating_sub(now));
+            let wait = Duration::from_nanos(d.saturating_sub(self.now_ns()));
             // A long sleep wakes a little early and finishes with a short,
             // precise one: waking from a long idle takes longer (deeper
             // idle states, host scheduling), which would show as overshoot.
@@ -164,8 +165,14 @@ impl Handle {
 
     /// Fires every due timer. Cheap (no lock) when none can be due.
     pub(crate) fn process(&self) {
+        let earliest = self.inner.earliest.load(Relaxed);
+        // No timer at all: not even the clock is read (a park reads it
+        // several times, and servers often run with no timer pending).
+        if earliest == u64::MAX {
+            return;
+        }
         let now = self.now_ns();
-        if now < self.inner.earliest.load(Relaxed) {
+        if now < earliest {
             return;
         }
         let now_tick = now / NANOS_PER_TICK;
