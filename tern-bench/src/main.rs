@@ -397,6 +397,11 @@ fn run(s: &mut Scenario, rounds: usize) -> Row {
             }
         }
     }
+    if std::env::var_os("TERN_BENCH_SAMPLES").is_some() {
+        // Every round's value, to see the spread behind a median.
+        let show = |v: &[f64]| v.iter().map(|x| format!("{x:.0}")).collect::<Vec<_>>().join(" ");
+        eprintln!("\n  tern [{}]\n  peer [{}]\n  smol [{}]", show(&tern), show(&tokio), show(&smol));
+    }
     Row {
         group: s.group,
         scenario: s.name,

@@ -10,7 +10,9 @@
 //! Server kinds: `tern` and `tokio` (multi-thread, 2 workers), `tern-ct`
 //! (current-thread), and `mio` (a single-threaded mio loop: on readable,
 //! read until a short read and write straight back; flush the rest on
-//! writable), the floor a readiness design can reach.
+//! writable), the floor a readiness design can reach. The single-threaded
+//! servers run pinned to one CPU and their client to the others (see
+//! `server_cpu`).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
@@ -69,6 +71,12 @@ pub fn server(kind: &str, proto: &str) -> ! {
         println!("{}", addr.port());
         std::io::stdout().flush().unwrap();
     };
+    if single_threaded(kind) {
+        // Before any thread starts: they all inherit it.
+        if let Some(cpu) = server_cpu() {
+            pin_current_thread(&[cpu]);
+        }
+    }
     std::thread::spawn(|| {
         let mut buf = [0u8; 1];
         let _ = std::io::stdin().read(&mut buf);
@@ -224,9 +232,72 @@ impl Drop for ServerProc {
     }
 }
 
+/// The single-threaded servers, compared in the `*_vs_mio_floor` rows.
+fn single_threaded(kind: &str) -> bool {
+    matches!(kind, "mio" | "tern-ct")
+}
+
+/// Where a single-threaded server runs: the last CPU, if there are two or
+/// more (the client gets the others).
+///
+/// Unpinned, the per-operation server CPU of one and the same server is
+/// bimodal on this 2-core VM (64-byte echo, mio floor: 6.8 µs or 9.0 µs
+/// per round trip, from one fresh process to the next), depending on how
+/// the scheduler happens to spread the 50 client threads and the server
+/// over the cores, which has nothing to do with the server's code. Pinned,
+/// ten runs agree within 1%. The multi-thread servers stay unpinned: their
+/// two workers need both cores.
+fn server_cpu() -> Option<usize> {
+    // Not `available_parallelism`: that counts the caller's affinity mask,
+    // and a server child inherits its client's.
+    // SAFETY: `sysconf` with a valid name has no preconditions.
+    let n = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) }.max(1) as usize;
+    (n >= 2).then(|| n - 1)
+}
+
+/// Restricts the calling thread (and the threads it starts from now on)
+/// to `cpus`; returns the previous set, for [`restore_affinity`].
+fn pin_current_thread(cpus: &[usize]) -> Option<libc::cpu_set_t> {
+    // SAFETY: `cpu_set_t` is plain data; all-zero is the empty set.
+    let mut old: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    for &cpu in cpus {
+        // SAFETY: `cpu` is below the CPU count, within `cpu_set_t`'s size.
+        unsafe { libc::CPU_SET(cpu, &mut set) };
+    }
+    let size = std::mem::size_of::<libc::cpu_set_t>();
+    // SAFETY: valid pointers to properly sized sets; pid 0 is this thread.
+    unsafe {
+        if libc::sched_getaffinity(0, size, &mut old) != 0 || libc::sched_setaffinity(0, size, &set) != 0 {
+            return None;
+        }
+    }
+    Some(old)
+}
+
+fn restore_affinity(old: Option<libc::cpu_set_t>) {
+    if let Some(old) = old {
+        // SAFETY: a set returned by `sched_getaffinity`; pid 0 is this thread.
+        unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &old) };
+    }
+}
+
 /// Runs `load` (returning operations done) against a fresh `kind` server;
-/// returns server CPU ns per operation.
+/// returns server CPU ns per operation. Against a single-threaded server
+/// the client threads run on the CPUs the server does not (see
+/// [`server_cpu`]).
 fn measure(kind: &str, proto: &str, load: fn(SocketAddr) -> usize) -> f64 {
+    let pinned = match server_cpu() {
+        Some(cpu) if single_threaded(kind) => pin_current_thread(&(0..cpu).collect::<Vec<_>>()),
+        _ => None,
+    };
+    let cpu = measure_unpinned(kind, proto, load);
+    restore_affinity(pinned);
+    cpu
+}
+
+fn measure_unpinned(kind: &str, proto: &str, load: fn(SocketAddr) -> usize) -> f64 {
     let server = ServerProc::start(kind, proto);
     // Warm up (connection set-up, first allocations) outside the window.
     load(server.addr());
