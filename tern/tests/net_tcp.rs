@@ -477,3 +477,40 @@ async fn poll_peek_into_std_and_take_error() {
     s.read_exact(&mut one[..4]).await.unwrap();
     assert_eq!(&one[..4], b"back");
 }
+
+/// `read_buf` reads straight into a buffer's spare capacity (no zeroing
+/// first): every byte sent arrives, in order, in `Vec` and `BytesMut`
+/// capacity that was never initialized.
+#[tern::test]
+async fn read_buf_into_uninitialized_capacity_gets_every_byte() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let sent: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let expected = sent.clone();
+    let writer = tern::spawn(async move {
+        let (mut s, _) = listener.accept().await.unwrap();
+        s.write_all(&sent).await.unwrap();
+    });
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    let mut got = Vec::with_capacity(1000);
+    let mut bytes = bytes::BytesMut::with_capacity(4096);
+    loop {
+        // Alternate the two buffer kinds; both start with uninit capacity.
+        let n = if got.len() % 2 == 0 {
+            got.reserve(3000);
+            c.read_buf(&mut got).await.unwrap()
+        } else {
+            bytes.clear();
+            bytes.reserve(5000);
+            let n = c.read_buf(&mut bytes).await.unwrap();
+            got.extend_from_slice(&bytes);
+            n
+        };
+        if n == 0 {
+            break;
+        }
+    }
+    writer.await.unwrap();
+    assert_eq!(got.len(), expected.len());
+    assert!(got == expected, "bytes arrive intact and in order");
+}

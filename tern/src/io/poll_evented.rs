@@ -6,6 +6,7 @@ use crate::io::ReadBuf;
 use crate::task::coop;
 use std::future::Future;
 use std::io::{self, Read, Write};
+use std::os::fd::{AsRawFd, RawFd};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
@@ -153,7 +154,7 @@ impl<E: mio::event::Source> PollEvented<E> {
 
 impl<E> PollEvented<E>
 where
-    E: mio::event::Source,
+    E: mio::event::Source + AsRawFd,
     for<'a> &'a E: Read + Write,
 {
     /// Reads once readable. A short read means the socket buffer is
@@ -164,13 +165,18 @@ where
     pub(crate) fn poll_read(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         loop {
             let ev = ready!(self.poll_ready(cx, Direction::Read))?;
-            let unfilled = buf.initialize_unfilled();
+            // SAFETY: only written through (by `read(2)`), never read, and
+            // no uninitialized byte is marked initialized.
+            let unfilled = unsafe { buf.unfilled_mut() };
             let len = unfilled.len();
-            match self.get_ref().read(unfilled) {
+            match read_uninit(self.get_ref().as_raw_fd(), unfilled) {
                 Ok(n) => {
                     if n > 0 && n < len {
                         self.clear_readiness(ev);
                     }
+                    // SAFETY: `read(2)` initialized the first `n` bytes of
+                    // the unfilled part.
+                    unsafe { buf.assume_init(n) };
                     buf.advance(n);
                     return Poll::Ready(Ok(()));
                 }
@@ -247,6 +253,21 @@ impl Future for Readiness<'_> {
 impl Drop for Readiness<'_> {
     fn drop(&mut self) {
         self.io.remove_waiter(&mut self.key);
+    }
+}
+
+/// `read(2)` straight into uninitialized memory: a `read_buf` into a
+/// fresh `BytesMut` or `Vec::with_capacity` costs no zeroing of the spare
+/// capacity first (`Read::read` takes `&mut [u8]`, which must be
+/// initialized). For a socket, `read(2)` is `recv` with no flags.
+fn read_uninit(fd: RawFd, dst: &mut [std::mem::MaybeUninit<u8>]) -> io::Result<usize> {
+    // SAFETY: `dst` is valid for writes of `dst.len()` bytes for the whole
+    // call, and `read(2)` writes at most that many.
+    let n = unsafe { libc::read(fd, dst.as_mut_ptr().cast(), dst.len()) };
+    if n < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
     }
 }
 
