@@ -194,3 +194,28 @@ async fn recv_into_buf_mut_appends_and_tos_round_trips() {
     b.set_tos_v4(0x10).unwrap();
     assert_eq!(b.tos_v4().unwrap(), 0x10);
 }
+
+/// The receive paths write straight into uninitialized memory: the bytes
+/// and the sender (IPv4 and IPv6) come back right, and a `ReadBuf` over
+/// uninitialized storage marks exactly the datagram initialized.
+#[tern::test]
+async fn receives_into_uninitialized_memory_report_bytes_and_sender() {
+    use std::future::poll_fn;
+    use tern::io::ReadBuf;
+    for local in ["127.0.0.1:0", "[::1]:0"] {
+        let Ok(a) = UdpSocket::bind(local).await else { continue }; // no IPv6 here
+        let b = UdpSocket::bind(local).await.unwrap();
+        let (aa, ba) = (a.local_addr().unwrap(), b.local_addr().unwrap());
+        a.send_to(b"first", ba).await.unwrap();
+        let mut big = bytes::BytesMut::with_capacity(64 * 1024);
+        assert_eq!(b.recv_buf_from(&mut big).await.unwrap(), (5, aa));
+        assert_eq!(&big[..], b"first");
+
+        a.send_to(b"second", ba).await.unwrap();
+        let mut storage = [std::mem::MaybeUninit::<u8>::uninit(); 32];
+        let mut rb = ReadBuf::uninit(&mut storage);
+        assert_eq!(poll_fn(|cx| b.poll_recv_from(cx, &mut rb)).await.unwrap(), aa);
+        assert_eq!(rb.filled(), b"second");
+        assert_eq!(rb.initialized().len(), 6, "only the datagram is initialized");
+    }
+}

@@ -30,22 +30,43 @@ pub use udp::UdpSocket;
 #[cfg(unix)]
 pub use unix::{datagram::UnixDatagram, listener::UnixListener, stream::UnixStream};
 
-/// Runs `read` on the spare capacity of `buf` and advances `buf` by the
-/// count it returns along with its other result (the `*_buf` methods).
+/// Runs `read` on the spare capacity of `buf`, zeroed first, and advances
+/// `buf` by the count it returns along with its other result (the `*_buf`
+/// methods whose syscall std only offers on `&mut [u8]`).
 pub(crate) fn read_into_buf_mut<B: bytes::BufMut + ?Sized, T>(
     buf: &mut B,
     read: impl FnOnce(&mut [u8]) -> std::io::Result<(usize, T)>,
 ) -> std::io::Result<(usize, T)> {
+    let read = |spare: &mut [std::mem::MaybeUninit<u8>]| {
+        let mut read_buf = crate::io::ReadBuf::uninit(spare);
+        read(read_buf.initialize_unfilled())
+    };
+    // SAFETY: `read` initializes the whole chunk before the syscall writes
+    // into it, so any count up to its length names initialized bytes.
+    unsafe { recv_into_buf_mut(buf, read) }
+}
+
+/// Runs `recv` on the spare capacity of `buf` as it is (uninitialized: no
+/// zeroing, however large the capacity) and advances `buf` by the count it
+/// returns along with its other result.
+///
+/// # Safety
+///
+/// `recv` must have initialized the first `n` bytes of the slice it is
+/// given when it returns `Ok((n, _))` (a `recv(2)`/`read(2)` into it does).
+pub(crate) unsafe fn recv_into_buf_mut<B: bytes::BufMut + ?Sized, T>(
+    buf: &mut B,
+    recv: impl FnOnce(&mut [std::mem::MaybeUninit<u8>]) -> std::io::Result<(usize, T)>,
+) -> std::io::Result<(usize, T)> {
     let chunk = buf.chunk_mut();
-    // SAFETY: the slice is only handed to `ReadBuf`, which never writes
-    // uninitialized bytes into it.
+    // SAFETY: the slice is only written through, never de-initialized
+    // (`recv` writes bytes, the kernel only initializes).
     let spare = unsafe { chunk.as_uninit_slice_mut() };
     let len = spare.len();
-    let mut read_buf = crate::io::ReadBuf::uninit(spare);
-    let (n, other) = read(read_buf.initialize_unfilled())?;
+    let (n, other) = recv(spare)?;
     assert!(n <= len, "read reported more bytes than the buffer holds");
-    // SAFETY: `initialize_unfilled` initialized all `len` bytes of the
-    // chunk, and `n <= len`.
+    // SAFETY: the first `n` bytes are initialized (the caller's promise),
+    // and `n <= len`.
     unsafe { buf.advance_mut(n) };
     Ok((n, other))
 }

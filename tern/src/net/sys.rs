@@ -107,6 +107,44 @@ impl RawAddr {
     }
 }
 
+/// `recv(2)` into uninitialized memory; returns the bytes received, all
+/// initialized by the kernel.
+pub(crate) fn recv_uninit(fd: BorrowedFd<'_>, dst: &mut [mem::MaybeUninit<u8>]) -> io::Result<usize> {
+    // SAFETY: `dst` is valid for writes of `dst.len()` bytes for the whole
+    // call, and `recv(2)` writes at most that many.
+    let n = unsafe { libc::recv(fd.as_raw_fd(), dst.as_mut_ptr().cast(), dst.len(), 0) };
+    if n < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
+}
+
+/// `recvfrom(2)` into uninitialized memory, with the source address.
+pub(crate) fn recv_from_uninit(
+    fd: BorrowedFd<'_>,
+    dst: &mut [mem::MaybeUninit<u8>],
+) -> io::Result<(usize, SocketAddr)> {
+    let mut addr = RawAddr::zeroed();
+    let mut len = mem::size_of::<RawAddr>() as libc::socklen_t;
+    // SAFETY: `dst` is valid for writes of `dst.len()` bytes and `addr` for
+    // `len` bytes for the whole call; the kernel writes at most that much.
+    let n = unsafe {
+        libc::recvfrom(
+            fd.as_raw_fd(),
+            dst.as_mut_ptr().cast(),
+            dst.len(),
+            0,
+            (&mut addr as *mut RawAddr).cast(),
+            &mut len,
+        )
+    };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok((n as usize, addr.to_socket_addr(len)?))
+}
+
 /// `bind(2)`.
 pub(crate) fn bind(fd: BorrowedFd<'_>, addr: &SocketAddr) -> io::Result<()> {
     let (raw, len) = RawAddr::new(addr);

@@ -4,7 +4,7 @@ use crate::io::driver::Direction;
 use crate::io::poll_evented::PollEvented;
 use crate::io::{Interest, ReadBuf, Ready};
 use crate::net::addr::{first_ok, to_socket_addrs};
-use crate::net::{read_into_buf_mut, ToSocketAddrs};
+use crate::net::{recv_into_buf_mut, sys, ToSocketAddrs};
 use std::fmt;
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -163,7 +163,11 @@ impl UdpSocket {
     /// none is available. Only the waker of the most recent `poll_recv*`
     /// or `poll_peek*` call is kept.
     pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        let n = ready!(self.io.poll_io(cx, Direction::Read, |s| s.recv(buf.initialize_unfilled())))?;
+        // SAFETY: only written through, by `recv(2)`.
+        let dst = unsafe { buf.unfilled_mut() };
+        let n = ready!(self.io.poll_io(cx, Direction::Read, |s| sys::recv_uninit(s.as_fd(), &mut *dst)))?;
+        // SAFETY: `recv(2)` initialized the first `n` unfilled bytes.
+        unsafe { buf.assume_init(n) };
         buf.advance(n);
         Poll::Ready(Ok(()))
     }
@@ -178,26 +182,38 @@ impl UdpSocket {
     /// spare capacity of `buf` (a `bytes::BufMut`) without waiting,
     /// advancing it by the datagram's size.
     pub fn try_recv_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
-        self.io.try_io(Direction::Read, |s| read_into_buf_mut(buf, |b| Ok((s.recv(b)?, ())))).map(|(n, ())| n)
+        // SAFETY: `recv(2)` initializes the count it returns.
+        let recv = |s: &mio::net::UdpSocket| unsafe {
+            recv_into_buf_mut(buf, |b| Ok((sys::recv_uninit(s.as_fd(), b)?, ())))
+        };
+        self.io.try_io(Direction::Read, recv).map(|(n, ())| n)
     }
 
     /// Receives a datagram from the connected address into the spare
     /// capacity of `buf`, advancing it by the datagram's size.
     pub async fn recv_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
-        let recv = || read_into_buf_mut(buf, |b| Ok((self.io.get_ref().recv(b)?, ())));
+        let fd = self.io.get_ref().as_fd();
+        // SAFETY: `recv(2)` initializes the count it returns.
+        let recv = || unsafe { recv_into_buf_mut(buf, |b| Ok((sys::recv_uninit(fd, b)?, ()))) };
         self.io.async_io(Interest::READABLE, recv).await.map(|(n, ())| n)
     }
 
     /// Tries to receive a datagram into the spare capacity of `buf` without
     /// waiting, returning its size and source address.
     pub fn try_recv_buf_from<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
-        self.io.try_io(Direction::Read, |s| read_into_buf_mut(buf, |b| s.recv_from(b)))
+        // SAFETY: `recvfrom(2)` initializes the count it returns.
+        let recv = |s: &mio::net::UdpSocket| unsafe {
+            recv_into_buf_mut(buf, |b| sys::recv_from_uninit(s.as_fd(), b))
+        };
+        self.io.try_io(Direction::Read, recv)
     }
 
     /// Receives a datagram into the spare capacity of `buf`, returning its
     /// size and source address.
     pub async fn recv_buf_from<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
-        let recv = || read_into_buf_mut(buf, |b| self.io.get_ref().recv_from(b));
+        let fd = self.io.get_ref().as_fd();
+        // SAFETY: `recvfrom(2)` initializes the count it returns.
+        let recv = || unsafe { recv_into_buf_mut(buf, |b| sys::recv_from_uninit(fd, b)) };
         self.io.async_io(Interest::READABLE, recv).await
     }
 
@@ -247,8 +263,12 @@ impl UdpSocket {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<SocketAddr>> {
+        // SAFETY: only written through, by `recvfrom(2)`.
+        let dst = unsafe { buf.unfilled_mut() };
         let (n, addr) =
-            ready!(self.io.poll_io(cx, Direction::Read, |s| s.recv_from(buf.initialize_unfilled())))?;
+            ready!(self.io.poll_io(cx, Direction::Read, |s| sys::recv_from_uninit(s.as_fd(), &mut *dst)))?;
+        // SAFETY: `recvfrom(2)` initialized the first `n` unfilled bytes.
+        unsafe { buf.assume_init(n) };
         buf.advance(n);
         Poll::Ready(Ok(addr))
     }

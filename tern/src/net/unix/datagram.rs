@@ -3,8 +3,8 @@
 use crate::io::driver::Direction;
 use crate::io::poll_evented::PollEvented;
 use crate::io::{Interest, ReadBuf, Ready};
-use crate::net::read_into_buf_mut;
 use crate::net::unix::{socketaddr, SocketAddr};
+use crate::net::{read_into_buf_mut, recv_into_buf_mut};
 use std::fmt;
 use std::io;
 use std::net::Shutdown;
@@ -188,13 +188,19 @@ impl UnixDatagram {
     /// Tries to receive a datagram from the connected peer into the spare
     /// capacity of `buf` without waiting, returning its size.
     pub fn try_recv_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
-        self.io.try_io(Direction::Read, |s| read_into_buf_mut(buf, |b| Ok((s.recv(b)?, ())))).map(|(n, ())| n)
+        // SAFETY: `recv(2)` initializes the count it returns.
+        let recv = |s: &mio::net::UnixDatagram| unsafe {
+            recv_into_buf_mut(buf, |b| Ok((crate::net::sys::recv_uninit(s.as_fd(), b)?, ())))
+        };
+        self.io.try_io(Direction::Read, recv).map(|(n, ())| n)
     }
 
     /// Receives a datagram from the connected peer into the spare capacity
     /// of `buf`, returning its size.
     pub async fn recv_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
-        let recv = || read_into_buf_mut(buf, |b| Ok((self.io.get_ref().recv(b)?, ())));
+        let fd = self.io.get_ref().as_fd();
+        // SAFETY: `recv(2)` initializes the count it returns.
+        let recv = || unsafe { recv_into_buf_mut(buf, |b| Ok((crate::net::sys::recv_uninit(fd, b)?, ()))) };
         self.io.async_io(Interest::READABLE, recv).await.map(|(n, ())| n)
     }
 

@@ -108,9 +108,11 @@ impl UnixStream {
     /// Like [`try_read`](Self::try_read), appending to `buf` (a
     /// `bytes::BufMut`) and advancing it.
     pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
-        self.io
-            .try_io(Direction::Read, |mut s| crate::net::read_into_buf_mut(buf, |b| Ok((s.read(b)?, ()))))
-            .map(|(n, ())| n)
+        // SAFETY: `recv(2)` initializes the count it returns.
+        let recv = |s: &_| unsafe {
+            crate::net::recv_into_buf_mut(buf, |b| Ok((crate::net::sys::recv_uninit(AsFd::as_fd(s), b)?, ())))
+        };
+        self.io.try_io(Direction::Read, recv).map(|(n, ())| n)
     }
 
     /// Waits for the socket to become writable (usually followed by
