@@ -6,7 +6,7 @@ use crate::io::ReadBuf;
 use crate::task::coop;
 use std::future::Future;
 use std::io::{self, Read, Write};
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::AsFd;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
@@ -28,17 +28,21 @@ impl<E: mio::event::Source> PollEvented<E> {
 
     /// Registers `io` for the events of `interest` only.
     #[track_caller]
-    pub(crate) fn new_with_interest(mut io: E, interest: Interest) -> io::Result<Self> {
-        let shared = current_io_handle().register(&mut io, interest.to_mio())?;
-        Ok(PollEvented { io: Some(io), shared, closes_on_drop: true })
+    pub(crate) fn new_with_interest(io: E, interest: Interest) -> io::Result<Self> {
+        Self::register(io, interest, 0, true)
     }
 
     /// Registers a descriptor the caller owns: deregistered explicitly on
     /// drop, since dropping `io` does not close it.
     #[track_caller]
-    pub(crate) fn new_borrowed(mut io: E, interest: Interest) -> io::Result<Self> {
-        let shared = current_io_handle().register(&mut io, interest.to_mio())?;
-        Ok(PollEvented { io: Some(io), shared, closes_on_drop: false })
+    pub(crate) fn new_borrowed(io: E, interest: Interest) -> io::Result<Self> {
+        Self::register(io, interest, 0, false)
+    }
+
+    #[track_caller]
+    fn register(mut io: E, interest: Interest, ready: usize, closes_on_drop: bool) -> io::Result<Self> {
+        let shared = current_io_handle().register_ready(&mut io, interest.to_mio(), ready)?;
+        Ok(PollEvented { io: Some(io), shared, closes_on_drop })
     }
 
     /// Waits until the resource is ready for `interest`. Any number of
@@ -89,11 +93,9 @@ impl<E: mio::event::Source> PollEvented<E> {
     /// Registers a freshly accepted connection: assumed readable and
     /// writable, so the first operations skip the wait for the first edge.
     #[track_caller]
-    pub(crate) fn new_accepted(mut io: E) -> io::Result<Self> {
+    pub(crate) fn new_accepted(io: E) -> io::Result<Self> {
         use crate::io::driver::scheduled_io::{READABLE, WRITABLE};
-        let interest = (Interest::READABLE | Interest::WRITABLE).to_mio();
-        let shared = current_io_handle().register_ready(&mut io, interest, READABLE | WRITABLE)?;
-        Ok(PollEvented { io: Some(io), shared, closes_on_drop: true })
+        Self::register(io, Interest::READABLE | Interest::WRITABLE, READABLE | WRITABLE, true)
     }
 
     pub(crate) fn get_ref(&self) -> &E {
@@ -154,7 +156,7 @@ impl<E: mio::event::Source> PollEvented<E> {
 
 impl<E> PollEvented<E>
 where
-    E: mio::event::Source + AsRawFd,
+    E: mio::event::Source + AsFd,
     for<'a> &'a E: Read + Write,
 {
     /// Reads once readable. A short read means the socket buffer is
@@ -165,16 +167,16 @@ where
     pub(crate) fn poll_read(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         loop {
             let ev = ready!(self.poll_ready(cx, Direction::Read))?;
-            // SAFETY: only written through (by `read(2)`), never read, and
+            // SAFETY: only written through (by `recv(2)`), never read, and
             // no uninitialized byte is marked initialized.
             let unfilled = unsafe { buf.unfilled_mut() };
             let len = unfilled.len();
-            match read_uninit(self.get_ref().as_raw_fd(), unfilled) {
+            match crate::net::sys::recv_uninit(self.get_ref().as_fd(), unfilled) {
                 Ok(n) => {
                     if n > 0 && n < len {
                         self.clear_readiness(ev);
                     }
-                    // SAFETY: `read(2)` initialized the first `n` bytes of
+                    // SAFETY: `recv(2)` initialized the first `n` bytes of
                     // the unfilled part.
                     unsafe { buf.assume_init(n) };
                     buf.advance(n);
@@ -253,21 +255,6 @@ impl Future for Readiness<'_> {
 impl Drop for Readiness<'_> {
     fn drop(&mut self) {
         self.io.remove_waiter(&mut self.key);
-    }
-}
-
-/// `read(2)` straight into uninitialized memory: a `read_buf` into a
-/// fresh `BytesMut` or `Vec::with_capacity` costs no zeroing of the spare
-/// capacity first (`Read::read` takes `&mut [u8]`, which must be
-/// initialized). For a socket, `read(2)` is `recv` with no flags.
-fn read_uninit(fd: RawFd, dst: &mut [std::mem::MaybeUninit<u8>]) -> io::Result<usize> {
-    // SAFETY: `dst` is valid for writes of `dst.len()` bytes for the whole
-    // call, and `read(2)` writes at most that many.
-    let n = unsafe { libc::read(fd, dst.as_mut_ptr().cast(), dst.len()) };
-    if n < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(n as usize)
     }
 }
 

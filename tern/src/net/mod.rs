@@ -15,7 +15,7 @@
 
 mod addr;
 #[cfg(target_os = "linux")]
-mod sys;
+pub(crate) mod sys;
 pub mod tcp;
 mod udp;
 #[cfg(unix)]

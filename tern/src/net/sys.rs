@@ -108,7 +108,9 @@ impl RawAddr {
 }
 
 /// `recv(2)` into uninitialized memory; returns the bytes received, all
-/// initialized by the kernel.
+/// initialized by the kernel. `Read::read` takes `&mut [u8]`, which must
+/// be initialized: going through it would mean zeroing a `read_buf`'s
+/// whole spare capacity (a fresh `BytesMut`, `Vec::with_capacity`) first.
 pub(crate) fn recv_uninit(fd: BorrowedFd<'_>, dst: &mut [mem::MaybeUninit<u8>]) -> io::Result<usize> {
     // SAFETY: `dst` is valid for writes of `dst.len()` bytes for the whole
     // call, and `recv(2)` writes at most that many.

@@ -14,17 +14,30 @@ use ::loom::thread;
 use std::future::poll_fn;
 use std::task::Poll;
 
+/// The driver's dispatch of one event, on a thread of its own: records
+/// `ready` at `tick` and wakes, if the slot is still at `generation`
+/// (`None`: no check). The check and the update are two steps, as in the
+/// driver (`slab.rs`).
+fn dispatch(
+    io: &Arc<ScheduledIo>,
+    generation: Option<usize>,
+    tick: usize,
+    ready: usize,
+) -> thread::JoinHandle<()> {
+    let io = io.clone();
+    thread::spawn(move || {
+        if generation.is_none_or(|g| io.generation() == g) {
+            io.set_readiness(tick, ready);
+            io.wake(ready);
+        }
+    })
+}
+
 #[test]
 fn readiness_set_while_a_waiter_registers_is_not_lost() {
     ::loom::model(|| {
         let io = Arc::new(ScheduledIo::new_ready(0));
-        let driver = {
-            let io = io.clone();
-            thread::spawn(move || {
-                io.set_readiness(1, READABLE);
-                io.wake(READABLE);
-            })
-        };
+        let driver = dispatch(&io, None, 1, READABLE);
         let mut key = None;
         let ev = block_on(poll_fn(|cx| io.poll_interest(cx, Interest::READABLE.wake_mask(), &mut key)));
         assert_eq!(ev.ready & READABLE, READABLE);
@@ -37,13 +50,7 @@ fn readiness_set_while_a_waiter_registers_is_not_lost() {
 fn list_waiter_and_direction_waiter_are_both_woken() {
     ::loom::model(|| {
         let io = Arc::new(ScheduledIo::new_ready(0));
-        let driver = {
-            let io = io.clone();
-            thread::spawn(move || {
-                io.set_readiness(1, READABLE | WRITABLE);
-                io.wake(READABLE | WRITABLE);
-            })
-        };
+        let driver = dispatch(&io, None, 1, READABLE | WRITABLE);
         let mut key = None;
         let mask = Interest::WRITABLE.wake_mask();
         // Each waits with its own waker; a lost wake deadlocks the model.
@@ -63,13 +70,7 @@ fn a_waiter_dropped_during_a_wake_frees_its_slot() {
             Poll::Ready(io.poll_interest(cx, Interest::READABLE.wake_mask(), &mut key).is_pending())
         }));
         assert!(pending);
-        let driver = {
-            let io = io.clone();
-            thread::spawn(move || {
-                io.set_readiness(1, READABLE);
-                io.wake(READABLE);
-            })
-        };
+        let driver = dispatch(&io, None, 1, READABLE);
         io.remove_waiter(&mut key);
         driver.join().unwrap();
         assert_eq!(io.armed_waiters(), 0);
@@ -88,15 +89,7 @@ fn a_slot_retired_during_a_dispatch_is_clean_for_its_next_registration() {
         let generation = io.generation();
         // The driver's dispatch of an event with the old token: the
         // generation check and the update are two steps (`slab.rs`).
-        let driver = {
-            let io = io.clone();
-            thread::spawn(move || {
-                if io.generation() == generation {
-                    io.set_readiness(1, READABLE);
-                    io.wake(READABLE);
-                }
-            })
-        };
+        let driver = dispatch(&io, Some(generation), 1, READABLE);
         // The resource drops: its readiness future first, then the slot.
         io.remove_waiter(&mut key);
         drop(io.retire());
@@ -105,13 +98,7 @@ fn a_slot_retired_during_a_dispatch_is_clean_for_its_next_registration() {
         assert_eq!(io.armed_waiters(), 0, "no waiter survives the retire");
         // Handed out again: a current event reaches the new waiter.
         io.reset(0);
-        let driver = {
-            let io = io.clone();
-            thread::spawn(move || {
-                io.set_readiness(2, READABLE);
-                io.wake(READABLE);
-            })
-        };
+        let driver = dispatch(&io, None, 2, READABLE);
         let mut key = None;
         block_on(poll_fn(|cx| io.poll_interest(cx, Interest::READABLE.wake_mask(), &mut key)));
         driver.join().unwrap();

@@ -130,16 +130,8 @@ impl Handle {
         *self.inner.driver.lock() = Some(driver);
     }
 
-    /// Registers `source`; returns its readiness state.
-    pub(crate) fn register(
-        &self,
-        source: &mut impl mio::event::Source,
-        interest: Interest,
-    ) -> io::Result<Registration> {
-        self.register_ready(source, interest, 0)
-    }
-
-    /// Registers `source`, already assumed ready for `ready`.
+    /// Registers `source`, already assumed ready for `ready` (0: nothing
+    /// assumed; readiness comes from the driver's events).
     pub(crate) fn register_ready(
         &self,
         source: &mut impl mio::event::Source,

@@ -65,9 +65,9 @@ pub(super) struct Slab {
 struct State {
     /// Released slots, reused first (most recently freed first: warm).
     free: Vec<usize>,
-    /// Slots below this have been handed out at least once.
+    /// Slots below this have been handed out at least once; those not on
+    /// `free` are live.
     next: usize,
-    live: usize,
     shutdown: bool,
 }
 
@@ -86,7 +86,7 @@ impl Slab {
     pub(super) fn new() -> Slab {
         Slab {
             pages: std::array::from_fn(|_| OnceLock::new()),
-            state: Mutex::new(State { free: Vec::new(), next: 0, live: 0, shutdown: false }),
+            state: Mutex::new(State { free: Vec::new(), next: 0, shutdown: false }),
         }
     }
 
@@ -113,7 +113,6 @@ impl Slab {
             }
             None => return Err(io::Error::other("too many I/O resources registered with one tern runtime")),
         };
-        state.live += 1;
         let io = self.slot(index).expect("a handed-out slot's page exists");
         // Under the lock: `shutdown` marks slots after taking it, so it
         // sees this registration's readiness, not the other way round.
@@ -128,9 +127,7 @@ impl Slab {
         // The wakers are dropped here, outside the slab lock: dropping one
         // may drop a task, and with it another resource being released.
         drop(io.retire());
-        let mut state = self.state.lock();
-        state.live -= 1;
-        state.free.push(index);
+        self.state.lock().free.push(index);
     }
 
     /// The live slot `token` names, or `None` if it has been released
@@ -147,7 +144,8 @@ impl Slab {
 
     #[cfg(test)]
     pub(super) fn live(&self) -> usize {
-        self.state.lock().live
+        let state = self.state.lock();
+        state.next - state.free.len()
     }
 
     /// Refuses new registrations and marks every slot shut down (free ones
