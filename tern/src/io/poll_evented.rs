@@ -1,4 +1,29 @@
 //! `PollEvented`: a mio source registered with the runtime's I/O driver.
+//!
+//! # Deferred registration
+//!
+//! A freshly accepted connection takes its driver slot at once (assumed
+//! readable and writable, see `scheduled_io.rs`) but joins the epoll set
+//! only when a task first has to wait on it: events are only needed by a
+//! waiter. A connection served and closed without ever waiting (the
+//! request already in the buffer, or a peer that connects and resets)
+//! costs no `EPOLL_CTL_ADD`, and its close no epoll removal. Tokio adds
+//! every resource up front.
+//!
+//! | state      | meaning                              | next                         |
+//! |------------|--------------------------------------|------------------------------|
+//! | `IN_SET`   | in the epoll set (final)             | -                            |
+//! | `DEFERRED` | not in the set, nobody adding it     | `ADDING` (a waiter wins the CAS) |
+//! | `ADDING`   | one waiter is in `EPOLL_CTL_ADD`     | `IN_SET`, or `DEFERRED` on error |
+//!
+//! Why no readiness is lost: a waiter stores its waker in the slot (and
+//! re-checks the readiness word) *before* it makes sure the descriptor is
+//! in the set, and `EPOLL_CTL_ADD` queues an event for whatever the
+//! descriptor is ready for at that moment. So readiness that appeared
+//! after the operation that returned `WouldBlock` reaches the driver
+//! either way, and the driver wakes the stored waker. A waiter that finds
+//! another one `ADDING` just waits: that add covers it. If the add fails,
+//! the adder wakes every waiter, so each retries it and sees the error.
 
 use crate::io::driver::{self, Direction, ReadyEvent, Registration, ScheduledIo};
 use crate::io::Interest;
@@ -6,8 +31,9 @@ use crate::io::ReadBuf;
 use crate::task::coop;
 use std::future::Future;
 use std::io::{self, Read, Write};
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, AsRawFd, RawFd};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU8, Ordering::*};
 use std::task::{ready, Context, Poll};
 
 pub(crate) struct PollEvented<E: mio::event::Source> {
@@ -17,6 +43,52 @@ pub(crate) struct PollEvented<E: mio::event::Source> {
     /// epoll set without an `EPOLL_CTL_DEL` (`driver` module docs). False
     /// for `AsyncFd`, whose descriptor belongs to the caller.
     closes_on_drop: bool,
+    /// Whether `io` is in the epoll set yet (module docs).
+    epoll: EpollEntry,
+}
+
+const IN_SET: u8 = 0;
+const DEFERRED: u8 = 1;
+const ADDING: u8 = 2;
+
+/// A descriptor's membership of the epoll set (the table in the module
+/// docs).
+struct EpollEntry {
+    state: AtomicU8,
+    /// The descriptor to add; valid while the owning `PollEvented` holds
+    /// its source. Unused once `IN_SET`.
+    fd: RawFd,
+    interest: mio::Interest,
+}
+
+impl EpollEntry {
+    fn in_set() -> EpollEntry {
+        EpollEntry { state: AtomicU8::new(IN_SET), fd: -1, interest: mio::Interest::READABLE }
+    }
+
+    fn is_in_set(&self) -> bool {
+        self.state.load(Acquire) == IN_SET
+    }
+
+    /// Called by a waiter after its waker is stored: puts the descriptor
+    /// in the set unless it is there or being added.
+    fn ensure_in_set(&self, shared: &Registration) -> io::Result<()> {
+        if self.is_in_set() || self.state.compare_exchange(DEFERRED, ADDING, Acquire, Acquire).is_err() {
+            return Ok(());
+        }
+        match shared.add_to_poll(&mut mio::unix::SourceFd(&self.fd), self.interest) {
+            Ok(()) => {
+                self.state.store(IN_SET, Release);
+                Ok(())
+            }
+            Err(e) => {
+                self.state.store(DEFERRED, Release);
+                // Waiters that counted on this add retry it themselves.
+                shared.wake(driver::scheduled_io::ALL);
+                Err(e)
+            }
+        }
+    }
 }
 
 impl<E: mio::event::Source> PollEvented<E> {
@@ -29,27 +101,27 @@ impl<E: mio::event::Source> PollEvented<E> {
     /// Registers `io` for the events of `interest` only.
     #[track_caller]
     pub(crate) fn new_with_interest(io: E, interest: Interest) -> io::Result<Self> {
-        Self::register(io, interest, 0, true)
+        Self::register(io, interest, true)
     }
 
     /// Registers a descriptor the caller owns: deregistered explicitly on
     /// drop, since dropping `io` does not close it.
     #[track_caller]
     pub(crate) fn new_borrowed(io: E, interest: Interest) -> io::Result<Self> {
-        Self::register(io, interest, 0, false)
+        Self::register(io, interest, false)
     }
 
     #[track_caller]
-    fn register(mut io: E, interest: Interest, ready: usize, closes_on_drop: bool) -> io::Result<Self> {
-        let shared = current_io_handle().register_ready(&mut io, interest.to_mio(), ready)?;
-        Ok(PollEvented { io: Some(io), shared, closes_on_drop })
+    fn register(mut io: E, interest: Interest, closes_on_drop: bool) -> io::Result<Self> {
+        let shared = current_io_handle().register(&mut io, interest.to_mio())?;
+        Ok(PollEvented { io: Some(io), shared, closes_on_drop, epoll: EpollEntry::in_set() })
     }
 
     /// Waits until the resource is ready for `interest`. Any number of
     /// tasks may wait at once (unlike `poll_ready`, which keeps one waker
     /// per direction). Spends one unit of coop budget.
     pub(crate) fn readiness(&self, interest: Interest) -> Readiness<'_> {
-        Readiness { io: &self.shared, mask: interest.wake_mask(), key: None }
+        Readiness { io: &self.shared, epoll: &self.epoll, mask: interest.wake_mask(), key: None }
     }
 
     /// The readiness for `interest` right now, without waiting.
@@ -90,12 +162,23 @@ impl<E: mio::event::Source> PollEvented<E> {
         }
     }
 
-    /// Registers a freshly accepted connection: assumed readable and
-    /// writable, so the first operations skip the wait for the first edge.
+    /// Takes a driver slot for a freshly accepted connection: assumed
+    /// readable and writable, so the first operations skip the wait for the
+    /// first edge, and added to the epoll set only once a task waits on it
+    /// (module docs).
     #[track_caller]
-    pub(crate) fn new_accepted(io: E) -> io::Result<Self> {
+    pub(crate) fn new_accepted(io: E) -> io::Result<Self>
+    where
+        E: AsRawFd,
+    {
         use crate::io::driver::scheduled_io::{READABLE, WRITABLE};
-        Self::register(io, Interest::READABLE | Interest::WRITABLE, READABLE | WRITABLE, true)
+        let shared = current_io_handle().alloc(READABLE | WRITABLE)?;
+        let epoll = EpollEntry {
+            state: AtomicU8::new(DEFERRED),
+            fd: io.as_raw_fd(),
+            interest: mio::Interest::READABLE | mio::Interest::WRITABLE,
+        };
+        Ok(PollEvented { io: Some(io), shared, closes_on_drop: true, epoll })
     }
 
     pub(crate) fn get_ref(&self) -> &E {
@@ -105,14 +188,24 @@ impl<E: mio::event::Source> PollEvented<E> {
     /// Deregisters and returns the source.
     pub(crate) fn into_inner(mut self) -> io::Result<E> {
         let mut io = self.io.take().expect("present until drop");
-        self.shared.handle().deregister(&mut io)?;
+        // `self` is owned: no waiter can be adding it concurrently.
+        if self.epoll.is_in_set() {
+            self.shared.handle().deregister(&mut io)?;
+        }
         Ok(io)
     }
 
     /// Waits for readiness in `dir`, spending one unit of coop budget.
     pub(crate) fn poll_ready(&self, cx: &mut Context<'_>, dir: Direction) -> Poll<io::Result<ReadyEvent>> {
         let coop = ready!(coop::poll_proceed(cx));
-        let ev = ready!(self.shared.poll_readiness(cx, dir));
+        let ev = match self.shared.poll_readiness(cx, dir) {
+            Poll::Ready(ev) => ev,
+            Poll::Pending => {
+                // The waker is stored: now events must be able to come.
+                self.epoll.ensure_in_set(&self.shared)?;
+                return Poll::Pending;
+            }
+        };
         if ScheduledIo::is_shutdown(ev) {
             return Poll::Ready(Err(shutdown_error()));
         }
@@ -218,7 +311,7 @@ where
 impl<E: mio::event::Source> Drop for PollEvented<E> {
     fn drop(&mut self) {
         if let Some(mut io) = self.io.take() {
-            if !self.closes_on_drop {
+            if !self.closes_on_drop && self.epoll.is_in_set() {
                 // Nothing to do on failure: the slot is freed regardless,
                 // and events still coming from the descriptor are stale.
                 let _ = self.shared.handle().deregister(&mut io);
@@ -232,7 +325,8 @@ impl<E: mio::event::Source> Drop for PollEvented<E> {
 /// Future of [`PollEvented::readiness`]: a slot in the resource's waiter
 /// list from its first pending poll until it completes or drops.
 pub(crate) struct Readiness<'a> {
-    io: &'a ScheduledIo,
+    io: &'a Registration,
+    epoll: &'a EpollEntry,
     mask: usize,
     key: Option<usize>,
 }
@@ -243,7 +337,14 @@ impl Future for Readiness<'_> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let coop = ready!(coop::poll_proceed(cx));
-        let ev = ready!(this.io.poll_interest(cx, this.mask, &mut this.key));
+        let ev = match this.io.poll_interest(cx, this.mask, &mut this.key) {
+            Poll::Ready(ev) => ev,
+            Poll::Pending => {
+                // The waker is stored: now events must be able to come.
+                this.epoll.ensure_in_set(this.io)?;
+                return Poll::Pending;
+            }
+        };
         if ScheduledIo::is_shutdown(ev) {
             return Poll::Ready(Err(shutdown_error()));
         }

@@ -58,6 +58,9 @@ struct Inner {
     slab: slab::Slab,
     /// The driver, taken by the thread that parks on it.
     driver: Mutex<Option<Driver>>,
+    /// `EPOLL_CTL_ADD`s made (tests: deferred registration skips them).
+    #[cfg(test)]
+    epoll_adds: std::sync::atomic::AtomicUsize,
 }
 
 /// A resource's place in the driver: its slot, released on drop.
@@ -68,6 +71,9 @@ pub(crate) struct Registration {
     /// as `self` exists.
     io: NonNull<ScheduledIo>,
     index: usize,
+    /// The mio token of this registration: `index` plus the slot's
+    /// generation when it was handed out.
+    token: usize,
     handle: Handle,
 }
 
@@ -91,6 +97,19 @@ impl Registration {
     pub(crate) fn handle(&self) -> &Handle {
         &self.handle
     }
+
+    /// Adds `source` to the epoll set under this registration's token (for
+    /// a slot taken with [`Handle::alloc`]).
+    pub(crate) fn add_to_poll(
+        &self,
+        source: &mut impl mio::event::Source,
+        interest: Interest,
+    ) -> io::Result<()> {
+        self.handle.inner.registry.register(source, Token(self.token), interest)?;
+        #[cfg(test)]
+        self.handle.inner.epoll_adds.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
 }
 
 impl Drop for Registration {
@@ -112,6 +131,8 @@ impl Handle {
                 waker,
                 slab: slab::Slab::new(),
                 driver: Mutex::new(Some(driver)),
+                #[cfg(test)]
+                epoll_adds: Default::default(),
             }),
         })
     }
@@ -130,18 +151,23 @@ impl Handle {
         *self.inner.driver.lock() = Some(driver);
     }
 
-    /// Registers `source`, already assumed ready for `ready` (0: nothing
-    /// assumed; readiness comes from the driver's events).
-    pub(crate) fn register_ready(
+    /// Takes a slot whose readiness starts as `ready` (0: nothing
+    /// assumed; readiness comes from the driver's events), without adding
+    /// anything to the epoll set yet ([`Registration::add_to_poll`] does).
+    pub(crate) fn alloc(&self, ready: usize) -> io::Result<Registration> {
+        let (io, index, token) = self.inner.slab.alloc(ready)?;
+        Ok(Registration { io: NonNull::from(io), index, token, handle: self.clone() })
+    }
+
+    /// Takes a slot and adds `source` to the epoll set under its token.
+    pub(crate) fn register(
         &self,
         source: &mut impl mio::event::Source,
         interest: Interest,
-        ready: usize,
     ) -> io::Result<Registration> {
-        let (io, index, token) = self.inner.slab.alloc(ready)?;
-        let registration = Registration { io: NonNull::from(io), index, handle: self.clone() };
+        let registration = self.alloc(0)?;
         // On error `registration` drops and frees the slot.
-        self.inner.registry.register(source, Token(token), interest)?;
+        registration.add_to_poll(source, interest)?;
         Ok(registration)
     }
 
@@ -156,6 +182,12 @@ impl Handle {
     #[cfg(test)]
     pub(crate) fn num_registrations(&self) -> usize {
         self.inner.slab.live()
+    }
+
+    /// `EPOLL_CTL_ADD`s made so far.
+    #[cfg(test)]
+    pub(crate) fn epoll_adds(&self) -> usize {
+        self.inner.epoll_adds.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Stops the driver: every resource becomes ready and fails.

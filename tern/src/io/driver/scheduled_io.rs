@@ -10,8 +10,9 @@
 //!
 //! A freshly accepted connection starts out `READABLE | WRITABLE` at tick
 //! 0 (assumed, not observed; no driver turn has tick 0), so its first read
-//! and write go straight to the socket instead of waiting for the
-//! registration's first edge. A wrong guess costs one `WouldBlock`.
+//! and write go straight to the socket instead of waiting for an edge
+//! (it is not even in the epoll set until a task waits on it:
+//! `poll_evented.rs`). A wrong guess costs one `WouldBlock`.
 //!
 //! The driver ORs in readiness with its current tick (edge-triggered
 //! epoll: an event means "became ready"). A resource clears readiness only
@@ -45,6 +46,8 @@ pub(crate) const READ_CLOSED: usize = 0b0_0100;
 pub(crate) const WRITE_CLOSED: usize = 0b0_1000;
 pub(crate) const ERROR: usize = 0b1_0000;
 pub(crate) const PRIORITY: usize = 0b10_0000;
+/// Every readiness bit (wakes every waiter).
+pub(crate) const ALL: usize = READABLE | WRITABLE | READ_CLOSED | WRITE_CLOSED | ERROR | PRIORITY;
 const READINESS_MASK: usize = 0xFFFF;
 const TICK_SHIFT: u32 = 16;
 const TICK_MASK: usize = 0x7FFF << TICK_SHIFT;

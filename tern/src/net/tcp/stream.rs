@@ -454,4 +454,97 @@ mod tests {
             assert_eq!(io.num_registrations(), 0);
         });
     }
+
+    #[test]
+    fn accepted_connection_joins_epoll_set_only_when_a_task_waits() {
+        use crate::io::AsyncWriteExt;
+        let rt = crate::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let io = rt.handle().inner.io_handle().unwrap().clone();
+        rt.block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+
+            // Served and closed without waiting: never added.
+            let mut c = TcpStream::connect(addr).await.unwrap();
+            c.write_all(b"ping").await.unwrap();
+            let (mut s, _) = listener.accept().await.unwrap();
+            let before = io.epoll_adds();
+            let mut buf = [0u8; 4];
+            s.read_exact(&mut buf).await.unwrap();
+            s.write_all(b"pong").await.unwrap();
+            c.read_exact(&mut buf).await.unwrap();
+            assert_eq!(&buf, b"pong");
+            drop(s);
+            assert_eq!(io.epoll_adds(), before, "nothing waited on the accepted stream");
+            assert_eq!(c.read(&mut buf).await.unwrap(), 0);
+
+            // A read that has to wait adds it, once, and is woken by data
+            // that arrives afterwards.
+            let mut c = TcpStream::connect(addr).await.unwrap();
+            let (mut s, _) = listener.accept().await.unwrap();
+            let before = io.epoll_adds();
+            let reader = crate::spawn(async move {
+                let mut buf = [0u8; 5];
+                s.read_exact(&mut buf).await.unwrap();
+                let mut more = [0u8; 1];
+                s.read_exact(&mut more).await.unwrap();
+                (buf, more)
+            });
+            crate::task::yield_now().await;
+            assert_eq!(io.epoll_adds(), before + 1, "the waiting read added the stream");
+            c.write_all(b"hello").await.unwrap();
+            crate::task::yield_now().await;
+            c.write_all(b"!").await.unwrap();
+            let got = crate::time::timeout(std::time::Duration::from_secs(10), reader)
+                .await
+                .expect("the waiting read was never woken");
+            assert_eq!(got.unwrap(), (*b"hello", *b"!"));
+            assert_eq!(io.epoll_adds(), before + 1, "added once");
+        });
+    }
+
+    #[test]
+    fn concurrent_first_waiters_on_an_accepted_stream_are_all_woken() {
+        use crate::io::{AsyncWriteExt, Interest};
+        use std::sync::Arc;
+        let rt = crate::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        rt.block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            for round in 0..200u8 {
+                let mut c = TcpStream::connect(addr).await.unwrap();
+                let (s, _) = listener.accept().await.unwrap();
+                // Learn that nothing is there yet: the assumed readiness
+                // is cleared, so the waiters below really wait.
+                let mut buf = [0u8; 1];
+                assert_eq!(s.try_read(&mut buf).unwrap_err().kind(), io::ErrorKind::WouldBlock);
+                let s = Arc::new(s);
+                let waiters: Vec<_> = (0..3)
+                    .map(|i| {
+                        let s = s.clone();
+                        crate::spawn(async move {
+                            match i {
+                                0 => s.readable().await.unwrap(),
+                                1 => drop(s.ready(Interest::READABLE).await.unwrap()),
+                                _ => std::future::poll_fn(|cx| s.poll_read_ready(cx)).await.unwrap(),
+                            }
+                        })
+                    })
+                    .collect();
+                for _ in 0..3 {
+                    crate::task::yield_now().await;
+                }
+                c.write_all(&[round]).await.unwrap();
+                for w in waiters {
+                    crate::time::timeout(std::time::Duration::from_secs(10), w)
+                        .await
+                        .expect("a waiter was never woken")
+                        .unwrap();
+                }
+                let mut got = [0u8; 1];
+                s.try_read(&mut got).unwrap();
+                assert_eq!(got[0], round);
+            }
+        });
+    }
 }
