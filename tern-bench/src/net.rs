@@ -42,6 +42,7 @@ macro_rules! echo_server {
             }
             use $rt::io::{AsyncReadExt, AsyncWriteExt};
             let l = $rt::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            deepen_backlog(&l);
             $ready(l.local_addr().unwrap());
             loop {
                 let (mut s, _) = l.accept().await.unwrap();
@@ -62,6 +63,23 @@ macro_rules! echo_server {
             }
         })
     };
+}
+
+/// Raises a listener's accept backlog from mio's 1024 (what `bind` gives
+/// on every runtime here) to the system maximum.
+///
+/// `tcp_connect_accept`'s client connects as fast as the kernel completes
+/// handshakes; whenever a server fell 1024 connections behind (a
+/// multi-thread server sharing the two CPUs with its client does), the
+/// next SYN was dropped and the client sat out a one-second retransmit.
+/// The rows then measured a server idling through stalls, and one round
+/// took seconds. Linux lets `listen` be called again to change the
+/// backlog; every server gets the same.
+fn deepen_backlog(listener: &impl std::os::fd::AsRawFd) {
+    // SAFETY: a valid listening socket; `listen` on it only resizes the
+    // queue (the kernel caps it at `net.core.somaxconn`).
+    let rc = unsafe { libc::listen(listener.as_raw_fd(), i32::MAX) };
+    assert_eq!(rc, 0, "listen: {}", std::io::Error::last_os_error());
 }
 
 /// Child side: serve `proto` ("tcp" or "udp") on a free port, print it,
@@ -121,6 +139,7 @@ fn mio_floor(proto: &str, ready: impl Fn(SocketAddr)) -> ! {
         }
     }
     let mut listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    deepen_backlog(&listener);
     ready(listener.local_addr().unwrap());
     poll.registry().register(&mut listener, Token(0), Interest::READABLE).unwrap();
     let mut conns: HashMap<usize, (mio::net::TcpStream, Vec<u8>)> = HashMap::new();
