@@ -514,3 +514,46 @@ async fn read_buf_into_uninitialized_capacity_gets_every_byte() {
     assert_eq!(got.len(), expected.len());
     assert!(got == expected, "bytes arrive intact and in order");
 }
+
+/// An accepted stream joins the epoll set only once a task waits on it:
+/// `into_std` works both before (nothing to deregister) and after (it
+/// deregisters, so registering the socket again succeeds).
+#[tern::test]
+async fn accepted_stream_into_std_before_and_after_it_waited() {
+    use std::io::Read;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+
+    // Never waited on.
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    let (s, _) = listener.accept().await.unwrap();
+    c.write_all(b"one").await.unwrap();
+    let std = s.into_std().unwrap();
+    let mut buf = [0u8; 3];
+    (&std).read_exact(&mut buf).unwrap();
+    assert_eq!(&buf, b"one");
+    let mut s = TcpStream::from_std(std).unwrap();
+    c.write_all(b"two").await.unwrap();
+    s.read_exact(&mut buf).await.unwrap();
+    assert_eq!(&buf, b"two");
+
+    // Waited on first (so in the epoll set), then taken out and back.
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    let (mut s, _) = listener.accept().await.unwrap();
+    let writer = tern::spawn(async move {
+        tern::task::yield_now().await;
+        c.write_all(b"abc").await.unwrap();
+        c
+    });
+    s.read_exact(&mut buf).await.unwrap();
+    assert_eq!(&buf, b"abc");
+    let mut c = writer.await.unwrap();
+    let mut s = TcpStream::from_std(s.into_std().unwrap()).unwrap();
+    let writer = tern::spawn(async move {
+        tern::task::yield_now().await;
+        c.write_all(b"def").await.unwrap();
+    });
+    s.read_exact(&mut buf).await.unwrap();
+    assert_eq!(&buf, b"def");
+    writer.await.unwrap();
+}

@@ -55,8 +55,8 @@ const ADDING: u8 = 2;
 /// docs).
 struct EpollEntry {
     state: AtomicU8,
-    /// The descriptor to add; valid while the owning `PollEvented` holds
-    /// its source. Unused once `IN_SET`.
+    /// The descriptor to add (-1: the source was registered up front);
+    /// valid while the owning `PollEvented` holds its source.
     fd: RawFd,
     interest: mio::Interest,
 }
@@ -190,7 +190,13 @@ impl<E: mio::event::Source> PollEvented<E> {
         let mut io = self.io.take().expect("present until drop");
         // `self` is owned: no waiter can be adding it concurrently.
         if self.epoll.is_in_set() {
-            self.shared.handle().deregister(&mut io)?;
+            if self.epoll.fd >= 0 {
+                // Added by descriptor (deferred): removed the same way, since
+                // the mio source does not know it was registered.
+                self.shared.handle().deregister(&mut mio::unix::SourceFd(&self.epoll.fd))?;
+            } else {
+                self.shared.handle().deregister(&mut io)?;
+            }
         }
         Ok(io)
     }
