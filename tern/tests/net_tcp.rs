@@ -557,3 +557,45 @@ async fn accepted_stream_into_std_before_and_after_it_waited() {
     assert_eq!(&buf, b"def");
     writer.await.unwrap();
 }
+
+/// If adding a deferred stream to the epoll set fails, the waiters get the
+/// error instead of waiting forever. (Forced here by putting a regular
+/// file, which epoll refuses with `EPERM`, under the socket's descriptor.)
+#[tern::test]
+async fn failed_deferred_registration_is_an_error_for_every_waiter() {
+    use std::os::fd::AsRawFd;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let _c = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+    let (s, _) = listener.accept().await.unwrap();
+    let mut buf = [0u8; 1];
+    assert_eq!(s.try_read(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
+    let file = std::fs::File::open(std::env::current_exe().unwrap()).unwrap();
+    // SAFETY (test): replaces the socket behind `s` with a duplicate of a
+    // file we hold open; `s` closes that duplicate when it drops.
+    assert_eq!(unsafe { libc::dup2(file.as_raw_fd(), s.as_raw_fd()) }, s.as_raw_fd());
+    // Two waiters at once, polled side by side.
+    let mut a = Box::pin(s.readable());
+    let mut b = Box::pin(s.ready(tern::io::Interest::READABLE));
+    let (mut ra, mut rb) = (None, None);
+    let both = std::future::poll_fn(|cx| {
+        use std::future::Future;
+        if ra.is_none() {
+            if let std::task::Poll::Ready(r) = a.as_mut().poll(cx) {
+                ra = Some(r);
+            }
+        }
+        if rb.is_none() {
+            if let std::task::Poll::Ready(r) = b.as_mut().poll(cx) {
+                rb = Some(r.map(drop));
+            }
+        }
+        if ra.is_some() && rb.is_some() {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    });
+    tern::time::timeout(std::time::Duration::from_secs(10), both).await.expect("a waiter hung");
+    assert_eq!(ra.unwrap().unwrap_err().raw_os_error(), Some(libc::EPERM));
+    assert_eq!(rb.unwrap().unwrap_err().raw_os_error(), Some(libc::EPERM));
+}
