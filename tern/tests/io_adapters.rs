@@ -491,3 +491,74 @@ async fn lines_poll_next_line_takes_a_pinned_self_as_in_tokio() {
     assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("two"));
     assert_eq!(lines.next_line().await.unwrap(), None);
 }
+
+#[tern::test]
+async fn buf_writer_seek_writes_the_buffer_out_first() {
+    let mut w = io::BufWriter::new(Cursor::new(Vec::new()));
+    w.write_all(b"hello world").await.unwrap();
+    assert_eq!(w.get_ref().get_ref().len(), 0, "still buffered");
+    assert_eq!(w.seek(io::SeekFrom::Start(6)).await.unwrap(), 6);
+    assert_eq!(w.buffer(), b"", "written out by the seek");
+    w.write_all(b"there").await.unwrap();
+    w.flush().await.unwrap();
+    assert_eq!(w.get_ref().get_ref(), b"hello there");
+    assert_eq!(w.stream_position().await.unwrap(), 11);
+}
+
+#[tern::test]
+async fn buf_stream_seeks_and_converts_from_either_layering() {
+    let mut s = io::BufStream::new(Cursor::new(b"0123456789".to_vec()));
+    let mut two = [0u8; 2];
+    s.read_exact(&mut two).await.unwrap();
+    s.write_all(b"ab").await.unwrap();
+    // The read buffer holds everything: the seek discards it and writes the
+    // pending bytes out at the inner position (past the buffered read).
+    assert_eq!(s.seek(SeekFrom::Start(4)).await.unwrap(), 4);
+    s.read_exact(&mut two).await.unwrap();
+    assert_eq!(&two, b"45");
+    assert_eq!(s.get_ref().get_ref(), b"0123456789ab");
+
+    // BufWriter<BufReader<_>> -> BufStream keeps what both buffers hold.
+    let mut reader = io::BufReader::new(Cursor::new(b"xyz".to_vec()));
+    assert_eq!(reader.fill_buf().await.unwrap(), b"xyz");
+    let mut writer = io::BufWriter::new(reader);
+    writer.write_all(b"!").await.unwrap();
+    let mut s = io::BufStream::from(writer);
+    let mut got = String::new();
+    s.read_to_string(&mut got).await.unwrap();
+    assert_eq!(got, "xyz", "the buffered read survived the swap");
+    s.flush().await.unwrap();
+    assert_eq!(s.get_ref().get_ref(), b"xyz!", "the buffered write too");
+}
+
+#[tern::test]
+async fn empty_is_buf_read_and_seeks_to_zero() {
+    let mut e = io::empty();
+    assert_eq!(e.fill_buf().await.unwrap(), b"");
+    let mut line = String::new();
+    assert_eq!(e.read_line(&mut line).await.unwrap(), 0);
+    assert_eq!(e.seek(SeekFrom::End(10)).await.unwrap(), 0);
+}
+
+#[tern::test]
+async fn copy_bidirectional_with_sizes_moves_everything_through_small_buffers() {
+    let (mut a, mut a_peer) = io::duplex(1024);
+    let (mut b, mut b_peer) = io::duplex(1024);
+    let relay = tern::spawn(async move { io::copy_bidirectional_with_sizes(&mut a, &mut b, 3, 5).await });
+    let data: Vec<u8> = (0..5000u32).map(|i| i as u8).collect();
+    let expect = data.clone();
+    let writer = tern::spawn(async move {
+        a_peer.write_all(&data).await.unwrap();
+        a_peer.shutdown().await.unwrap();
+        let mut back = Vec::new();
+        a_peer.read_to_end(&mut back).await.unwrap();
+        back
+    });
+    let mut got = Vec::new();
+    b_peer.read_to_end(&mut got).await.unwrap();
+    assert_eq!(got, expect);
+    b_peer.write_all(b"reply").await.unwrap();
+    b_peer.shutdown().await.unwrap();
+    assert_eq!(writer.await.unwrap(), b"reply");
+    assert_eq!(relay.await.unwrap().unwrap(), (5000, 5));
+}

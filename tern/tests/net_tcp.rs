@@ -599,3 +599,39 @@ async fn failed_deferred_registration_is_an_error_for_every_waiter() {
     assert_eq!(ra.unwrap().unwrap_err().raw_os_error(), Some(libc::EPERM));
     assert_eq!(rb.unwrap().unwrap_err().raw_os_error(), Some(libc::EPERM));
 }
+
+/// `bind_device`/`device` (`SO_BINDTODEVICE`) on TCP and UDP sockets:
+/// bind to the loopback interface, read it back, unbind.
+#[tern::test]
+async fn bind_device_sets_reads_back_and_clears_the_interface() {
+    let tcp = tern::net::TcpSocket::new_v4().unwrap();
+    let udp = tern::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    assert_eq!(tcp.device().unwrap(), None);
+    assert_eq!(udp.device().unwrap(), None);
+    match tcp.bind_device(Some(b"lo")) {
+        // Unprivileged: binding needs CAP_NET_RAW, and nothing changed.
+        Err(e) if e.kind() == ErrorKind::PermissionDenied => {
+            assert_eq!(tcp.device().unwrap(), None);
+            return;
+        }
+        res => res.unwrap(),
+    }
+    assert_eq!(tcp.device().unwrap().as_deref(), Some(&b"lo"[..]));
+    udp.bind_device(Some(b"lo")).unwrap();
+    assert_eq!(udp.device().unwrap().as_deref(), Some(&b"lo"[..]));
+    // Still usable through that interface.
+    let peer = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    udp.send_to(b"x", peer.local_addr().unwrap()).await.unwrap();
+    let mut one = [0u8; 1];
+    assert_eq!(peer.recv(&mut one).unwrap(), 1);
+
+    tcp.bind_device(None).unwrap();
+    udp.bind_device(Some(b"")).unwrap();
+    assert_eq!(tcp.device().unwrap(), None);
+    assert_eq!(udp.device().unwrap(), None);
+    assert_eq!(
+        tcp.bind_device(Some(b"no-such-if0")).unwrap_err().raw_os_error(),
+        Some(libc::ENODEV),
+        "an unknown interface is refused"
+    );
+}

@@ -494,6 +494,12 @@ impl<R: AsyncRead> BufReader<R> {
 }
 
 impl<R> BufReader<R> {
+    /// The same buffer (and its contents) around `f(inner)` (see
+    /// `BufWriter::map_inner`).
+    pub(super) fn map_inner<U>(self, f: impl FnOnce(R) -> U) -> BufReader<U> {
+        BufReader { inner: f(self.inner), state: self.state }
+    }
+
     /// Splits a pinned `BufReader` into its pinned reader and its buffer.
     pub(super) fn project(self: Pin<&mut Self>) -> (Pin<&mut R>, &mut Buffer) {
         // SAFETY: `inner` is structurally pinned and `state` is not. `inner`

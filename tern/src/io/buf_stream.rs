@@ -1,7 +1,7 @@
 //! `BufStream`: a `BufReader` over a `BufWriter`, for read/write objects.
 
-use crate::io::{AsyncBufRead, AsyncRead, AsyncWrite, BufReader, BufWriter, ReadBuf};
-use std::io::{self, IoSlice};
+use crate::io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, BufReader, BufWriter, ReadBuf};
+use std::io::{self, IoSlice, SeekFrom};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -95,6 +95,34 @@ impl<RW: AsyncRead + AsyncWrite> BufStream<RW> {
 impl<RW> From<BufReader<BufWriter<RW>>> for BufStream<RW> {
     fn from(b: BufReader<BufWriter<RW>>) -> Self {
         BufStream { inner: b }
+    }
+}
+
+/// Turns the layers inside out (the reader buffer goes outside, the writer
+/// buffer inside); both buffers and their contents are kept.
+impl<RW> From<BufWriter<BufReader<RW>>> for BufStream<RW> {
+    fn from(b: BufWriter<BufReader<RW>>) -> Self {
+        let mut reader = None;
+        let writer = b.map_inner(|r| {
+            let mut stream = None;
+            reader = Some(r.map_inner(|rw| stream = Some(rw)));
+            stream.expect("map_inner calls its closure")
+        });
+        let reader = reader.expect("map_inner calls its closure");
+        BufStream { inner: reader.map_inner(|()| writer) }
+    }
+}
+
+/// Seeks the underlying stream: the read buffer is discarded and the write
+/// buffer written out first (see the `AsyncSeek` impls of [`BufReader`] and
+/// [`BufWriter`]).
+impl<RW: AsyncRead + AsyncWrite + AsyncSeek> AsyncSeek for BufStream<RW> {
+    fn start_seek(self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {
+        self.buffers().start_seek(position)
+    }
+
+    fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        self.buffers().poll_complete(cx)
     }
 }
 

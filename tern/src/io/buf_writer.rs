@@ -1,8 +1,8 @@
 //! `BufWriter`: batches small writes into fewer writes of the inner object.
 
-use crate::io::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
+use crate::io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
 use std::fmt;
-use std::io::{self, IoSlice};
+use std::io::{self, IoSlice, SeekFrom};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
@@ -56,6 +56,19 @@ pub struct BufWriter<W> {
     /// How much of the front of `buf` the inner writer has already taken
     /// during a flush that has not completed yet.
     written: usize,
+    /// Progress of a seek (which writes the buffer out first).
+    seek: WriterSeek,
+}
+
+/// Where a `BufWriter` seek stands.
+#[derive(Clone, Copy, Debug)]
+enum WriterSeek {
+    /// No seek in progress.
+    Idle,
+    /// `start_seek` was called; the buffer still has to be written out.
+    Start(SeekFrom),
+    /// The inner seek is started and not yet complete.
+    Pending,
 }
 
 impl<W: AsyncWrite> BufWriter<W> {
@@ -66,7 +79,7 @@ impl<W: AsyncWrite> BufWriter<W> {
 
     /// Creates a new `BufWriter` with the specified buffer capacity.
     pub fn with_capacity(cap: usize, inner: W) -> Self {
-        BufWriter { inner, buf: Vec::with_capacity(cap), capacity: cap, written: 0 }
+        BufWriter { inner, buf: Vec::with_capacity(cap), capacity: cap, written: 0, seek: WriterSeek::Idle }
     }
 
     /// Gets a reference to the underlying writer.
@@ -102,6 +115,23 @@ impl<W: AsyncWrite> BufWriter<W> {
 }
 
 impl<W> BufWriter<W> {
+    /// The same buffer (and its contents) around `f(inner)`: lets
+    /// `BufStream` swap a `BufWriter<BufReader<_>>`'s layers without
+    /// losing buffered bytes.
+    pub(super) fn map_inner<U>(self, f: impl FnOnce(W) -> U) -> BufWriter<U> {
+        let BufWriter { inner, buf, capacity, written, seek } = self;
+        BufWriter { inner: f(inner), buf, capacity, written, seek }
+    }
+
+    /// Pin projection for seeking: the pinned writer and the seek state.
+    fn project_seek(self: Pin<&mut Self>) -> (Pin<&mut W>, &mut WriterSeek) {
+        // SAFETY: as in `project`: only `inner` is structurally pinned.
+        let me = unsafe { self.get_unchecked_mut() };
+        // SAFETY: see above; `me` came from a pinned reference.
+        let inner = unsafe { Pin::new_unchecked(&mut me.inner) };
+        (inner, &mut me.seek)
+    }
+
     /// Pin projection: the inner writer stays pinned, the buffer does not.
     fn project(self: Pin<&mut Self>) -> (Pin<&mut W>, &mut Vec<u8>, &mut usize, usize) {
         // SAFETY: `inner` is structurally pinned and nothing else is: it is
@@ -238,6 +268,46 @@ impl<W: AsyncWrite + AsyncBufRead> AsyncBufRead for BufWriter<W> {
 
     fn consume(self: Pin<&mut Self>, amt: usize) {
         self.get_pin_mut().consume(amt)
+    }
+}
+
+/// Seeks to an offset, in bytes, in the underlying writer.
+///
+/// Seeking always writes out the internal buffer first, so the data lands
+/// where it was written, before the seek.
+impl<W: AsyncWrite + AsyncSeek> AsyncSeek for BufWriter<W> {
+    fn start_seek(self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {
+        // Writing the buffer out needs a `Context`: `poll_complete` does it.
+        *self.project_seek().1 = WriterSeek::Start(position);
+        Ok(())
+    }
+
+    fn poll_complete(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        let position = match self.seek {
+            WriterSeek::Idle => return self.project_seek().0.poll_complete(cx),
+            WriterSeek::Start(position) => Some(position),
+            WriterSeek::Pending => None,
+        };
+        ready!(self.as_mut().flush_buf(cx))?;
+        let (mut inner, seek) = self.project_seek();
+        if let Some(position) = position {
+            // A seek started on the inner writer before ours must end first.
+            ready!(inner.as_mut().poll_complete(cx))?;
+            if let Err(e) = inner.as_mut().start_seek(position) {
+                *seek = WriterSeek::Idle;
+                return Poll::Ready(Err(e));
+            }
+        }
+        match inner.poll_complete(cx) {
+            Poll::Ready(res) => {
+                *seek = WriterSeek::Idle;
+                Poll::Ready(res)
+            }
+            Poll::Pending => {
+                *seek = WriterSeek::Pending;
+                Poll::Pending
+            }
+        }
     }
 }
 

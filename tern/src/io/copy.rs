@@ -1,4 +1,5 @@
-//! `copy`, `copy_buf` and `copy_bidirectional`.
+//! `copy`, `copy_buf`, `copy_bidirectional` and
+//! `copy_bidirectional_with_sizes`.
 
 use crate::io::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
 use std::future::poll_fn;
@@ -16,10 +17,17 @@ struct CopyBuffer {
     amt: u64,
 }
 
+/// The buffer size of `copy` and `copy_bidirectional`.
+const DEFAULT_BUF_SIZE: usize = 8 * 1024;
+
 impl CopyBuffer {
     fn new() -> CopyBuffer {
+        CopyBuffer::with_size(DEFAULT_BUF_SIZE)
+    }
+
+    fn with_size(size: usize) -> CopyBuffer {
         CopyBuffer {
-            buf: vec![0; 8 * 1024].into_boxed_slice(),
+            buf: vec![0; size].into_boxed_slice(),
             pos: 0,
             cap: 0,
             read_done: false,
@@ -155,12 +163,66 @@ where
 /// Copies data in both directions between `a` and `b`, until both reach
 /// end of file; when one side ends, the other side's write half is shut
 /// down. Returns the bytes copied `a -> b` and `b -> a`.
+///
+/// Each direction uses an 8 KiB buffer; see
+/// [`copy_bidirectional_with_sizes`] to choose them.
+///
+/// # Errors
+///
+/// Fails as soon as a read, write, flush or shutdown on either side fails;
+/// the bytes copied so far are then lost to the caller.
+///
+/// # Examples
+///
+/// ```
+/// # tern::runtime::Runtime::new().unwrap().block_on(async {
+/// use tern::io::{AsyncReadExt, AsyncWriteExt};
+/// let (mut a, mut a_peer) = tern::io::duplex(64);
+/// let (mut b, mut b_peer) = tern::io::duplex(64);
+/// let relay = tern::spawn(async move { tern::io::copy_bidirectional(&mut a, &mut b).await });
+/// a_peer.write_all(b"ping").await.unwrap();
+/// let mut buf = [0u8; 4];
+/// b_peer.read_exact(&mut buf).await.unwrap();
+/// assert_eq!(&buf, b"ping");
+/// drop(a_peer);
+/// drop(b_peer);
+/// assert_eq!(relay.await.unwrap().unwrap(), (4, 0));
+/// # });
+/// ```
 pub async fn copy_bidirectional<A, B>(a: &mut A, b: &mut B) -> io::Result<(u64, u64)>
 where
     A: AsyncRead + AsyncWrite + Unpin + ?Sized,
     B: AsyncRead + AsyncWrite + Unpin + ?Sized,
 {
-    let (mut ab, mut ba) = (CopyBuffer::new(), CopyBuffer::new());
+    copy_bidirectional_with_sizes(a, b, DEFAULT_BUF_SIZE, DEFAULT_BUF_SIZE).await
+}
+
+/// [`copy_bidirectional`] with a buffer of `a_to_b_buf_size` bytes for the
+/// `a -> b` direction and one of `b_to_a_buf_size` bytes for `b -> a`.
+///
+/// # Examples
+///
+/// ```
+/// # tern::runtime::Runtime::new().unwrap().block_on(async {
+/// let (mut a, mut a_peer) = tern::io::duplex(64);
+/// let (mut b, b_peer) = tern::io::duplex(64);
+/// drop(a_peer);
+/// drop(b_peer);
+/// let copied = tern::io::copy_bidirectional_with_sizes(&mut a, &mut b, 1024, 16).await;
+/// assert_eq!(copied.unwrap(), (0, 0));
+/// # });
+/// ```
+pub async fn copy_bidirectional_with_sizes<A, B>(
+    a: &mut A,
+    b: &mut B,
+    a_to_b_buf_size: usize,
+    b_to_a_buf_size: usize,
+) -> io::Result<(u64, u64)>
+where
+    A: AsyncRead + AsyncWrite + Unpin + ?Sized,
+    B: AsyncRead + AsyncWrite + Unpin + ?Sized,
+{
+    let (mut ab, mut ba) = (CopyBuffer::with_size(a_to_b_buf_size), CopyBuffer::with_size(b_to_a_buf_size));
     let (mut ab_done, mut ba_done) = (None, None);
     let (mut a_shut, mut b_shut) = (false, false);
     poll_fn(|cx| {

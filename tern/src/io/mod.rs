@@ -33,7 +33,7 @@ pub use buf_read::{AsyncBufRead, AsyncBufReadExt, BufReader, Lines, ReadLine, Re
 pub use buf_stream::BufStream;
 pub use buf_writer::BufWriter;
 pub use chain::Chain;
-pub use copy::{copy, copy_bidirectional, copy_buf};
+pub use copy::{copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf};
 pub use duplex::{duplex, DuplexStream};
 pub use interest::{Interest, Ready};
 pub use read_buf::ReadBuf;
@@ -41,7 +41,7 @@ pub use seek::{AsyncSeek, AsyncSeekExt};
 pub use simplex::{simplex, SimplexStream};
 pub use sources::{empty, repeat, sink, Empty, Repeat, Sink};
 pub use split::{split, ReadHalf, WriteHalf};
-pub use std::io::{Error, ErrorKind, Result};
+pub use std::io::{Error, ErrorKind, Result, SeekFrom};
 pub use stdio::{stderr, stdin, stdout, Stderr, Stdin, Stdout};
 pub use take::Take;
 pub use traits::{AsyncRead, AsyncWrite};

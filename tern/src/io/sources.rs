@@ -1,6 +1,6 @@
 //! `empty`, `sink` and `repeat`: trivial readers and writers.
 
-use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
+use crate::io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
 use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
@@ -21,6 +21,24 @@ impl AsyncRead for Empty {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, _buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         ready!(crate::task::coop::poll_proceed(cx)).made_progress();
         Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncBufRead for Empty {
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        ready!(crate::task::coop::poll_proceed(cx)).made_progress();
+        Poll::Ready(Ok(&[]))
+    }
+    fn consume(self: Pin<&mut Self>, _amt: usize) {}
+}
+
+/// Every seek lands on position 0 (there is nothing else to land on).
+impl AsyncSeek for Empty {
+    fn start_seek(self: Pin<&mut Self>, _position: io::SeekFrom) -> io::Result<()> {
+        Ok(())
+    }
+    fn poll_complete(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        Poll::Ready(Ok(0))
     }
 }
 

@@ -258,6 +258,48 @@ pub(crate) fn linger(fd: BorrowedFd<'_>) -> io::Result<Option<Duration>> {
     Ok((val.l_onoff != 0).then(|| Duration::from_secs(val.l_linger.max(0) as u64)))
 }
 
+/// Binds the socket to the network interface `interface`
+/// (`SO_BINDTODEVICE`); `None` or an empty name removes the binding.
+pub(crate) fn bind_device(fd: BorrowedFd<'_>, interface: Option<&[u8]>) -> io::Result<()> {
+    let (ptr, len) = match interface {
+        Some(name) => (name.as_ptr(), name.len()),
+        None => (std::ptr::null(), 0),
+    };
+    // SAFETY: `ptr` is readable for `len` bytes for the whole call (or null
+    // with length 0, which the kernel takes as "no device").
+    cvt(unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_BINDTODEVICE,
+            ptr.cast(),
+            len as libc::socklen_t,
+        )
+    })
+    .map(drop)
+}
+
+/// The interface the socket is bound to (`SO_BINDTODEVICE`), without the
+/// trailing NUL; `None` if it is bound to none.
+pub(crate) fn device(fd: BorrowedFd<'_>) -> io::Result<Option<Vec<u8>>> {
+    let mut buf = [0u8; libc::IFNAMSIZ];
+    let mut len = buf.len() as libc::socklen_t;
+    // SAFETY: `buf` is writable for `len` bytes and `len` is a valid in/out
+    // pointer, both alive for the call.
+    cvt(unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_BINDTODEVICE,
+            buf.as_mut_ptr().cast(),
+            &mut len,
+        )
+    })?;
+    let name = &buf[..(len as usize).min(buf.len())];
+    let name = name.split(|&b| b == 0).next().unwrap_or_default();
+    Ok((!name.is_empty()).then(|| name.to_vec()))
+}
+
 /// Takes the pending error (`SO_ERROR`), if any.
 pub(crate) fn take_error(fd: BorrowedFd<'_>) -> io::Result<Option<io::Error>> {
     let err = get_int(fd, libc::SOL_SOCKET, libc::SO_ERROR)?;

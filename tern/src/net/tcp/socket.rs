@@ -155,6 +155,25 @@ impl TcpSocket {
         sys::linger(self.inner.as_fd())
     }
 
+    /// Sets the value of the `SO_BINDTODEVICE` option on this socket.
+    ///
+    /// If a socket is bound to an interface, only packets received from that
+    /// particular interface are processed by the socket. Note that this only
+    /// works for some socket types, particularly `AF_INET` sockets.
+    ///
+    /// If `interface` is `None` or an empty string it removes the binding.
+    /// Binding may need `CAP_NET_RAW`; without it the call fails with
+    /// `PermissionDenied`.
+    pub fn bind_device(&self, interface: Option<&[u8]>) -> io::Result<()> {
+        sys::bind_device(self.inner.as_fd(), interface)
+    }
+
+    /// Gets the value of the `SO_BINDTODEVICE` option on this socket: the
+    /// interface it is bound to, if any.
+    pub fn device(&self) -> io::Result<Option<Vec<u8>>> {
+        sys::device(self.inner.as_fd())
+    }
+
     /// Sets the value of the `TCP_NODELAY` option: when set, segments are
     /// sent as soon as possible (Nagle's algorithm is off).
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
