@@ -562,3 +562,54 @@ async fn copy_bidirectional_with_sizes_moves_everything_through_small_buffers() 
     assert_eq!(writer.await.unwrap(), b"reply");
     assert_eq!(relay.await.unwrap().unwrap(), (5000, 5));
 }
+
+#[tern::test]
+async fn lines_of_a_pinned_reader_and_the_reader_accessors() {
+    let mut lines = Box::pin(BufReader::new(pinned(b"a\nb")).lines());
+    let first = std::future::poll_fn(|cx| lines.as_mut().poll_next_line(cx)).await.unwrap();
+    assert_eq!(first.as_deref(), Some("a"));
+    let second = std::future::poll_fn(|cx| lines.as_mut().poll_next_line(cx)).await.unwrap();
+    assert_eq!(second.as_deref(), Some("b"));
+    assert_eq!(std::future::poll_fn(|cx| lines.as_mut().poll_next_line(cx)).await.unwrap(), None);
+
+    let mut lines = BufReader::new(&b"x\ny\n"[..]).lines();
+    assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("x"));
+    assert_eq!(lines.get_ref().buffer(), b"y\n");
+    lines.get_mut().consume(2);
+    assert_eq!(lines.next_line().await.unwrap(), None);
+}
+
+#[tern::test]
+async fn join_reads_from_one_side_and_writes_to_the_other() {
+    let mut rw = Box::pin(io::join(BufReader::new(pinned(b"line\nrest")), Vec::new()));
+    let mut line = String::new();
+    rw.read_line(&mut line).await.unwrap();
+    assert_eq!(line, "line\n");
+    rw.write_all(b"out").await.unwrap();
+    rw.flush().await.unwrap();
+    rw.shutdown().await.unwrap();
+    assert_eq!(rw.writer(), b"out");
+    rw.as_mut().writer_pin_mut().get_mut().push(b'!');
+    assert_eq!(rw.writer(), b"out!");
+    let mut plain = io::join(&b"r"[..], Vec::<u8>::new());
+    plain.writer_mut().push(1);
+    assert_eq!(plain.reader_mut().len(), 1);
+    assert_eq!((plain.reader(), plain.writer()), (&&b"r"[..], &vec![1]));
+    let mut rest = String::new();
+    rw.read_to_string(&mut rest).await.unwrap();
+    assert_eq!(rest, "rest");
+}
+
+#[test]
+fn read_buf_is_a_buf_mut() {
+    use bytes::BufMut;
+    let mut storage = [std::mem::MaybeUninit::<u8>::uninit(); 8];
+    let mut buf = ReadBuf::uninit(&mut storage);
+    assert_eq!(buf.remaining_mut(), 8);
+    buf.put_u16(0x0102);
+    buf.put_slice(b"abc");
+    assert_eq!(buf.filled(), &[1, 2, b'a', b'b', b'c']);
+    assert_eq!(buf.initialized().len(), 5);
+    assert_eq!(buf.remaining_mut(), 3);
+    assert_eq!(buf.chunk_mut().len(), 3);
+}

@@ -274,20 +274,63 @@ pub struct Lines<R> {
 
 impl<R: AsyncBufRead + Unpin> Lines<R> {
     /// Returns the next line, or `None` at end of file.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: a line partly read when the future is dropped stays
+    /// buffered in `Lines`, and the next call returns it whole.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # tern::runtime::Runtime::new().unwrap().block_on(async {
+    /// use tern::io::AsyncBufReadExt;
+    /// let mut lines = tern::io::BufReader::new(&b"one\ntwo\r\n"[..]).lines();
+    /// assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("one"));
+    /// assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("two"));
+    /// assert_eq!(lines.next_line().await.unwrap(), None);
+    /// # });
+    /// ```
     pub async fn next_line(&mut self) -> io::Result<Option<String>> {
         std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next_line(cx)).await
     }
 
-    /// Polls for the next line (Tokio's signature; tern requires the reader
-    /// to be `Unpin`).
+    /// Obtains a mutable reference to the underlying reader.
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.reader
+    }
+
+    /// Obtains a reference to the underlying reader (Tokio's signature,
+    /// which takes `&mut self`).
+    pub fn get_ref(&mut self) -> &R {
+        &self.reader
+    }
+
+    /// Returns the underlying reader.
+    ///
+    /// Bytes of a partly read line buffered in `Lines` are lost.
+    pub fn into_inner(self) -> R {
+        self.reader
+    }
+}
+
+impl<R: AsyncBufRead> Lines<R> {
+    /// Polls for the next line: `Ready(Ok(None))` at end of file.
     pub fn poll_next_line(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<Option<String>>> {
-        let this = self.get_mut();
+        // SAFETY: `reader` is structurally pinned and `buf` is not: `reader`
+        // is only handed out pinned from a pinned `Lines` and moved out only
+        // by `into_inner`, which needs `R: Unpin`; `Lines` has no `Drop`
+        // impl and is not `repr(packed)`.
+        let (reader, buf) = unsafe {
+            let me = self.get_unchecked_mut();
+            (Pin::new_unchecked(&mut me.reader), &mut me.buf)
+        };
         let mut read = 0;
-        let n = ready!(poll_read_until(Pin::new(&mut this.reader), cx, b'\n', &mut this.buf, &mut read))?;
-        if n == 0 && this.buf.is_empty() {
+        let n = ready!(poll_read_until(reader, cx, b'\n', buf, &mut read))?;
+        if n == 0 && buf.is_empty() {
             return Poll::Ready(Ok(None));
         }
-        let mut bytes = std::mem::take(&mut this.buf);
+        let mut bytes = std::mem::take(buf);
         if bytes.last() == Some(&b'\n') {
             bytes.pop();
             if bytes.last() == Some(&b'\r') {
@@ -297,11 +340,6 @@ impl<R: AsyncBufRead + Unpin> Lines<R> {
         let line = String::from_utf8(bytes)
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"))?;
         Poll::Ready(Ok(Some(line)))
-    }
-
-    /// Returns the underlying reader.
-    pub fn into_inner(self) -> R {
-        self.reader
     }
 }
 

@@ -185,6 +185,33 @@ impl<'a> ReadBuf<'a> {
     }
 }
 
+// SAFETY: `remaining_mut` is the unfilled length, which `chunk_mut`
+// exposes in full; `advance_mut` moves the filled (and initialized) mark
+// by exactly what the caller promises it wrote, within that length
+// (`advance` panics past it).
+unsafe impl bytes::BufMut for ReadBuf<'_> {
+    fn remaining_mut(&self) -> usize {
+        self.remaining()
+    }
+
+    /// # Safety
+    ///
+    /// The caller must have initialized the first `cnt` bytes of
+    /// [`chunk_mut`](bytes::BufMut::chunk_mut).
+    unsafe fn advance_mut(&mut self, cnt: usize) {
+        // SAFETY: the caller wrote the first `cnt` unfilled bytes.
+        unsafe { self.assume_init(cnt) };
+        self.advance(cnt);
+    }
+
+    fn chunk_mut(&mut self) -> &mut bytes::buf::UninitSlice {
+        // SAFETY: an `UninitSlice` only lets bytes be written, never
+        // de-initialized, which is what `unfilled_mut` requires.
+        let unfilled = unsafe { self.unfilled_mut() };
+        bytes::buf::UninitSlice::uninit(unfilled)
+    }
+}
+
 impl fmt::Debug for ReadBuf<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ReadBuf")
