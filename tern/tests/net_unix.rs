@@ -296,3 +296,61 @@ async fn std_round_trips_keep_the_connection() {
     listener.accept().await.unwrap();
     assert!(listener.take_error().unwrap().is_none());
 }
+
+/// `UnixSocket`: a stream socket bound, then listening; another connecting
+/// to it; a datagram socket bound and used; and each misuse refused with
+/// Tokio's error.
+#[tern::test]
+async fn unix_socket_listens_connects_and_makes_datagrams() {
+    use tern::net::UnixSocket;
+    let path = TempPath::new("unixsocket");
+    let socket = UnixSocket::new_stream().unwrap();
+    socket.bind(&path).unwrap();
+    let listener = socket.listen(8).unwrap();
+    let mut client = UnixSocket::new_stream().unwrap().connect(&path).await.unwrap();
+    let (mut server, _) = listener.accept().await.unwrap();
+    client.write_all(b"ping").await.unwrap();
+    let mut buf = [0u8; 4];
+    server.read_exact(&mut buf).await.unwrap();
+    assert_eq!(&buf, b"ping");
+    assert_eq!(client.peer_addr().unwrap().as_pathname(), Some(path.as_ref()));
+
+    // Abstract namespace (leading NUL), no file involved.
+    let name = format!("\0tern-unixsocket-{}", std::process::id());
+    let socket = UnixSocket::new_stream().unwrap();
+    socket.bind(&name).unwrap();
+    let abstract_listener = socket.listen(8).unwrap();
+    let _c = UnixSocket::new_stream().unwrap().connect(&name).await.unwrap();
+    abstract_listener.accept().await.unwrap();
+
+    let dpath = TempPath::new("unixsocket-dgram");
+    let d = UnixSocket::new_datagram().unwrap();
+    d.bind(&dpath).unwrap();
+    let d = d.datagram().unwrap();
+    let sender = UnixDatagram::unbound().unwrap();
+    sender.send_to(b"dgram", &dpath).await.unwrap();
+    let mut five = [0u8; 5];
+    assert_eq!(d.recv(&mut five).await.unwrap(), 5);
+    assert_eq!(&five, b"dgram");
+
+    let other = |e: std::io::Error| (e.kind(), e.to_string());
+    assert_eq!(
+        other(UnixSocket::new_datagram().unwrap().listen(1).unwrap_err()),
+        (ErrorKind::Other, "listen cannot be called on a datagram socket".into())
+    );
+    assert_eq!(
+        other(UnixSocket::new_datagram().unwrap().connect(&path).await.unwrap_err()),
+        (ErrorKind::Other, "connect cannot be called on a datagram socket".into())
+    );
+    assert_eq!(
+        other(UnixSocket::new_stream().unwrap().datagram().unwrap_err()),
+        (ErrorKind::Other, "datagram cannot be called on a stream socket".into())
+    );
+    let missing = TempPath::new("unixsocket-missing");
+    assert_eq!(
+        UnixSocket::new_stream().unwrap().connect(&missing).await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    let long = "x".repeat(200);
+    assert_eq!(UnixSocket::new_stream().unwrap().bind(&long).unwrap_err().kind(), ErrorKind::InvalidInput);
+}

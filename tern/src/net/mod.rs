@@ -28,7 +28,7 @@ pub use tcp::socket::TcpSocket;
 pub use tcp::stream::TcpStream;
 pub use udp::UdpSocket;
 #[cfg(unix)]
-pub use unix::{datagram::UnixDatagram, listener::UnixListener, stream::UnixStream};
+pub use unix::{datagram::UnixDatagram, listener::UnixListener, socket::UnixSocket, stream::UnixStream};
 
 /// Runs `read` on the spare capacity of `buf`, zeroed first, and advances
 /// `buf` by the count it returns along with its other result (the `*_buf`

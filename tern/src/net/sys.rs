@@ -32,6 +32,69 @@ pub(crate) fn tcp_socket(domain: libc::c_int) -> io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
+/// Opens a non-blocking, close-on-exec Unix-domain socket of type `ty`
+/// (`SOCK_STREAM` or `SOCK_DGRAM`).
+#[cfg(unix)]
+pub(crate) fn unix_socket(ty: libc::c_int) -> io::Result<OwnedFd> {
+    let ty = ty | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
+    // SAFETY: `socket` takes no pointers; it returns a new descriptor or -1.
+    let fd = cvt(unsafe { libc::socket(libc::AF_UNIX, ty, 0) })?;
+    // SAFETY: `fd` was just returned by `socket`, is open, and nothing else
+    // owns it.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// The `sockaddr_un` naming `path`: on Linux a path starting with a NUL
+/// byte names the rest of it in the abstract namespace (as in Tokio).
+#[cfg(unix)]
+fn unix_addr(path: &std::path::Path) -> io::Result<(libc::sockaddr_un, libc::socklen_t)> {
+    use std::os::unix::ffi::OsStrExt;
+    // SAFETY: `sockaddr_un` is plain data; all-zero is a valid value.
+    let mut addr: libc::sockaddr_un = unsafe { mem::zeroed() };
+    addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    let bytes = path.as_os_str().as_bytes();
+    let is_abstract = cfg!(target_os = "linux") && bytes.first() == Some(&0);
+    if !is_abstract && bytes.contains(&0) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "paths must not contain interior null bytes",
+        ));
+    }
+    // A pathname keeps a terminating NUL; an abstract name is its bytes.
+    if bytes.len() + usize::from(!is_abstract) > addr.sun_path.len() {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "path must be shorter than SUN_LEN"));
+    }
+    for (dst, src) in addr.sun_path.iter_mut().zip(bytes) {
+        *dst = *src as libc::c_char;
+    }
+    let offset = mem::offset_of!(libc::sockaddr_un, sun_path);
+    let len = offset + bytes.len() + usize::from(!is_abstract && !bytes.is_empty());
+    Ok((addr, len as libc::socklen_t))
+}
+
+/// `bind(2)` of a Unix-domain socket to `path`.
+#[cfg(unix)]
+pub(crate) fn bind_unix(fd: BorrowedFd<'_>, path: &std::path::Path) -> io::Result<()> {
+    let (addr, len) = unix_addr(path)?;
+    // SAFETY: `addr` is a valid `sockaddr_un` of `len` bytes, alive for the
+    // call; `fd` is an open descriptor.
+    cvt(unsafe { libc::bind(fd.as_raw_fd(), (&addr as *const libc::sockaddr_un).cast(), len) }).map(drop)
+}
+
+/// Starts a non-blocking `connect(2)` of a Unix-domain socket to `path`:
+/// `Ok` if connected or in progress (as Tokio, `EAGAIN` from a full
+/// backlog is an error).
+#[cfg(unix)]
+pub(crate) fn start_connect_unix(fd: BorrowedFd<'_>, path: &std::path::Path) -> io::Result<()> {
+    let (addr, len) = unix_addr(path)?;
+    // SAFETY: `addr` is a valid `sockaddr_un` of `len` bytes, alive for the
+    // call; `fd` is an open descriptor.
+    match cvt(unsafe { libc::connect(fd.as_raw_fd(), (&addr as *const libc::sockaddr_un).cast(), len) }) {
+        Err(e) if e.raw_os_error() != Some(libc::EINPROGRESS) => Err(e),
+        _ => Ok(()),
+    }
+}
+
 /// A socket address in the layout the kernel reads and writes.
 #[repr(C)]
 pub(crate) union RawAddr {

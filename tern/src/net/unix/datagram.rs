@@ -41,7 +41,7 @@ pub struct UnixDatagram {
 
 impl UnixDatagram {
     #[track_caller]
-    fn new(socket: mio::net::UnixDatagram) -> io::Result<UnixDatagram> {
+    pub(crate) fn new(socket: mio::net::UnixDatagram) -> io::Result<UnixDatagram> {
         Ok(UnixDatagram { io: PollEvented::new(socket)? })
     }
 

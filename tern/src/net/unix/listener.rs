@@ -43,7 +43,7 @@ pub struct UnixListener {
 
 impl UnixListener {
     #[track_caller]
-    fn new(listener: mio::net::UnixListener) -> io::Result<UnixListener> {
+    pub(crate) fn new(listener: mio::net::UnixListener) -> io::Result<UnixListener> {
         Ok(UnixListener { io: PollEvented::new(listener)? })
     }
 

@@ -64,7 +64,13 @@ impl UnixStream {
     ///
     /// Outside of a runtime with the I/O driver enabled.
     pub async fn connect_addr(socket_addr: &SocketAddr) -> io::Result<UnixStream> {
-        let stream = UnixStream::new(mio::net::UnixStream::connect_addr(&socket_addr.0)?)?;
+        UnixStream::connect_mio(mio::net::UnixStream::connect_addr(&socket_addr.0)?).await
+    }
+
+    /// Registers a socket whose connect has started and waits for it to
+    /// finish (writable, then `SO_ERROR`).
+    pub(crate) async fn connect_mio(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
+        let stream = UnixStream::new(stream)?;
         stream.io.readiness(Interest::WRITABLE).await?;
         if let Some(e) = stream.io.get_ref().take_error()? {
             return Err(e);
