@@ -354,3 +354,127 @@ async fn unix_socket_listens_connects_and_makes_datagrams() {
     let long = "x".repeat(200);
     assert_eq!(UnixSocket::new_stream().unwrap().bind(&long).unwrap_err().kind(), ErrorKind::InvalidInput);
 }
+
+mod pipes {
+    use super::*;
+    use std::os::fd::AsFd;
+    use tern::net::unix::pipe;
+
+    fn mkfifo(path: &Path) {
+        let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+        // SAFETY (test): a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "{}", std::io::Error::last_os_error());
+    }
+
+    fn is_nonblocking(fd: impl AsFd) -> bool {
+        // SAFETY (test): F_GETFL on an open descriptor.
+        let flags = unsafe { libc::fcntl(std::os::fd::AsRawFd::as_raw_fd(&fd.as_fd()), libc::F_GETFL) };
+        flags & libc::O_NONBLOCK != 0
+    }
+
+    /// A megabyte through a 64 KiB pipe: the writer waits for room, the
+    /// reader for data, and every byte arrives in order; then end of file.
+    #[tern::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn anonymous_pipe_carries_everything_then_eof() {
+        let (mut tx, mut rx) = pipe::pipe().unwrap();
+        let data: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
+        let expect = data.clone();
+        let writer = tern::spawn(async move {
+            tx.write_all(&data).await.unwrap();
+        });
+        let mut got = Vec::new();
+        timeout(GUARD, rx.read_to_end(&mut got)).await.unwrap().unwrap();
+        assert_eq!(got.len(), expect.len());
+        assert!(got == expect);
+        writer.await.unwrap();
+    }
+
+    #[tern::test]
+    async fn closed_ends_give_eof_and_broken_pipe() {
+        let (tx, rx) = pipe::pipe().unwrap();
+        let mut buf = [0u8; 4];
+        assert_eq!(rx.try_read(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
+        tx.writable().await.unwrap();
+        assert_eq!(tx.try_write(b"ab").unwrap(), 2);
+        let mut spare = Vec::with_capacity(16);
+        rx.readable().await.unwrap();
+        assert_eq!(rx.try_read_buf(&mut spare).unwrap(), 2);
+        assert_eq!(spare, b"ab");
+        drop(tx);
+        let eof = async {
+            loop {
+                rx.readable().await.unwrap();
+                match rx.try_read(&mut buf) {
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => continue,
+                    res => return res.unwrap(),
+                }
+            }
+        };
+        assert_eq!(timeout(GUARD, eof).await.unwrap(), 0, "end of file");
+
+        let (mut tx, rx) = pipe::pipe().unwrap();
+        drop(rx);
+        assert_eq!(tx.write_all(b"x").await.unwrap_err().kind(), ErrorKind::BrokenPipe);
+    }
+
+    #[tern::test]
+    async fn fifo_open_options() {
+        let path = TempPath::new("fifo");
+        mkfifo(path.as_ref());
+        assert_eq!(
+            pipe::OpenOptions::new().open_sender(&path).unwrap_err().raw_os_error(),
+            Some(libc::ENXIO),
+            "no reader yet"
+        );
+        let rw = pipe::OpenOptions::new().read_write(true).open_sender(&path).unwrap();
+        let rx = pipe::OpenOptions::new().open_receiver(&path).unwrap();
+        let tx = pipe::OpenOptions::new().open_sender(&path).unwrap();
+        tx.writable().await.unwrap();
+        tx.try_write(b"via fifo").unwrap();
+        let mut buf = [0u8; 8];
+        rx.readable().await.unwrap();
+        assert_eq!(rx.try_read(&mut buf).unwrap(), 8);
+        assert_eq!(&buf, b"via fifo");
+        drop(rw);
+
+        let file = TempPath::new("not-a-fifo");
+        std::fs::write(&file, b"plain").unwrap();
+        let err = pipe::OpenOptions::new().open_receiver(&file).unwrap_err();
+        assert_eq!((err.kind(), err.to_string()), (ErrorKind::InvalidInput, "not a pipe".into()));
+        // Unchecked, the file gets as far as the epoll set, which refuses it.
+        let err = pipe::OpenOptions::new().unchecked(true).open_receiver(&file).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::EPERM));
+    }
+
+    #[tern::test]
+    async fn from_file_checks_the_direction_and_sets_nonblocking() {
+        let path = TempPath::new("fifo-from-file");
+        mkfifo(path.as_ref());
+        // Opened read-write so neither open blocks; then blocking mode.
+        let read_end = std::fs::OpenOptions::new().read(true).write(true).open(&path).unwrap();
+        assert!(!is_nonblocking(&read_end));
+        let rx = pipe::Receiver::from_file(read_end).unwrap();
+        assert!(is_nonblocking(&rx));
+
+        let ro = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(&path).unwrap();
+        let err = pipe::Sender::from_file(ro).unwrap_err();
+        assert_eq!(
+            (err.kind(), err.to_string()),
+            (ErrorKind::InvalidInput, "not in O_WRONLY or O_RDWR access mode".into())
+        );
+        let wo = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        let err = pipe::Receiver::from_file(wo).unwrap_err();
+        assert_eq!(err.to_string(), "not in O_RDONLY or O_RDWR access mode");
+
+        let fd = rx.into_blocking_fd().unwrap();
+        assert!(!is_nonblocking(&fd));
+        let (tx, _rx) = pipe::pipe().unwrap();
+        let fd = tx.into_nonblocking_fd().unwrap();
+        assert!(is_nonblocking(&fd));
+        let tx = pipe::Sender::from_owned_fd(fd).unwrap();
+        tx.writable().await.unwrap();
+        assert_eq!(tx.try_write(b"again").unwrap(), 5);
+    }
+
+    use std::os::unix::fs::OpenOptionsExt;
+}

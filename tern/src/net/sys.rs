@@ -185,6 +185,19 @@ pub(crate) fn recv_uninit(fd: BorrowedFd<'_>, dst: &mut [mem::MaybeUninit<u8>]) 
     }
 }
 
+/// `read(2)` into uninitialized memory (pipes and other non-sockets);
+/// returns the count, all of it initialized.
+pub(crate) fn read_uninit(fd: BorrowedFd<'_>, dst: &mut [mem::MaybeUninit<u8>]) -> io::Result<usize> {
+    // SAFETY: `dst` is valid for writes of `dst.len()` bytes for the whole
+    // call, and `read(2)` writes at most that many.
+    let n = unsafe { libc::read(fd.as_raw_fd(), dst.as_mut_ptr().cast(), dst.len()) };
+    if n < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
+}
+
 /// `recvfrom(2)` into uninitialized memory, with the source address.
 pub(crate) fn recv_from_uninit(
     fd: BorrowedFd<'_>,

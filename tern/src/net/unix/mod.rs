@@ -1,5 +1,6 @@
 //! Unix-domain socket types: the halves a [`UnixStream`](super::UnixStream)
-//! splits into, [`SocketAddr`] and [`UCred`].
+//! splits into, [`SocketAddr`] and [`UCred`]; and [`pipe`], for pipes and
+//! FIFOs.
 //!
 //! The sockets themselves are [`UnixListener`](super::UnixListener),
 //! [`UnixStream`](super::UnixStream) and
@@ -7,6 +8,7 @@
 
 pub(crate) mod datagram;
 pub(crate) mod listener;
+pub mod pipe;
 pub(crate) mod socket;
 mod socketaddr;
 mod split;
