@@ -3,6 +3,7 @@
 
 mod async_fd;
 mod buf_read;
+mod buf_reader;
 mod buf_stream;
 mod buf_writer;
 mod chain;
@@ -30,7 +31,8 @@ pub mod unix {
     };
 }
 
-pub use buf_read::{AsyncBufRead, AsyncBufReadExt, BufReader, Lines, ReadLine, ReadUntil, Split};
+pub use buf_read::{AsyncBufRead, AsyncBufReadExt, Lines, ReadLine, ReadUntil, Split};
+pub use buf_reader::BufReader;
 pub use buf_stream::BufStream;
 pub use buf_writer::BufWriter;
 pub use chain::Chain;

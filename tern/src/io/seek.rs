@@ -1,7 +1,7 @@
 //! `AsyncSeek`, its extension methods, the `Seek` future, and `AsyncSeek`
 //! for `BufReader`.
 
-use crate::io::buf_read::Buffer;
+use crate::io::buf_reader::Buffer;
 use crate::io::{AsyncRead, BufReader};
 use std::future::Future;
 use std::io::{self, SeekFrom};
