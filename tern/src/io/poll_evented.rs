@@ -1,39 +1,18 @@
 //! `PollEvented`: a mio source registered with the runtime's I/O driver.
 //!
-//! # Deferred registration
-//!
-//! A freshly accepted connection takes its driver slot at once (assumed
-//! readable and writable, see `scheduled_io.rs`) but joins the epoll set
-//! only when a task first has to wait on it: events are only needed by a
-//! waiter. A connection served and closed without ever waiting (the
-//! request already in the buffer, or a peer that connects and resets)
-//! costs no `EPOLL_CTL_ADD`, and its close no epoll removal. Tokio adds
-//! every resource up front.
-//!
-//! | state      | meaning                              | next                         |
-//! |------------|--------------------------------------|------------------------------|
-//! | `IN_SET`   | in the epoll set (final)             | -                            |
-//! | `DEFERRED` | not in the set, nobody adding it     | `ADDING` (a waiter wins the CAS) |
-//! | `ADDING`   | one waiter is in `EPOLL_CTL_ADD`     | `IN_SET`, or `DEFERRED` on error |
-//!
-//! Why no readiness is lost: a waiter stores its waker in the slot (and
-//! re-checks the readiness word) *before* it makes sure the descriptor is
-//! in the set, and `EPOLL_CTL_ADD` queues an event for whatever the
-//! descriptor is ready for at that moment. So readiness that appeared
-//! after the operation that returned `WouldBlock` reaches the driver
-//! either way, and the driver wakes the stored waker. A waiter that finds
-//! another one `ADDING` just waits: that add covers it. If the add fails,
-//! the adder wakes every waiter, so each retries it and sees the error.
+//! An accepted connection joins the epoll set only when a task first
+//! waits on it (`io/driver/epoll_entry.rs`): every wait below stores its
+//! waker first, then calls `ensure_in_set`.
 
+use crate::io::driver::epoll_entry::EpollEntry;
 use crate::io::driver::{self, Direction, ReadyEvent, Registration, ScheduledIo};
 use crate::io::Interest;
 use crate::io::ReadBuf;
 use crate::task::coop;
 use std::future::Future;
 use std::io::{self, Read, Write};
-use std::os::fd::{AsFd, AsRawFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU8, Ordering::*};
 use std::task::{ready, Context, Poll};
 
 pub(crate) struct PollEvented<E: mio::event::Source> {
@@ -43,52 +22,8 @@ pub(crate) struct PollEvented<E: mio::event::Source> {
     /// epoll set without an `EPOLL_CTL_DEL` (`driver` module docs). False
     /// for `AsyncFd`, whose descriptor belongs to the caller.
     closes_on_drop: bool,
-    /// Whether `io` is in the epoll set yet (module docs).
+    /// Whether `io` is in the epoll set yet (`epoll_entry.rs`).
     epoll: EpollEntry,
-}
-
-const IN_SET: u8 = 0;
-const DEFERRED: u8 = 1;
-const ADDING: u8 = 2;
-
-/// A descriptor's membership of the epoll set (the table in the module
-/// docs).
-struct EpollEntry {
-    state: AtomicU8,
-    /// The descriptor to add (-1: the source was registered up front);
-    /// valid while the owning `PollEvented` holds its source.
-    fd: RawFd,
-    interest: mio::Interest,
-}
-
-impl EpollEntry {
-    fn in_set() -> EpollEntry {
-        EpollEntry { state: AtomicU8::new(IN_SET), fd: -1, interest: mio::Interest::READABLE }
-    }
-
-    fn is_in_set(&self) -> bool {
-        self.state.load(Acquire) == IN_SET
-    }
-
-    /// Called by a waiter after its waker is stored: puts the descriptor
-    /// in the set unless it is there or being added.
-    fn ensure_in_set(&self, shared: &Registration) -> io::Result<()> {
-        if self.is_in_set() || self.state.compare_exchange(DEFERRED, ADDING, Acquire, Acquire).is_err() {
-            return Ok(());
-        }
-        match shared.add_to_poll(&mut mio::unix::SourceFd(&self.fd), self.interest) {
-            Ok(()) => {
-                self.state.store(IN_SET, Release);
-                Ok(())
-            }
-            Err(e) => {
-                self.state.store(DEFERRED, Release);
-                // Waiters that counted on this add retry it themselves.
-                shared.wake(driver::scheduled_io::ALL);
-                Err(e)
-            }
-        }
-    }
 }
 
 impl<E: mio::event::Source> PollEvented<E> {
@@ -173,11 +108,7 @@ impl<E: mio::event::Source> PollEvented<E> {
     {
         use crate::io::driver::scheduled_io::{READABLE, WRITABLE};
         let shared = current_io_handle().alloc(READABLE | WRITABLE)?;
-        let epoll = EpollEntry {
-            state: AtomicU8::new(DEFERRED),
-            fd: io.as_raw_fd(),
-            interest: mio::Interest::READABLE | mio::Interest::WRITABLE,
-        };
+        let epoll = EpollEntry::deferred(io.as_raw_fd(), mio::Interest::READABLE | mio::Interest::WRITABLE);
         Ok(PollEvented { io: Some(io), shared, closes_on_drop: true, epoll })
     }
 
@@ -190,10 +121,10 @@ impl<E: mio::event::Source> PollEvented<E> {
         let mut io = self.io.take().expect("present until drop");
         // `self` is owned: no waiter can be adding it concurrently.
         if self.epoll.is_in_set() {
-            if self.epoll.fd >= 0 {
+            if let Some(fd) = self.epoll.added_fd() {
                 // Added by descriptor (deferred): removed the same way, since
                 // the mio source does not know it was registered.
-                self.shared.handle().deregister(&mut mio::unix::SourceFd(&self.epoll.fd))?;
+                self.shared.handle().deregister(&mut mio::unix::SourceFd(&fd))?;
             } else {
                 self.shared.handle().deregister(&mut io)?;
             }
@@ -208,7 +139,11 @@ impl<E: mio::event::Source> PollEvented<E> {
             Poll::Ready(ev) => ev,
             Poll::Pending => {
                 // The waker is stored: now events must be able to come.
-                self.epoll.ensure_in_set(&self.shared)?;
+                if let Err(e) = self.epoll.ensure_in_set(&self.shared) {
+                    // Progress of a kind: a loop retrying on it must yield.
+                    coop.made_progress();
+                    return Poll::Ready(Err(e));
+                }
                 return Poll::Pending;
             }
         };
@@ -347,7 +282,10 @@ impl Future for Readiness<'_> {
             Poll::Ready(ev) => ev,
             Poll::Pending => {
                 // The waker is stored: now events must be able to come.
-                this.epoll.ensure_in_set(this.io)?;
+                if let Err(e) = this.epoll.ensure_in_set(this.io) {
+                    coop.made_progress();
+                    return Poll::Ready(Err(e));
+                }
                 return Poll::Pending;
             }
         };

@@ -2,13 +2,18 @@
 //! the driver while a task registers is never lost, and a waiter dropped
 //! while a wake is in flight neither loses a live waiter's wake nor leaves
 //! its slot behind; a slot retired while the driver dispatches to it
-//! keeps no waiter, and its next registration gets its wakes.
+//! keeps no waiter, and its next registration gets its wakes. And deferred
+//! registration (`epoll_entry.rs`): waiters of a descriptor not yet in the
+//! epoll set all get the readiness that arrives around the add, or the
+//! add's error, never a lost wake.
 //!
 //! Run with `RUSTFLAGS="--cfg tern_loom" cargo test -p tern --release --lib loom`.
 
-use super::scheduled_io::{Direction, ScheduledIo, READABLE, WRITABLE};
+use super::epoll_entry::EpollEntry;
+use super::scheduled_io::{Direction, ScheduledIo, ALL, READABLE, WRITABLE};
 use crate::io::Interest;
-use crate::loom::sync::Arc;
+use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use crate::loom::sync::{Arc, Mutex};
 use ::loom::future::block_on;
 use ::loom::thread;
 use std::future::poll_fn;
@@ -102,5 +107,132 @@ fn a_slot_retired_during_a_dispatch_is_clean_for_its_next_registration() {
         let mut key = None;
         block_on(poll_fn(|cx| io.poll_interest(cx, Interest::READABLE.wake_mask(), &mut key)));
         driver.join().unwrap();
+    });
+}
+
+/// The kernel's side of one descriptor, for the deferred-registration
+/// models: whether it is in the epoll set and whether data has arrived.
+/// Once both hold, one event is dispatched (by whichever side made the
+/// second one true: `EPOLL_CTL_ADD` reports what is ready at that moment,
+/// an arrival is reported to the set the descriptor is in). The first
+/// `failing_adds` adds fail.
+struct Kernel {
+    io: Arc<ScheduledIo>,
+    entry: EpollEntry,
+    /// (in the set, data arrived)
+    state: Mutex<(bool, bool)>,
+    failing_adds: AtomicUsize,
+}
+
+impl Kernel {
+    fn new(failing_adds: usize, data: bool) -> Arc<Kernel> {
+        Arc::new(Kernel {
+            // After a `WouldBlock`: nothing ready.
+            io: Arc::new(ScheduledIo::new_ready(0)),
+            entry: EpollEntry::deferred(0, mio::Interest::READABLE),
+            state: Mutex::new((false, data)),
+            failing_adds: AtomicUsize::new(failing_adds),
+        })
+    }
+
+    fn deliver(&self) {
+        self.io.set_readiness(1, READABLE);
+        self.io.wake(READABLE);
+    }
+
+    fn data_arrives(&self) {
+        let in_set = {
+            let mut s = self.state.lock();
+            s.1 = true;
+            s.0
+        };
+        if in_set {
+            self.deliver();
+        }
+    }
+
+    fn add(&self) -> std::io::Result<()> {
+        if self.failing_adds.load(SeqCst) > 0 {
+            self.failing_adds.fetch_sub(1, SeqCst);
+            return Err(std::io::Error::from_raw_os_error(28));
+        }
+        let data = {
+            let mut s = self.state.lock();
+            s.0 = true;
+            s.1
+        };
+        if data {
+            self.deliver();
+        }
+        Ok(())
+    }
+
+    /// One waiter, as `PollEvented` waits: the waker is stored (the slot
+    /// polled), then the descriptor made sure to be in the set.
+    fn wait(&self, list: bool) -> std::io::Result<()> {
+        let mut key = None;
+        block_on(poll_fn(|cx| {
+            let polled = if list {
+                self.io.poll_interest(cx, Interest::READABLE.wake_mask(), &mut key)
+            } else {
+                self.io.poll_readiness(cx, Direction::Read)
+            };
+            match polled {
+                Poll::Ready(_) => Poll::Ready(Ok(())),
+                Poll::Pending => match self.entry.ensure_with(|| self.add(), || self.io.wake(ALL)) {
+                    Ok(_) => Poll::Pending,
+                    Err(e) => Poll::Ready(Err(e)),
+                },
+            }
+        }))
+    }
+}
+
+#[test]
+fn readiness_arriving_around_the_deferred_add_is_not_lost() {
+    ::loom::model(|| {
+        let k = Kernel::new(0, false);
+        let peer = {
+            let k = k.clone();
+            thread::spawn(move || k.data_arrives())
+        };
+        // A lost wake deadlocks the model.
+        k.wait(false).unwrap();
+        peer.join().unwrap();
+        assert!(k.entry.is_in_set());
+    });
+}
+
+#[test]
+fn a_waiter_that_finds_the_add_in_progress_is_covered_by_it() {
+    ::loom::model(|| {
+        // Data is there already: the add reports it.
+        let k = Kernel::new(0, true);
+        let other = {
+            let k = k.clone();
+            thread::spawn(move || k.wait(true))
+        };
+        k.wait(false).unwrap();
+        other.join().unwrap().unwrap();
+    });
+}
+
+#[test]
+fn a_failed_add_reaches_every_waiter_and_a_retry_can_succeed() {
+    ::loom::model(|| {
+        // The first add fails; whoever retries next succeeds (and the add
+        // reports the data already there).
+        let k = Kernel::new(1, true);
+        let other = {
+            let k = k.clone();
+            thread::spawn(move || k.wait(true))
+        };
+        let mine = k.wait(false);
+        let theirs = other.join().unwrap();
+        // Exactly one waiter made the failing add and saw its error; the
+        // other, woken by the failure (or coming after it), added the
+        // descriptor itself and got the data.
+        assert_eq!(u8::from(mine.is_err()) + u8::from(theirs.is_err()), 1);
+        assert!(k.entry.is_in_set());
     });
 }

@@ -21,6 +21,7 @@
 //! * Timed parks use a timerfd registered with the poll, armed to the exact
 //!   deadline, so epoll's millisecond timeout does not round timers up.
 
+pub(crate) mod epoll_entry;
 #[cfg(all(test, tern_loom))]
 mod loom;
 pub(crate) mod scheduled_io;
@@ -179,13 +180,13 @@ impl Handle {
     }
 
     /// Registered resources (tests: registrations return to zero).
-    #[cfg(test)]
+    #[cfg(all(test, not(tern_loom)))]
     pub(crate) fn num_registrations(&self) -> usize {
         self.inner.slab.live()
     }
 
     /// `EPOLL_CTL_ADD`s made so far.
-    #[cfg(test)]
+    #[cfg(all(test, not(tern_loom)))]
     pub(crate) fn epoll_adds(&self) -> usize {
         self.inner.epoll_adds.load(std::sync::atomic::Ordering::Relaxed)
     }
