@@ -345,3 +345,70 @@ fn yield_now_and_budget_keep_a_spinning_task_from_starving_others() {
         spinner.await.unwrap();
     });
 }
+
+/// I/O keeps being polled when the worker that parks with the drivers
+/// finds the I/O driver out for another worker's non-blocking turn: that
+/// worker wakes it when it puts the driver back. (Before, the parking
+/// worker could sleep without it while holding the time-driver role, the
+/// busy worker then parked without either, and with no timer pending
+/// nothing polled I/O again: this accept loop stopped, found by
+/// tern-bench's `tcp_connect_accept`.) The pattern of that benchmark: an
+/// accept loop in `block_on`, a task per connection, peers that connect
+/// and reset. No runtime timer here: a pending timer would wake the
+/// sleeper and hide the hang. The race is narrow: this stress test guards
+/// against the hang; the loom model of `DriverSlot` (`io/driver/loom.rs`)
+/// is what shows the hand-off cannot lose the wake.
+#[test]
+fn io_is_still_polled_after_the_driver_was_out_when_a_worker_parked() {
+    const CONNECTIONS: usize = 4_000;
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let (addr_tx, addr_rx) = mpsc::channel();
+    let served = accepted.clone();
+    std::thread::spawn(move || {
+        let rt = Builder::new_multi_thread().worker_threads(2).enable_io().build().unwrap();
+        rt.block_on(async move {
+            // Room for every connection: a slow (debug) server must not
+            // overflow the queue into SYN retransmits.
+            let socket = tern::net::TcpSocket::new_v4().unwrap();
+            socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+            let listener = socket.listen(CONNECTIONS as u32).unwrap();
+            addr_tx.send(listener.local_addr().unwrap()).unwrap();
+            loop {
+                let (s, _) = listener.accept().await.unwrap();
+                served.fetch_add(1, SeqCst);
+                tern::spawn(async move {
+                    let mut buf = [0u8; 16];
+                    let _ = s.readable().await;
+                    let _ = s.try_read(&mut buf);
+                });
+            }
+        });
+    });
+    let addr = addr_rx.recv().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    for i in 0..CONNECTIONS {
+        // A hung server stops accepting; once its queue is full, connects
+        // stall: fail then instead of waiting out SYN retries.
+        let c = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(5))
+            .unwrap_or_else(|e| panic!("connect {i} failed ({e}): the runtime stopped polling I/O"));
+        // Reset, not FIN: no TIME_WAIT to run the client out of ports.
+        let linger = libc::linger { l_onoff: 1, l_linger: 0 };
+        // SAFETY (test): a valid socket and a properly sized option value.
+        let rc = unsafe {
+            libc::setsockopt(
+                std::os::fd::AsRawFd::as_raw_fd(&c),
+                libc::SOL_SOCKET,
+                libc::SO_LINGER,
+                (&linger as *const libc::linger).cast(),
+                std::mem::size_of::<libc::linger>() as libc::socklen_t,
+            )
+        };
+        assert_eq!(rc, 0);
+        drop(c);
+        assert!(Instant::now() < deadline, "too slow: the runtime stopped polling I/O");
+    }
+    while accepted.load(SeqCst) < CONNECTIONS {
+        assert!(Instant::now() < deadline, "accepted {} of {CONNECTIONS}", accepted.load(SeqCst));
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}

@@ -5,7 +5,9 @@
 //! keeps no waiter, and its next registration gets its wakes. And deferred
 //! registration (`epoll_entry.rs`): waiters of a descriptor not yet in the
 //! epoll set all get the readiness that arrives around the add, or the
-//! add's error, never a lost wake.
+//! add's error, never a lost wake. And the driver's hand-off: a thread
+//! that finds the driver taken for a turn and parks is woken when it is
+//! put back.
 //!
 //! Run with `RUSTFLAGS="--cfg tern_loom" cargo test -p tern --release --lib loom`.
 
@@ -234,5 +236,31 @@ fn a_failed_add_reaches_every_waiter_and_a_retry_can_succeed() {
         // descriptor itself and got the data.
         assert_eq!(u8::from(mine.is_err()) + u8::from(theirs.is_err()), 1);
         assert!(k.entry.is_in_set());
+    });
+}
+
+#[test]
+fn a_thread_that_parks_while_the_driver_is_out_gets_it_back() {
+    use super::DriverSlot;
+    use crate::runtime::park::ParkInner;
+    ::loom::model(|| {
+        let slot = Arc::new(DriverSlot::new(7u32));
+        let parker = Arc::new(ParkInner::new());
+        // A busy worker has the driver for a non-blocking turn.
+        let turn = slot.try_take().expect("free at first");
+        let parking = {
+            let (slot, parker) = (slot.clone(), parker.clone());
+            thread::spawn(move || loop {
+                if let Some(driver) = slot.take_or_want() {
+                    return driver;
+                }
+                parker.park(None);
+            })
+        };
+        if slot.put(turn) {
+            parker.unpark();
+        }
+        // Parked forever without the wake: the model deadlocks.
+        assert_eq!(parking.join().unwrap(), 7);
     });
 }

@@ -57,11 +57,61 @@ struct Inner {
     registry: mio::Registry,
     waker: mio::Waker,
     slab: slab::Slab,
-    /// The driver, taken by the thread that parks on it.
-    driver: Mutex<Option<Driver>>,
+    /// The driver, taken by the thread that parks on it (or turns it
+    /// without blocking).
+    driver: DriverSlot<Driver>,
     /// `EPOLL_CTL_ADD`s made (tests: deferred registration skips them).
     #[cfg(test)]
     epoll_adds: std::sync::atomic::AtomicUsize,
+}
+
+/// Where the driver waits between turns, with a flag for a thread that
+/// wanted it while another thread had it.
+///
+/// The multi-thread scheduler's time-driving worker parks on the driver,
+/// but a busy worker may have taken it for a non-blocking turn at that
+/// moment. The parking worker then marks it wanted and sleeps; the busy
+/// worker's `put` sees the mark and wakes it, and it takes the driver on
+/// its next try. Without the mark the parking worker slept without the
+/// driver while holding the time-driver role, the busy one could not take
+/// the role when it parked in turn, and nobody polled I/O again (loom
+/// model in `loom.rs`).
+pub(crate) struct DriverSlot<D> {
+    state: Mutex<SlotState<D>>,
+}
+
+struct SlotState<D> {
+    driver: Option<D>,
+    wanted: bool,
+}
+
+impl<D> DriverSlot<D> {
+    pub(crate) fn new(driver: D) -> DriverSlot<D> {
+        DriverSlot { state: Mutex::new(SlotState { driver: Some(driver), wanted: false }) }
+    }
+
+    /// Takes the driver if it is free and uncontended (non-blocking turns:
+    /// skipping one costs nothing).
+    pub(crate) fn try_take(&self) -> Option<D> {
+        self.state.try_lock().and_then(|mut s| s.driver.take())
+    }
+
+    /// Takes the driver, or marks it wanted if another thread has it: that
+    /// thread's [`put`](Self::put) then returns `true`.
+    pub(crate) fn take_or_want(&self) -> Option<D> {
+        let mut s = self.state.lock();
+        let driver = s.driver.take();
+        s.wanted |= driver.is_none();
+        driver
+    }
+
+    /// Puts the driver back; returns whether it was wanted meanwhile.
+    #[must_use]
+    pub(crate) fn put(&self, driver: D) -> bool {
+        let mut s = self.state.lock();
+        s.driver = Some(driver);
+        std::mem::take(&mut s.wanted)
+    }
 }
 
 /// A resource's place in the driver: its slot, released on drop.
@@ -131,7 +181,7 @@ impl Handle {
                 registry,
                 waker,
                 slab: slab::Slab::new(),
-                driver: Mutex::new(Some(driver)),
+                driver: DriverSlot::new(driver),
                 #[cfg(test)]
                 epoll_adds: Default::default(),
             }),
@@ -145,11 +195,20 @@ impl Handle {
 
     /// Takes the driver to park on it; `None` if another thread has it.
     pub(crate) fn try_take_driver(&self) -> Option<Driver> {
-        self.inner.driver.try_lock().and_then(|mut d| d.take())
+        self.inner.driver.try_take()
     }
 
-    pub(crate) fn put_driver(&self, driver: Driver) {
-        *self.inner.driver.lock() = Some(driver);
+    /// Takes the driver to park on it; if another thread has it for a
+    /// turn, records that it is wanted ([`DriverSlot::take_or_want`]).
+    pub(crate) fn take_driver_or_want(&self) -> Option<Driver> {
+        self.inner.driver.take_or_want()
+    }
+
+    /// Returns the driver. `true`: a thread wanted it meanwhile and is
+    /// parked without it: the caller must wake that thread.
+    #[must_use]
+    pub(crate) fn put_driver(&self, driver: Driver) -> bool {
+        self.inner.driver.put(driver)
     }
 
     /// Takes a slot whose readiness starts as `ready` (0: nothing

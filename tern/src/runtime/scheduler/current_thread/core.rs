@@ -166,7 +166,7 @@ pub(super) fn drive<F: Future>(handle: &Arc<Handle>, core: Box<Core>, mut future
         if let Some(io) = &handle.io {
             if let Some(mut driver) = io.try_take_driver() {
                 driver.turn(io, Some(std::time::Duration::ZERO), false);
-                io.put_driver(driver);
+                let _ = io.put_driver(driver);
             }
         }
         if let Some(time) = &handle.time {
@@ -232,7 +232,7 @@ fn park_once(handle: &Handle, timeout: Option<std::time::Duration>) -> bool {
     if let Some(io) = &handle.io {
         if let Some(mut driver) = io.try_take_driver() {
             let woken = handle.park.park_on_driver(&mut driver, io, timeout, true);
-            io.put_driver(driver);
+            let _ = io.put_driver(driver);
             return woken;
         }
     }

@@ -42,7 +42,7 @@ pub(crate) use worker::Context;
 use self::idle::Idle;
 use self::inject::Inject;
 use self::owned::OwnedTasks;
-use crate::loom::sync::atomic::{AtomicBool, AtomicU64, Ordering::*};
+use crate::loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::*};
 use crate::loom::sync::{Condvar, Mutex};
 use crate::runtime::blocking::BlockingSpawner;
 use crate::runtime::context;
@@ -92,6 +92,9 @@ pub(crate) struct Handle {
     pub(crate) time: Option<crate::time::driver::Handle>,
     pub(crate) io: Option<crate::io::driver::Handle>,
     time_driver_taken: AtomicBool,
+    /// The worker that took the time-driver role last (woken when the I/O
+    /// driver it wanted is put back).
+    time_driver_holder: AtomicUsize,
     shutdown: AtomicBool,
     /// Workers still running, and the condvar the runtime's drop waits on.
     live_workers: Mutex<usize>,
@@ -128,6 +131,7 @@ impl Handle {
             time,
             io,
             time_driver_taken: AtomicBool::new(false),
+            time_driver_holder: AtomicUsize::new(0),
             shutdown: AtomicBool::new(false),
             live_workers: Mutex::new(n),
             exited: Condvar::new(),
@@ -205,8 +209,18 @@ impl Handle {
 
     /// Takes the role of the worker that parks with the drivers (in the
     /// I/O poll, until the next timer).
-    fn try_take_time_driver(&self) -> bool {
-        (self.time.is_some() || self.io.is_some()) && !self.time_driver_taken.swap(true, Acquire)
+    fn try_take_time_driver(&self, index: usize) -> bool {
+        let taken = (self.time.is_some() || self.io.is_some()) && !self.time_driver_taken.swap(true, Acquire);
+        if taken {
+            self.time_driver_holder.store(index, Release);
+        }
+        taken
+    }
+
+    /// Wakes the worker holding the time-driver role (it parked without the
+    /// I/O driver, which was busy; `DriverSlot`).
+    fn wake_time_driver(&self) {
+        self.remotes[self.time_driver_holder.load(Acquire)].park.unpark();
     }
 
     fn release_time_driver(&self) {

@@ -281,7 +281,10 @@ pub(super) fn run(handle: Arc<Handle>, index: usize, core: Box<Core>) {
             if let Some(io) = &handle.io {
                 if let Some(mut driver) = io.try_take_driver() {
                     driver.turn(io, Some(Duration::ZERO), false);
-                    io.put_driver(driver);
+                    if io.put_driver(driver) {
+                        // The time-driving worker parked without it.
+                        handle.wake_time_driver();
+                    }
                 }
             }
             if let Some(time) = &handle.time {
@@ -406,7 +409,7 @@ fn park(cx: &Context) {
         }
         // One parked worker drives time: it sleeps no later than the next
         // timer and fires what is due when it wakes.
-        let drives_time = handle.try_take_time_driver();
+        let drives_time = handle.try_take_time_driver(cx.index);
         let timer = match (&handle.time, drives_time) {
             (Some(time), true) => time.prepare_park(&remote.park),
             _ => None,
@@ -419,15 +422,18 @@ fn park(cx: &Context) {
             (Some(a), None) => (Some(a), true),
             (None, b) => (b, false),
         };
+        // If a busy worker has the driver for a non-blocking turn, it
+        // wakes us when it puts it back (`DriverSlot`).
         let io_driver =
-            if drives_time { handle.io.as_ref().and_then(|io| io.try_take_driver()) } else { None };
+            if drives_time { handle.io.as_ref().and_then(|io| io.take_driver_or_want()) } else { None };
         if drives_time {
             cx.with_core(|core| core.in_driver_park = true);
         }
         match (io_driver, &handle.io) {
             (Some(mut driver), Some(io)) => {
                 remote.park.park_on_driver(&mut driver, io, timeout, precise);
-                io.put_driver(driver);
+                // Only the time-driving worker (this one) ever waits for it.
+                let _ = io.put_driver(driver);
             }
             _ => {
                 remote.park.park(timeout);
