@@ -9,8 +9,8 @@
 //!
 //! | reference      | held by                               | made by            | dropped when                           |
 //! |----------------|---------------------------------------|--------------------|----------------------------------------|
-//! | [`Task`]       | the scheduler's owned-task list       | spawn              | the task completes (`Schedule::release`) |
-//! | [`Notified`]   | a run queue                           | spawn, a wake      | the scheduler runs it (poll consumes it) |
+//! | `Task`         | the scheduler's owned-task list       | spawn              | the task completes (`Schedule::release`) |
+//! | `Notified`     | a run queue                           | spawn, a wake      | the scheduler runs it (poll consumes it) |
 //! | [`JoinHandle`] | the user                              | spawn              | the handle is dropped                  |
 //! | `Waker`, [`AbortHandle`] | anyone                      | clone              | dropped (`wake` hands it to a `Notified`) |
 //!
