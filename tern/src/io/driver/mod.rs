@@ -337,3 +337,24 @@ impl Driver {
         }
     }
 }
+
+#[cfg(all(test, not(tern_loom)))]
+mod tests {
+    use super::DriverSlot;
+
+    #[test]
+    fn driver_slot_reports_a_want_once_and_only_to_the_putter() {
+        let slot = DriverSlot::new(1u8);
+        // Free: taken without a mark, put back unwanted.
+        let d = slot.take_or_want().unwrap();
+        assert!(slot.try_take().is_none(), "out");
+        assert!(slot.take_or_want().is_none(), "out: marked wanted");
+        assert!(slot.put(d), "the put reports the mark");
+        let d = slot.try_take().unwrap();
+        assert!(!slot.put(d), "the mark was cleared by the report");
+        // A failed `try_take` (a non-blocking turn skipped) marks nothing.
+        let d = slot.try_take().unwrap();
+        assert!(slot.try_take().is_none());
+        assert!(!slot.put(d));
+    }
+}
