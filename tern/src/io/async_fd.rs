@@ -11,40 +11,12 @@
 //! readiness reported by the OS after that is kept.
 
 use crate::io::driver::{Direction, ReadyEvent};
-use crate::io::poll_evented::PollEvented;
+use crate::io::poll_evented::{FdSource, PollEvented};
 use crate::io::{Interest, Ready};
 use std::fmt;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::task::{ready, Context, Poll};
-
-/// The descriptor as a mio source (it is only ever borrowed, never closed:
-/// the `AsyncFd`'s inner object owns it).
-struct FdSource(RawFd);
-
-impl mio::event::Source for FdSource {
-    fn register(
-        &mut self,
-        registry: &mio::Registry,
-        token: mio::Token,
-        interests: mio::Interest,
-    ) -> io::Result<()> {
-        mio::unix::SourceFd(&self.0).register(registry, token, interests)
-    }
-
-    fn reregister(
-        &mut self,
-        registry: &mio::Registry,
-        token: mio::Token,
-        interests: mio::Interest,
-    ) -> io::Result<()> {
-        mio::unix::SourceFd(&self.0).reregister(registry, token, interests)
-    }
-
-    fn deregister(&mut self, registry: &mio::Registry) -> io::Result<()> {
-        mio::unix::SourceFd(&self.0).deregister(registry)
-    }
-}
 
 /// Associates an I/O object that owns a Unix file descriptor with the
 /// runtime's I/O driver, so tasks can wait for it to become readable or
@@ -90,7 +62,9 @@ impl mio::event::Source for FdSource {
 /// ```
 pub struct AsyncFd<T: AsRawFd> {
     // Declared first: dropped (deregistered) before `inner` closes the fd.
-    io: PollEvented<FdSource>,
+    /// The descriptor, borrowed (never closed here: the inner object owns
+    /// it).
+    io: PollEvented<FdSource<RawFd>>,
     inner: Option<T>,
 }
 

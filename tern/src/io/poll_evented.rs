@@ -15,6 +15,35 @@ use std::os::fd::{AsFd, AsRawFd};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
+/// Any descriptor holder as a mio source, registered by its raw fd: a
+/// borrowed `RawFd` (`AsyncFd`) or an owned `File` (pipes).
+#[derive(Debug)]
+pub(crate) struct FdSource<T: AsRawFd>(pub(crate) T);
+
+impl<T: AsRawFd> mio::event::Source for FdSource<T> {
+    fn register(
+        &mut self,
+        registry: &mio::Registry,
+        token: mio::Token,
+        interests: mio::Interest,
+    ) -> io::Result<()> {
+        mio::unix::SourceFd(&self.0.as_raw_fd()).register(registry, token, interests)
+    }
+
+    fn reregister(
+        &mut self,
+        registry: &mio::Registry,
+        token: mio::Token,
+        interests: mio::Interest,
+    ) -> io::Result<()> {
+        mio::unix::SourceFd(&self.0.as_raw_fd()).reregister(registry, token, interests)
+    }
+
+    fn deregister(&mut self, registry: &mio::Registry) -> io::Result<()> {
+        mio::unix::SourceFd(&self.0.as_raw_fd()).deregister(registry)
+    }
+}
+
 pub(crate) struct PollEvented<E: mio::event::Source> {
     io: Option<E>,
     shared: Registration,

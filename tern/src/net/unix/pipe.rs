@@ -7,7 +7,7 @@
 //! gone fails with `BrokenPipe`.
 
 use crate::io::driver::Direction;
-use crate::io::poll_evented::PollEvented;
+use crate::io::poll_evented::{FdSource, PollEvented};
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
 use crate::net::sys;
 use std::fs::File;
@@ -19,31 +19,16 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 /// One end of a pipe, as a mio source (registered by descriptor).
-#[derive(Debug)]
-struct PipeEnd(File);
+type PipeEnd = FdSource<File>;
 
-impl mio::event::Source for PipeEnd {
-    fn register(
-        &mut self,
-        registry: &mio::Registry,
-        token: mio::Token,
-        interests: mio::Interest,
-    ) -> io::Result<()> {
-        mio::unix::SourceFd(&self.0.as_raw_fd()).register(registry, token, interests)
+/// Deregisters a pipe end and returns its descriptor, in blocking mode if
+/// `blocking` (`into_blocking_fd`/`into_nonblocking_fd` of both ends).
+fn into_fd(io: PollEvented<PipeEnd>, blocking: bool) -> io::Result<OwnedFd> {
+    let fd: OwnedFd = io.into_inner()?.0.into();
+    if blocking {
+        set_nonblocking(fd.as_fd(), false)?;
     }
-
-    fn reregister(
-        &mut self,
-        registry: &mio::Registry,
-        token: mio::Token,
-        interests: mio::Interest,
-    ) -> io::Result<()> {
-        mio::unix::SourceFd(&self.0.as_raw_fd()).reregister(registry, token, interests)
-    }
-
-    fn deregister(&mut self, registry: &mio::Registry) -> io::Result<()> {
-        mio::unix::SourceFd(&self.0.as_raw_fd()).deregister(registry)
-    }
+    Ok(fd)
 }
 
 /// Creates a new anonymous Unix pipe: bytes written to the [`Sender`]
@@ -275,7 +260,7 @@ impl Sender {
     /// open for writing in non-blocking mode: the caller ensures it.
     #[track_caller]
     pub fn from_file_unchecked(file: File) -> io::Result<Sender> {
-        Ok(Sender { io: PollEvented::new_with_interest(PipeEnd(file), Interest::WRITABLE)? })
+        Ok(Sender { io: PollEvented::new_with_interest(FdSource(file), Interest::WRITABLE)? })
     }
 
     /// As [`from_file_unchecked`](Sender::from_file_unchecked), from an
@@ -316,15 +301,13 @@ impl Sender {
 
     /// Deregisters the sender and returns its descriptor in blocking mode.
     pub fn into_blocking_fd(self) -> io::Result<OwnedFd> {
-        let fd = self.into_nonblocking_fd()?;
-        set_nonblocking(fd.as_fd(), false)?;
-        Ok(fd)
+        into_fd(self.io, true)
     }
 
     /// Deregisters the sender and returns its descriptor, still
     /// non-blocking.
     pub fn into_nonblocking_fd(self) -> io::Result<OwnedFd> {
-        Ok(self.io.into_inner()?.0.into())
+        into_fd(self.io, false)
     }
 }
 
@@ -407,7 +390,7 @@ impl Receiver {
     /// open for reading in non-blocking mode: the caller ensures it.
     #[track_caller]
     pub fn from_file_unchecked(file: File) -> io::Result<Receiver> {
-        Ok(Receiver { io: PollEvented::new_with_interest(PipeEnd(file), Interest::READABLE)? })
+        Ok(Receiver { io: PollEvented::new_with_interest(FdSource(file), Interest::READABLE)? })
     }
 
     /// As [`from_file_unchecked`](Receiver::from_file_unchecked), from an
@@ -459,15 +442,13 @@ impl Receiver {
     /// Deregisters the receiver and returns its descriptor in blocking
     /// mode.
     pub fn into_blocking_fd(self) -> io::Result<OwnedFd> {
-        let fd = self.into_nonblocking_fd()?;
-        set_nonblocking(fd.as_fd(), false)?;
-        Ok(fd)
+        into_fd(self.io, true)
     }
 
     /// Deregisters the receiver and returns its descriptor, still
     /// non-blocking.
     pub fn into_nonblocking_fd(self) -> io::Result<OwnedFd> {
-        Ok(self.io.into_inner()?.0.into())
+        into_fd(self.io, false)
     }
 }
 
