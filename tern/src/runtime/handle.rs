@@ -111,7 +111,11 @@ impl Handle {
     /// Panics if called from within a runtime (from async code).
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        context::enter_runtime(&self.inner, || crate::runtime::park::block_on(future))
+        context::enter_runtime(&self.inner, || match &self.inner {
+            // As `Runtime::block_on`: may poll I/O while the workers idle.
+            scheduler::Handle::MultiThread(h) => h.block_on(future),
+            scheduler::Handle::CurrentThread(_) => crate::runtime::park::block_on(future),
+        })
     }
 
     /// Returns the flavor of the current runtime.

@@ -105,6 +105,14 @@ impl Runtime {
     /// tasks meanwhile; on the multi-thread scheduler the workers do, and
     /// this thread only polls `future`.
     ///
+    /// Unlike Tokio, on the multi-thread scheduler this thread also polls
+    /// the I/O driver while every worker is idle, so a future that does its
+    /// own I/O (a receive loop written in `main`) is woken straight from
+    /// `epoll_wait` rather than through a worker: one thread wakes per
+    /// event instead of two. If `future` then blocks this thread (a
+    /// synchronous wait inside it), a worker takes the I/O driver back
+    /// within a few milliseconds, so spawned tasks keep their I/O.
+    ///
     /// # Panics
     ///
     /// Panics if called from within a runtime (from async code, `.await`

@@ -69,7 +69,7 @@ impl Handle {
         match self {
             Handle::CurrentThread(h) => h.block_on(future),
             // The workers run the tasks; this thread only waits.
-            Handle::MultiThread(_) => crate::runtime::park::block_on(future),
+            Handle::MultiThread(h) => h.block_on(future),
         }
     }
 

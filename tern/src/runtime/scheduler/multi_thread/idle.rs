@@ -171,6 +171,11 @@ impl Idle {
         }
     }
 
+    /// Every worker is parked (a snapshot).
+    pub(super) fn all_parked(&self) -> bool {
+        self.load().num_unparked() == 0
+    }
+
     pub(super) fn is_parked(&self, worker: usize) -> bool {
         self.sleepers.lock().contains(&worker)
     }

@@ -29,6 +29,7 @@
 //! out cancels anything left and signals the runtime, whose drop waits for
 //! it (`shutdown_timeout` bounds the wait).
 
+pub(crate) mod block_on;
 mod idle;
 mod inject;
 #[cfg(all(test, tern_loom))]
@@ -54,6 +55,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub(crate) type Sched = Arc<Handle>;
+
+/// After a `block_on` turn that woke tasks: parks of that thread before it
+/// asks the workers for the driver again.
+const HANDOVER_BACKOFF: u32 = 64;
 
 pub(crate) struct Config {
     pub(crate) io: Option<crate::io::driver::Handle>,
@@ -92,6 +97,8 @@ pub(crate) struct Handle {
     pub(crate) time: Option<crate::time::driver::Handle>,
     pub(crate) io: Option<crate::io::driver::Handle>,
     time_driver_taken: AtomicBool,
+    /// A `block_on` thread's claim on polling I/O (`block_on.rs`).
+    block_on_io: block_on::BlockOnIo,
     /// The worker that took the time-driver role last (woken when the I/O
     /// driver it wanted is put back).
     time_driver_holder: AtomicUsize,
@@ -131,6 +138,7 @@ impl Handle {
             time,
             io,
             time_driver_taken: AtomicBool::new(false),
+            block_on_io: block_on::BlockOnIo::new(),
             time_driver_holder: AtomicUsize::new(0),
             shutdown: AtomicBool::new(false),
             live_workers: Mutex::new(n),
@@ -190,6 +198,76 @@ impl Handle {
             // the last searcher to find work, wakes another.
             if self.inject.push(task) {
                 self.notify_parked();
+            }
+        }
+    }
+
+    /// Runs `future` on this thread until it completes; while every worker
+    /// is parked, this thread polls I/O itself (`block_on.rs`).
+    pub(crate) fn block_on<F: Future>(self: &Arc<Self>, future: F) -> F::Output {
+        let Some(io) = &self.io else { return crate::runtime::park::block_on(future) };
+        let parker = Arc::new(ParkInner::new());
+        parker.set_io(io.clone());
+        let waker = std::task::Waker::from(parker.clone());
+        let mut cx = std::task::Context::from_waker(&waker);
+        let mut future = std::pin::pin!(future);
+        // Drops a claim on I/O between turns (no-op without one), on every
+        // way out, panics included.
+        struct Claim<'a>(&'a Handle);
+        impl Claim<'_> {
+            fn release(&self) {
+                if self.0.block_on_io.release() {
+                    // A worker may stand by: it polls I/O from now on.
+                    self.0.wake_time_driver();
+                }
+            }
+        }
+        impl Drop for Claim<'_> {
+            fn drop(&mut self) {
+                self.release();
+            }
+        }
+        let claim = Claim(self);
+        // Parks left before asking the workers for the driver again, after
+        // a turn here woke tasks (the workers are the better place to poll
+        // for them).
+        let mut no_handover = 0u32;
+        loop {
+            if let std::task::Poll::Ready(v) = crate::task::coop::budget(|| future.as_mut().poll(&mut cx)) {
+                return v;
+            }
+            // Park until the future is woken.
+            loop {
+                let mut asked = false;
+                if self.idle.all_parked() && self.inject.is_empty() {
+                    if let Some(mut driver) = io.try_take_driver() {
+                        self.block_on_io.begin_turn();
+                        let woken = parker.park_on_driver(&mut driver, io, None, false);
+                        let end = self.block_on_io.end_turn();
+                        if io.put_driver(driver) || end == block_on::TurnEnd::WakeStandby {
+                            self.wake_time_driver();
+                        }
+                        if !self.inject.is_empty() {
+                            no_handover = HANDOVER_BACKOFF;
+                        }
+                        if woken {
+                            break;
+                        }
+                        continue;
+                    }
+                    if no_handover == 0 {
+                        // A parked worker sits in the driver: ask it out.
+                        self.block_on_io.request_handover(&parker);
+                        io.unpark();
+                        asked = true;
+                    }
+                }
+                no_handover = no_handover.saturating_sub(1);
+                if !asked {
+                    claim.release();
+                }
+                parker.park(None);
+                break;
             }
         }
     }

@@ -27,6 +27,7 @@
 //! them. The watch costs nothing while every worker is busy, and one timed
 //! wake-up per period while some are idle.
 
+use super::block_on::Standby;
 use super::queue::Local;
 use super::{Handle, Sched};
 use crate::runtime::context;
@@ -414,7 +415,19 @@ fn park(cx: &Context) {
             (Some(time), true) => time.prepare_park(&remote.park),
             _ => None,
         };
-        let watch = watchdog.then_some(WATCHDOG_PERIOD);
+        // A `block_on` thread polling I/O leaves this worker the timers,
+        // and a look at its claim every period (`block_on.rs`).
+        let standby = match drives_time && handle.io.is_some() {
+            true => match handle.block_on_io.standby() {
+                Standby::StandBy(period) => Some(period),
+                Standby::TakeDriver => None,
+            },
+            false => None,
+        };
+        let watch = match (watchdog.then_some(WATCHDOG_PERIOD), standby) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         // Only a timer's deadline needs nanosecond precision; the watch
         // period does not.
         let (timeout, precise) = match (timer, watch) {
@@ -424,8 +437,11 @@ fn park(cx: &Context) {
         };
         // If a busy worker has the driver for a non-blocking turn, it
         // wakes us when it puts it back (`DriverSlot`).
-        let io_driver =
-            if drives_time { handle.io.as_ref().and_then(|io| io.take_driver_or_want()) } else { None };
+        let io_driver = if drives_time && standby.is_none() {
+            handle.io.as_ref().and_then(|io| io.take_driver_or_want())
+        } else {
+            None
+        };
         if drives_time {
             cx.with_core(|core| core.in_driver_park = true);
         }
@@ -434,6 +450,9 @@ fn park(cx: &Context) {
                 remote.park.park_on_driver(&mut driver, io, timeout, precise);
                 // Only the time-driving worker (this one) ever waits for it.
                 let _ = io.put_driver(driver);
+                if let Some(block_on) = handle.block_on_io.take_handover() {
+                    block_on.unpark();
+                }
             }
             _ => {
                 remote.park.park(timeout);

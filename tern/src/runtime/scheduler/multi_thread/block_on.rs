@@ -1,0 +1,508 @@
+//! `block_on` on the multi-thread runtime, and when its thread polls I/O.
+//!
+//! # Why the `block_on` thread may drive I/O
+//!
+//! The future given to `block_on` runs on the calling thread, not on a
+//! worker. When it waits on I/O (a server's accept or receive loop written
+//! straight in `main`), the wake travels: epoll wakes the worker parked in
+//! the driver, which unparks the `block_on` thread through a futex, which
+//! then runs. Two threads wake per event (Tokio works this way too). Here
+//! a `block_on` thread that finds every worker parked and the driver free
+//! parks in the driver itself, as the current-thread runtime does: one
+//! wake per event, and the dispatch wakes the future with an atomic swap.
+//!
+//! # The state word
+//!
+//! While it does so, the worker holding the time-driver role (the one that
+//! would otherwise park in the driver) stands by: it sleeps until the next
+//! timer or one standby period and looks at this word. The `block_on`
+//! thread writes it; a worker only clears `HANDOVER` and revokes a stale
+//! claim:
+//!
+//! | bits | field      | meaning                                                   |
+//! |------|------------|-----------------------------------------------------------|
+//! | 0    | `DRIVING`  | a `block_on` thread has claimed I/O polling               |
+//! | 1    | `IN_TURN`  | it holds the driver now (inside `epoll_wait` or dispatch) |
+//! | 2    | `HANDOVER` | it asked the worker parked in the driver to leave it      |
+//! | 3..  | turns      | driver turns it has finished, plus handovers (wraps)      |
+//!
+//! | transition                              | by                 | when |
+//! |-----------------------------------------|--------------------|------|
+//! | `+DRIVING +HANDOVER`, turns+1           | `block_on` thread  | about to park, every worker parked, one of them in the driver: it also wakes that one's `epoll_wait` |
+//! | `-HANDOVER`                             | worker             | it left the driver: it wakes the asking thread (`waiter`) to take it |
+//! | `+DRIVING +IN_TURN -HANDOVER`           | `block_on` thread  | it took the driver to park on it |
+//! | `-IN_TURN`, turns+1                     | `block_on` thread  | it put the driver back |
+//! | `-DRIVING -HANDOVER` (if not `IN_TURN`) | `block_on` thread  | it parks off the driver, or its future finished or panicked; it wakes the standing-by worker |
+//! | `-DRIVING -HANDOVER` (if not `IN_TURN`) | standing-by worker | the turn count has not moved for a whole period |
+//!
+//! The last row is what keeps I/O going when the future's own poll blocks
+//! the thread (a synchronous wait inside `block_on`): the `block_on`
+//! thread is neither in the driver nor coming back to it, so the standing-by
+//! worker revokes the claim and parks in the driver itself. Other tasks'
+//! I/O then waits at most about two standby periods, once. The period
+//! doubles while the `block_on` thread sits in the driver with nothing
+//! happening (an idle server costs a wake-up a second, not 500), and the
+//! end of the next turn wakes a worker on such a long standby (`drowsy`),
+//! so the bound holds after an idle spell too.
+//!
+//! # Not for every `block_on`
+//!
+//! A turn that wakes tasks means the I/O belongs to tasks, which a worker
+//! polling the driver runs without a cross-thread wake; the `block_on`
+//! thread then leaves the driver to the workers for its next
+//! `HANDOVER_BACKOFF` parks. While any worker is awake it never takes the
+//! driver (busy workers poll it between tasks).
+
+use crate::loom::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::*};
+use crate::loom::sync::Mutex;
+use crate::runtime::park::ParkInner;
+use std::sync::Arc;
+use std::time::Duration;
+
+const DRIVING: u64 = 1;
+const IN_TURN: u64 = 2;
+const HANDOVER: u64 = 4;
+const TURN_ONE: u64 = 8;
+const FLAGS: u64 = DRIVING | IN_TURN | HANDOVER;
+
+/// The first standby period, and the longest (reached by doubling while
+/// the `block_on` thread sits in the driver with nothing happening).
+const MIN_PERIOD: Duration = Duration::from_millis(2);
+const MAX_DOUBLINGS: u32 = 9; // 2 ms << 9 = 1.024 s
+
+/// The claim of a `block_on` thread on I/O polling (see the module docs).
+pub(crate) struct BlockOnIo {
+    /// `DRIVING`, `IN_TURN` and the turn count (table above).
+    state: AtomicU64,
+    /// The turn count the standing-by worker saw at its last look. Only
+    /// the worker holding the time-driver role touches it.
+    seen: AtomicU64,
+    /// How many times the standby period has doubled (idle driver).
+    doublings: AtomicU32,
+    /// Set by a worker standing by for longer than `MIN_PERIOD`; the
+    /// `block_on` thread clears it at the end of its next turn and wakes
+    /// the worker, so a poll that blocks after a long idle is still
+    /// noticed within `MIN_PERIOD`s.
+    drowsy: AtomicBool,
+    /// The parker of the `block_on` thread that asked for a handover.
+    waiter: Mutex<Option<Arc<ParkInner>>>,
+}
+
+/// What the worker holding the time-driver role does about I/O.
+#[must_use]
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Standby {
+    /// No claim (or a stale one, revoked): park in the driver as usual.
+    TakeDriver,
+    /// A `block_on` thread is polling I/O: sleep at most this long (or
+    /// until the next timer), then look again.
+    StandBy(Duration),
+}
+
+/// What the end of a turn asks of the `block_on` thread.
+#[must_use]
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum TurnEnd {
+    Done,
+    /// The standing-by worker sleeps a long period: wake it so it watches
+    /// this thread's next poll at the short period.
+    WakeStandby,
+}
+
+impl BlockOnIo {
+    pub(crate) fn new() -> BlockOnIo {
+        BlockOnIo {
+            state: AtomicU64::new(0),
+            seen: AtomicU64::new(u64::MAX),
+            doublings: AtomicU32::new(0),
+            drowsy: AtomicBool::new(false),
+            waiter: Mutex::new(None),
+        }
+    }
+
+    /// The `block_on` thread took the driver to park on it.
+    pub(crate) fn begin_turn(&self) {
+        let _ = self.state.fetch_update(SeqCst, SeqCst, |s| Some((s | DRIVING | IN_TURN) & !HANDOVER));
+    }
+
+    /// A `block_on` thread about to park found every worker parked and
+    /// one of them in the driver: it claims I/O and asks that worker (the
+    /// caller then wakes it out of `epoll_wait`) to leave the driver and
+    /// wake `parker`. The claim counts as a turn, so the worker's next look
+    /// stands by instead of taking the driver back.
+    pub(crate) fn request_handover(&self, parker: &Arc<ParkInner>) {
+        {
+            let mut waiter = self.waiter.lock();
+            if !waiter.as_ref().is_some_and(|w| Arc::ptr_eq(w, parker)) {
+                *waiter = Some(parker.clone());
+            }
+        }
+        let _ = self
+            .state
+            .fetch_update(SeqCst, SeqCst, |s| Some((s | DRIVING | HANDOVER).wrapping_add(TURN_ONE)));
+    }
+
+    /// A worker left the driver: the `block_on` thread to wake, if one
+    /// asked for it.
+    pub(crate) fn take_handover(&self) -> Option<Arc<ParkInner>> {
+        if self.state.load(SeqCst) & HANDOVER == 0 {
+            return None;
+        }
+        if self.state.fetch_and(!HANDOVER, SeqCst) & HANDOVER == 0 {
+            return None;
+        }
+        self.waiter.lock().clone()
+    }
+
+    /// The `block_on` thread is putting the driver back.
+    pub(crate) fn end_turn(&self) -> TurnEnd {
+        // `IN_TURN` is set (by `begin_turn`), so this clears it and counts
+        // the turn in one step.
+        self.state.fetch_add(TURN_ONE - IN_TURN, SeqCst);
+        // Pairs with the worker's store of `drowsy` before its look at
+        // `state`: it sees this turn, or this sees it drowsy.
+        if self.drowsy.load(SeqCst) && self.drowsy.swap(false, SeqCst) {
+            TurnEnd::WakeStandby
+        } else {
+            TurnEnd::Done
+        }
+    }
+
+    /// The `block_on` thread stops polling I/O (it parks elsewhere, or its
+    /// future finished or panicked). Returns whether a claim was dropped:
+    /// a standing-by worker must then be woken to poll I/O.
+    #[must_use]
+    pub(crate) fn release(&self) -> bool {
+        let mut s = self.state.load(SeqCst);
+        loop {
+            // Another `block_on` thread in a turn holds the claim now.
+            if s & DRIVING == 0 || s & IN_TURN != 0 {
+                return false;
+            }
+            match self.state.compare_exchange(s, s & !(DRIVING | HANDOVER), SeqCst, SeqCst) {
+                Ok(_) => return true,
+                Err(actual) => s = actual,
+            }
+        }
+    }
+
+    /// The time-driving worker's look at the claim, each time it parks.
+    pub(crate) fn standby(&self) -> Standby {
+        if self.state.load(SeqCst) & DRIVING == 0 {
+            return Standby::TakeDriver;
+        }
+        // Before the look at `state`; pairs with `end_turn` (its doc).
+        self.drowsy.store(true, SeqCst);
+        let s = self.state.load(SeqCst);
+        let turns = s & !FLAGS;
+        let moved = self.seen.swap(turns, Relaxed) != turns;
+        if s & DRIVING == 0 {
+            self.drowsy.store(false, Relaxed);
+            return Standby::TakeDriver;
+        }
+        if moved {
+            self.doublings.store(0, Relaxed);
+            self.drowsy.store(false, Relaxed);
+            return Standby::StandBy(MIN_PERIOD);
+        }
+        if s & IN_TURN != 0 {
+            // Parked in the driver, nothing happening: look less often.
+            let d = (self.doublings.load(Relaxed) + 1).min(MAX_DOUBLINGS);
+            self.doublings.store(d, Relaxed);
+            return Standby::StandBy(MIN_PERIOD * (1 << d));
+        }
+        // Out of the driver and no turn since the last look: the thread
+        // is stuck in its future's poll. Revoke, unless it just came back.
+        match self.state.compare_exchange(s, s & !(DRIVING | HANDOVER), SeqCst, SeqCst) {
+            Ok(_) => {
+                self.doublings.store(0, Relaxed);
+                self.drowsy.store(false, Relaxed);
+                Standby::TakeDriver
+            }
+            Err(_) => {
+                self.drowsy.store(false, Relaxed);
+                Standby::StandBy(MIN_PERIOD)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+impl BlockOnIo {
+    /// Driver turns a `block_on` thread has finished.
+    pub(crate) fn turns(&self) -> u64 {
+        self.state.load(SeqCst) >> 3
+    }
+
+    pub(crate) fn is_claimed(&self) -> bool {
+        self.state.load(SeqCst) & DRIVING != 0
+    }
+
+    /// Claims I/O for a `block_on` thread that has no turn yet, so that the
+    /// worker parked in the driver, once woken, stands by (one period,
+    /// before it revokes the idle claim) and leaves the driver free: the
+    /// real `block_on` loop then takes it (tests: reach the driving state
+    /// without waiting for a lucky moment).
+    pub(crate) fn pretend_claim(&self) {
+        // As if a turn had just ended, so the worker's first look sees
+        // progress rather than a stale claim.
+        self.state.fetch_add(TURN_ONE, SeqCst);
+        self.state.fetch_or(DRIVING, SeqCst);
+    }
+}
+
+#[cfg(all(test, tern_loom))]
+mod loom_models {
+    use super::*;
+
+    /// The standing-by worker as the models run it: a long standby is a
+    /// park with no timeout (only a wake ends it), a short one looks again.
+    fn look(io: &BlockOnIo, park: &ParkInner) -> bool {
+        match io.standby() {
+            Standby::TakeDriver => true,
+            Standby::StandBy(p) if p == MIN_PERIOD => false,
+            Standby::StandBy(_) => {
+                park.park(None);
+                false
+            }
+        }
+    }
+
+    /// A `block_on` thread that leaves (its future done, or parking off
+    /// the driver) always reaches a worker standing by without a timer.
+    #[test]
+    fn leaving_block_on_wakes_the_standing_by_worker() {
+        ::loom::model(|| {
+            let io = Arc::new(BlockOnIo::new());
+            let park = Arc::new(ParkInner::new());
+            io.begin_turn();
+            let (io2, park2) = (io.clone(), park.clone());
+            let block_on = ::loom::thread::spawn(move || {
+                if io2.end_turn() == TurnEnd::WakeStandby {
+                    park2.unpark();
+                }
+                if io2.release() {
+                    park2.unpark();
+                }
+            });
+            // Only parks, never times out: without the wakes this
+            // deadlocks.
+            loop {
+                if io.standby() == Standby::TakeDriver {
+                    break;
+                }
+                park.park(None);
+            }
+            block_on.join().unwrap();
+            assert!(!io.is_claimed());
+        });
+    }
+
+    /// A worker that went to a long standby while the `block_on` thread
+    /// sat in the driver is woken by the end of that turn, so it watches
+    /// the poll that follows at the short period.
+    #[test]
+    fn a_long_standby_is_cut_short_by_the_next_turn() {
+        ::loom::model(|| {
+            let io = Arc::new(BlockOnIo::new());
+            let park = Arc::new(ParkInner::new());
+            io.begin_turn();
+            // First look: a new turn count; second: idle in the driver.
+            assert_eq!(io.standby(), Standby::StandBy(MIN_PERIOD));
+            assert_eq!(io.standby(), Standby::StandBy(MIN_PERIOD * 2));
+            let (io2, park2) = (io.clone(), park.clone());
+            let block_on = ::loom::thread::spawn(move || {
+                if io2.end_turn() == TurnEnd::WakeStandby {
+                    park2.unpark();
+                }
+                // Out of the driver now, maybe blocked in a poll for good.
+            });
+            // Three looks at most: short, then revoke.
+            let mut took = false;
+            for _ in 0..3 {
+                if look(&io, &park) {
+                    took = true;
+                    break;
+                }
+            }
+            block_on.join().unwrap();
+            assert!(took, "a blocked block_on thread's claim is revoked");
+        });
+    }
+    /// A handover request reaches the worker parked in the driver (woken
+    /// as by its `mio::Waker`), which wakes the asking `block_on` thread
+    /// and then stands by instead of taking the driver back.
+    #[test]
+    fn a_handover_wakes_the_asking_thread_and_the_worker_stands_by() {
+        ::loom::model(|| {
+            let io = Arc::new(BlockOnIo::new());
+            let worker = Arc::new(ParkInner::new());
+            let asker = Arc::new(ParkInner::new());
+            let (io2, worker2, asker2) = (io.clone(), worker.clone(), asker.clone());
+            let block_on = ::loom::thread::spawn(move || {
+                io2.request_handover(&asker2);
+                worker2.unpark(); // the driver's waker
+                asker2.park(None);
+            });
+            worker.park(None); // in `epoll_wait`
+            if let Some(asker) = io.take_handover() {
+                asker.unpark();
+            }
+            assert_eq!(io.standby(), Standby::StandBy(MIN_PERIOD));
+            block_on.join().unwrap();
+        });
+    }
+}
+
+#[cfg(all(test, not(tern_loom)))]
+mod tests {
+    use crate::net::{TcpListener, TcpStream, UdpSocket};
+    use crate::runtime::{scheduler, Builder, Runtime};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    fn rt() -> Runtime {
+        Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+    }
+
+    fn sched() -> Arc<super::super::Handle> {
+        match crate::runtime::Handle::current().inner {
+            scheduler::Handle::MultiThread(h) => h,
+            scheduler::Handle::CurrentThread(_) => unreachable!("multi-thread runtime"),
+        }
+    }
+
+    /// Bounces datagrams through this thread until it has parked in the
+    /// I/O driver itself (it does once it finds the driver free while the
+    /// workers are parked; a worker parked in it keeps it until woken).
+    async fn until_block_on_drives() {
+        let h = sched();
+        let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let to = b.local_addr().unwrap();
+        let mut buf = [0u8; 8];
+        for pretended in 0..1_000 {
+            if h.block_on_io.turns() > pretended && h.block_on_io.is_claimed() {
+                return;
+            }
+            // Wake the worker parked in the driver; it sees a claim and
+            // stands by without the driver. Our `recv` then parks, finds
+            // the driver free and every worker parked, and polls I/O.
+            h.block_on_io.pretend_claim();
+            h.io.as_ref().unwrap().unpark();
+            let sender = std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(5));
+                let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+                s.send_to(b"ping", to).unwrap();
+            });
+            assert_eq!(b.recv(&mut buf).await.unwrap(), 4);
+            sender.join().unwrap();
+        }
+        panic!("the block_on thread never polled I/O");
+    }
+
+    async fn echo_once() -> Vec<u8> {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        let server = crate::spawn(async move {
+            use crate::io::{AsyncReadExt, AsyncWriteExt};
+            let (mut s, _) = l.accept().await.unwrap();
+            let mut buf = [0u8; 5];
+            s.read_exact(&mut buf).await.unwrap();
+            s.write_all(&buf).await.unwrap();
+        });
+        let client = crate::spawn(async move {
+            use crate::io::{AsyncReadExt, AsyncWriteExt};
+            let mut c = TcpStream::connect(addr).await.unwrap();
+            c.write_all(b"hello").await.unwrap();
+            let mut buf = vec![0u8; 5];
+            c.read_exact(&mut buf).await.unwrap();
+            buf
+        });
+        server.await.unwrap();
+        client.await.unwrap()
+    }
+
+    #[test]
+    fn tasks_get_their_io_while_block_on_polls_it() {
+        rt().block_on(async {
+            until_block_on_drives().await;
+            assert_eq!(echo_once().await, b"hello");
+        });
+    }
+
+    #[test]
+    fn a_synchronous_wait_inside_block_on_does_not_stop_task_io() {
+        rt().block_on(async {
+            until_block_on_drives().await;
+            let (tx, rx) = std::sync::mpsc::channel();
+            crate::spawn(async move { tx.send(echo_once().await).unwrap() });
+            // Blocks this thread, which holds the claim on I/O: the
+            // standing-by worker must revoke it and poll I/O itself.
+            let echoed = rx.recv_timeout(Duration::from_secs(30)).expect("task I/O stalled behind block_on");
+            assert_eq!(echoed, b"hello");
+            assert!(!sched().block_on_io.is_claimed(), "revoked");
+        });
+    }
+
+    #[test]
+    fn timers_fire_while_block_on_polls_io() {
+        rt().block_on(async {
+            until_block_on_drives().await;
+            let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            let to = a.local_addr().unwrap();
+            crate::spawn(async move {
+                crate::time::sleep(Duration::from_millis(20)).await;
+                let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+                b.send_to(b"late", to).await.unwrap();
+            });
+            let mut buf = [0u8; 8];
+            assert_eq!(a.recv(&mut buf).await.unwrap(), 4);
+        });
+    }
+
+    #[test]
+    fn io_goes_on_after_block_on_returns() {
+        let rt = rt();
+        let (addr, server) = rt.block_on(async {
+            until_block_on_drives().await;
+            let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = l.local_addr().unwrap();
+            let server = crate::spawn(async move {
+                use crate::io::{AsyncReadExt, AsyncWriteExt};
+                let (mut s, _) = l.accept().await.unwrap();
+                let mut buf = [0u8; 5];
+                s.read_exact(&mut buf).await.unwrap();
+                s.write_all(&buf).await.unwrap();
+            });
+            (addr, server)
+        });
+        assert!(!sched_of(&rt).block_on_io.is_claimed(), "released on return");
+        // Only the workers poll I/O now; the main thread drives nothing.
+        use std::io::{Read, Write};
+        let mut c = std::net::TcpStream::connect(addr).unwrap();
+        c.write_all(b"hello").unwrap();
+        let mut buf = [0u8; 5];
+        c.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"hello");
+        rt.block_on(server).unwrap();
+    }
+
+    #[test]
+    fn a_panic_in_block_on_releases_the_claim() {
+        let rt = rt();
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            rt.block_on(async {
+                until_block_on_drives().await;
+                panic!("boom");
+            })
+        }));
+        assert!(r.is_err());
+        assert!(!sched_of(&rt).block_on_io.is_claimed());
+        assert_eq!(rt.block_on(async { crate::spawn(echo_once()).await.unwrap() }), b"hello");
+    }
+
+    fn sched_of(rt: &Runtime) -> Arc<super::super::Handle> {
+        let _g = rt.enter();
+        sched()
+    }
+}
