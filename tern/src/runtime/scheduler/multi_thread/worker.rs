@@ -286,6 +286,10 @@ pub(super) fn run(handle: Arc<Handle>, index: usize, core: Box<Core>) {
                         // The time-driving worker parked without it.
                         handle.wake_time_driver();
                     }
+                    if let Some(block_on) = handle.block_on_io.take_handover() {
+                        // It asked for the driver while we had it.
+                        block_on.unpark();
+                    }
                 }
             }
             if let Some(time) = &handle.time {
