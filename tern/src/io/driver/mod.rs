@@ -90,6 +90,12 @@ impl<D> DriverSlot<D> {
         DriverSlot { state: Mutex::new(SlotState { driver: Some(driver), wanted: false }) }
     }
 
+    /// Takes the driver if it is free, waiting for the lock if another
+    /// thread holds it (a look that a concurrent `put` cannot slip past).
+    pub(crate) fn take(&self) -> Option<D> {
+        self.state.lock().driver.take()
+    }
+
     /// Takes the driver if it is free and uncontended (non-blocking turns:
     /// skipping one costs nothing).
     pub(crate) fn try_take(&self) -> Option<D> {
@@ -196,6 +202,11 @@ impl Handle {
     /// Takes the driver to park on it; `None` if another thread has it.
     pub(crate) fn try_take_driver(&self) -> Option<Driver> {
         self.inner.driver.try_take()
+    }
+
+    /// Takes the driver if it is free (waiting out a concurrent `put`).
+    pub(crate) fn take_driver(&self) -> Option<Driver> {
+        self.inner.driver.take()
     }
 
     /// Takes the driver to park on it; if another thread has it for a

@@ -28,12 +28,12 @@
 //!
 //! | transition                              | by                 | when |
 //! |-----------------------------------------|--------------------|------|
-//! | `+DRIVING +HANDOVER`, turns+1           | `block_on` thread  | about to park, every worker parked, one of them in the driver: it also wakes that one's `epoll_wait` |
-//! | `-HANDOVER`                             | worker             | it left the driver: it wakes the asking thread (`waiter`) to take it |
+//! | `+DRIVING +HANDOVER`, turns+1           | `block_on` thread  | about to park, every worker parked, the driver out (most often with the worker parked in it) and no other `block_on` thread's claim: it also wakes the driver's `epoll_wait`, then looks for the driver once more under the slot's lock |
+//! | `-HANDOVER`                             | worker             | it put the driver back (after parking in it, or after a non-blocking turn): it wakes the asking thread (`waiter`) to take it |
 //! | `+DRIVING +IN_TURN -HANDOVER`           | `block_on` thread  | it took the driver to park on it |
-//! | `-IN_TURN`, turns+1                     | `block_on` thread  | it put the driver back |
-//! | `-DRIVING -HANDOVER` (if not `IN_TURN`) | `block_on` thread  | it parks off the driver, or its future finished or panicked; it wakes the standing-by worker |
-//! | `-DRIVING -HANDOVER` (if not `IN_TURN`) | standing-by worker | the turn count has not moved for a whole period |
+//! | `-IN_TURN`, turns+1                     | `block_on` thread  | it put the driver back (a drop guard: also when a waker panics in the dispatch) |
+//! | `-DRIVING -HANDOVER` (if not `IN_TURN`) | `block_on` thread  | its own claim, when it parks off the driver or leaves `block_on` (returning or panicking); it wakes the standing-by worker |
+//! | `-DRIVING -HANDOVER` (if not `IN_TURN`) | standing-by worker | no turn over a whole period (two looks at least `MIN_PERIOD` apart) |
 //!
 //! The last row is what keeps I/O going when the future's own poll blocks
 //! the thread (a synchronous wait inside `block_on`): the `block_on`
@@ -43,15 +43,28 @@
 //! doubles while the `block_on` thread sits in the driver with nothing
 //! happening (an idle server costs a wake-up a second, not 500), and the
 //! end of the next turn wakes a worker on such a long standby (`drowsy`),
-//! so the bound holds after an idle spell too.
+//! so the bound holds after an idle spell too. The price: with events
+//! more than a few milliseconds apart, each one also wakes the standing-by
+//! worker, three thread wake-ups instead of two; with steady traffic the
+//! worker wakes once per period and each event wakes only the `block_on`
+//! thread.
+//!
+//! The handover costs an eventfd write and two thread wake-ups, once per
+//! claim. A race with a worker that puts the driver back just before the
+//! request lands is covered by the second look under the slot's lock;
+//! whatever is left (a request that reaches nobody) costs one standby
+//! period without `epoll_wait`, not a hang: the worker revokes the claim.
 //!
 //! # Not for every `block_on`
 //!
 //! A turn that wakes tasks means the I/O belongs to tasks, which a worker
 //! polling the driver runs without a cross-thread wake; the `block_on`
-//! thread then leaves the driver to the workers for its next
-//! `HANDOVER_BACKOFF` parks. While any worker is awake it never takes the
-//! driver (busy workers poll it between tasks).
+//! thread then makes no handover request for its next `HANDOVER_BACKOFF`
+//! parks (it still takes the driver if it finds it free). While any worker
+//! is awake it never takes the driver (busy workers poll it between
+//! tasks). Several threads in `block_on` at once share the one claim: only
+//! the thread that made it drops or renews it, and none asks for a
+//! handover while another holds it.
 
 use crate::loom::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::*};
 use crate::loom::sync::Mutex;
@@ -86,6 +99,11 @@ pub(crate) struct BlockOnIo {
     drowsy: AtomicBool,
     /// The parker of the `block_on` thread that asked for a handover.
     waiter: Mutex<Option<Arc<ParkInner>>>,
+    /// When the standing-by worker last looked (nanoseconds since `epoch`;
+    /// `u64::MAX`: never). Only the worker holding the time-driver role
+    /// touches it.
+    looked_at: AtomicU64,
+    epoch: std::time::Instant,
 }
 
 /// What the worker holding the time-driver role does about I/O.
@@ -117,6 +135,8 @@ impl BlockOnIo {
             doublings: AtomicU32::new(0),
             drowsy: AtomicBool::new(false),
             waiter: Mutex::new(None),
+            looked_at: AtomicU64::new(u64::MAX),
+            epoch: std::time::Instant::now(),
         }
     }
 
@@ -186,10 +206,37 @@ impl BlockOnIo {
         }
     }
 
+    /// Whether some `block_on` thread has claimed I/O.
+    pub(crate) fn is_claimed(&self) -> bool {
+        self.state.load(SeqCst) & DRIVING != 0
+    }
+
+    /// How long until a look tells something, if the last one was less
+    /// than `MIN_PERIOD` ago (the worker woke early, for a timer or a
+    /// task); otherwise records this look's time. Under loom, where time
+    /// does not pass, every look counts.
+    fn too_soon(&self) -> Option<Duration> {
+        if cfg!(tern_loom) {
+            return None;
+        }
+        let now = u64::try_from(self.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        let last = self.looked_at.load(Relaxed);
+        let since = now.saturating_sub(last);
+        let period = MIN_PERIOD.as_nanos() as u64;
+        if last != u64::MAX && since < period {
+            return Some(Duration::from_nanos(period - since));
+        }
+        self.looked_at.store(now, Relaxed);
+        None
+    }
+
     /// The time-driving worker's look at the claim, each time it parks.
     pub(crate) fn standby(&self) -> Standby {
         if self.state.load(SeqCst) & DRIVING == 0 {
             return Standby::TakeDriver;
+        }
+        if let Some(left) = self.too_soon() {
+            return Standby::StandBy(left);
         }
         // Before the look at `state`; pairs with `end_turn` (its doc).
         self.drowsy.store(true, SeqCst);
@@ -232,10 +279,6 @@ impl BlockOnIo {
     /// Driver turns a `block_on` thread has finished.
     pub(crate) fn turns(&self) -> u64 {
         self.state.load(SeqCst) >> 3
-    }
-
-    pub(crate) fn is_claimed(&self) -> bool {
-        self.state.load(SeqCst) & DRIVING != 0
     }
 
     /// Claims I/O for a `block_on` thread that has no turn yet, so that the
@@ -499,6 +542,47 @@ mod tests {
         assert!(r.is_err());
         assert!(!sched_of(&rt).block_on_io.is_claimed());
         assert_eq!(rt.block_on(async { crate::spawn(echo_once()).await.unwrap() }), b"hello");
+    }
+
+    #[test]
+    fn a_waker_panicking_in_a_block_on_turn_does_not_lose_the_driver() {
+        struct Boom;
+        impl std::task::Wake for Boom {
+            fn wake(self: Arc<Self>) {
+                panic!("waker panics");
+            }
+        }
+        let rt = rt();
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            rt.block_on(async {
+                until_block_on_drives().await;
+                let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+                let to = a.local_addr().unwrap();
+                let waker = std::task::Waker::from(Arc::new(Boom));
+                let mut buf = [0u8; 8];
+                let mut buf = crate::io::ReadBuf::new(&mut buf);
+                let mut cx = std::task::Context::from_waker(&waker);
+                assert!(a.poll_recv_from(&mut cx, &mut buf).is_pending());
+                std::thread::spawn(move || {
+                    std::thread::sleep(Duration::from_millis(5));
+                    let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+                    s.send_to(b"x", to).unwrap();
+                });
+                // This thread parks in the driver; the datagram's dispatch
+                // calls `Boom` here and unwinds out of `block_on`.
+                std::future::pending::<()>().await
+            })
+        }));
+        assert!(r.is_err());
+        assert!(!sched_of(&rt).block_on_io.is_claimed());
+        // The driver was put back: I/O goes on.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let echoed = rt.block_on(async { crate::spawn(echo_once()).await.unwrap() });
+            let _ = tx.send(echoed);
+        });
+        let echoed = rx.recv_timeout(Duration::from_secs(30)).expect("I/O stopped after the panic");
+        assert_eq!(echoed, b"hello");
     }
 
     fn sched_of(rt: &Runtime) -> Arc<super::super::Handle> {
