@@ -391,6 +391,40 @@ mod loom_models {
             assert!(took, "a blocked block_on thread's claim is revoked");
         });
     }
+    /// The request racing the worker's `put`: the `block_on` thread asks,
+    /// then looks for the driver once more (under the slot's lock); either
+    /// it gets the driver, or the worker's `put` comes after that look and
+    /// its `take_handover` sees the request and wakes it. Without the
+    /// second look this deadlocks: the worker put the driver back and
+    /// checked for a request just before it landed.
+    #[test]
+    fn a_handover_request_racing_the_put_is_never_lost() {
+        use crate::io::driver::DriverSlot;
+        ::loom::model(|| {
+            let io = Arc::new(BlockOnIo::new());
+            let slot = Arc::new(DriverSlot::new(0u8));
+            let asker = Arc::new(ParkInner::new());
+            // A worker has the driver out (a turn).
+            let driver = slot.take().expect("free at first");
+            let (io2, slot2) = (io.clone(), slot.clone());
+            let worker = ::loom::thread::spawn(move || {
+                let _ = slot2.put(driver);
+                if let Some(asker) = io2.take_handover() {
+                    asker.unpark();
+                }
+            });
+            io.request_handover(&asker);
+            let mut got = slot.take();
+            if got.is_none() {
+                // Only the worker's answer ends this park.
+                asker.park(None);
+                got = slot.take();
+            }
+            assert!(got.is_some(), "woken with the driver back in the slot");
+            worker.join().unwrap();
+        });
+    }
+
     /// A handover request reaches the worker parked in the driver (woken
     /// as by its `mio::Waker`), which wakes the asking `block_on` thread
     /// and then stands by instead of taking the driver back.
