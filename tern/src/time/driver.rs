@@ -254,7 +254,7 @@ impl Handle {
     }
 
     /// Number of filed timers (tests).
-    #[cfg(test)]
+    #[cfg(all(test, not(tern_loom)))]
     pub(crate) fn len(&self) -> usize {
         self.inner.core.lock().wheel.len()
     }

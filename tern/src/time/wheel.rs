@@ -111,7 +111,7 @@ impl Wheel {
         }
     }
 
-    #[cfg(test)]
+    #[cfg(all(test, not(tern_loom)))]
     pub(crate) fn len(&self) -> usize {
         self.len
     }

@@ -291,7 +291,7 @@ impl BlockOnIo {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(tern_loom)))]
 impl BlockOnIo {
     /// Driver turns a `block_on` thread has finished.
     pub(crate) fn turns(&self) -> u64 {
