@@ -26,6 +26,16 @@
 //! (the slot is an atomic, see `queue.rs`) and half the ring, and runs
 //! them. The watch costs nothing while every worker is busy, and one timed
 //! wake-up per period while some are idle.
+//!
+//! # Standing by for `block_on`
+//!
+//! The parked worker holding the time-driver role normally parks in the
+//! I/O driver. While a `block_on` thread has claimed I/O polling (it parks
+//! in the driver itself when every worker is idle), that worker instead
+//! sleeps until its next timer or a standby period, and revokes the claim
+//! if the `block_on` thread stopped coming back to the driver. A worker
+//! that puts the driver back answers a pending handover request. The
+//! protocol and its state word are in `block_on.rs`.
 
 use super::block_on::Standby;
 use super::queue::Local;
@@ -286,10 +296,7 @@ pub(super) fn run(handle: Arc<Handle>, index: usize, core: Box<Core>) {
                         // The time-driving worker parked without it.
                         handle.wake_time_driver();
                     }
-                    if let Some(block_on) = handle.block_on_io.take_handover() {
-                        // It asked for the driver while we had it.
-                        block_on.unpark();
-                    }
+                    answer_handover(&handle);
                 }
             }
             if let Some(time) = &handle.time {
@@ -421,12 +428,13 @@ fn park(cx: &Context) {
         };
         // A `block_on` thread polling I/O leaves this worker the timers,
         // and a look at its claim every period (`block_on.rs`).
-        let standby = match drives_time && handle.io.is_some() {
-            true => match handle.block_on_io.standby() {
+        let standby = if drives_time && handle.io.is_some() {
+            match handle.block_on_io.standby() {
                 Standby::StandBy(period) => Some(period),
                 Standby::TakeDriver => None,
-            },
-            false => None,
+            }
+        } else {
+            None
         };
         let watch = match (watchdog.then_some(WATCHDOG_PERIOD), standby) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -454,9 +462,7 @@ fn park(cx: &Context) {
                 remote.park.park_on_driver(&mut driver, io, timeout, precise);
                 // Only the time-driving worker (this one) ever waits for it.
                 let _ = io.put_driver(driver);
-                if let Some(block_on) = handle.block_on_io.take_handover() {
-                    block_on.unpark();
-                }
+                answer_handover(handle);
             }
             _ => {
                 remote.park.park(timeout);
@@ -495,6 +501,14 @@ fn park(cx: &Context) {
     }
     if let Some(f) = &handle.config.after_unpark {
         f();
+    }
+}
+
+/// After putting the I/O driver back: wakes a `block_on` thread that
+/// asked for it meanwhile (`block_on.rs`, `HANDOVER`).
+fn answer_handover(handle: &Handle) {
+    if let Some(block_on) = handle.block_on_io.take_handover() {
+        block_on.unpark();
     }
 }
 
