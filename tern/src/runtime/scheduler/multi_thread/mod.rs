@@ -8,6 +8,8 @@
 //!   list of live tasks (`owned.rs`).
 //! * Each worker thread owns a `Core` (`worker.rs`): its run queue
 //!   (`queue.rs`: a 256-slot lock-free ring plus a LIFO slot) and tick.
+//! * The thread in [`Handle::block_on`] polls its future and, while every
+//!   worker is parked, the I/O driver too (`block_on.rs`).
 //!
 //! # Where a task goes
 //!
