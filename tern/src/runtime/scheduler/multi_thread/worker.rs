@@ -35,7 +35,7 @@
 //! sleeps until its next timer or a standby period, and revokes the claim
 //! if the `block_on` thread stopped coming back to the driver. A worker
 //! that puts the driver back answers a pending handover request. The
-//! protocol and its state word are in `block_on.rs`.
+//! protocol and its state word are in `block_on/mod.rs`.
 
 use super::block_on::Standby;
 use super::queue::Local;
@@ -427,7 +427,7 @@ fn park(cx: &Context) {
             _ => None,
         };
         // A `block_on` thread polling I/O leaves this worker the timers,
-        // and a look at its claim every period (`block_on.rs`).
+        // and a look at its claim every period (`block_on/`).
         let standby = if drives_time && handle.io.is_some() {
             match handle.block_on_io.standby() {
                 Standby::StandBy(period) => Some(period),
@@ -505,7 +505,7 @@ fn park(cx: &Context) {
 }
 
 /// After putting the I/O driver back: wakes a `block_on` thread that
-/// asked for it meanwhile (`block_on.rs`, `HANDOVER`).
+/// asked for it meanwhile (`block_on/`, `HANDOVER`).
 fn answer_handover(handle: &Handle) {
     if let Some(block_on) = handle.block_on_io.take_handover() {
         block_on.unpark();

@@ -1,0 +1,192 @@
+//! The `block_on` thread polling I/O, on a real multi-thread runtime.
+
+use crate::net::{TcpListener, TcpStream, UdpSocket};
+use crate::runtime::{scheduler, Builder, Runtime};
+use std::sync::Arc;
+use std::time::Duration;
+
+fn rt() -> Runtime {
+    Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+}
+
+fn sched() -> Arc<crate::runtime::scheduler::multi_thread::Handle> {
+    match crate::runtime::Handle::current().inner {
+        scheduler::Handle::MultiThread(h) => h,
+        scheduler::Handle::CurrentThread(_) => unreachable!("multi-thread runtime"),
+    }
+}
+
+/// Bounces datagrams through this thread until it has parked in the
+/// I/O driver itself (it does once it finds the driver free while the
+/// workers are parked; a worker parked in it keeps it until woken).
+async fn until_block_on_drives() {
+    let h = sched();
+    let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let to = b.local_addr().unwrap();
+    let mut buf = [0u8; 8];
+    for pretended in 0..1_000 {
+        if h.block_on_io.turns() > pretended && h.block_on_io.is_claimed() {
+            return;
+        }
+        // Wake the worker parked in the driver; it sees a claim and
+        // stands by without the driver. Our `recv` then parks, finds
+        // the driver free and every worker parked, and polls I/O.
+        h.block_on_io.pretend_claim();
+        h.io.as_ref().unwrap().unpark();
+        let sender = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(5));
+            let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+            s.send_to(b"ping", to).unwrap();
+        });
+        assert_eq!(b.recv(&mut buf).await.unwrap(), 4);
+        sender.join().unwrap();
+    }
+    panic!("the block_on thread never polled I/O");
+}
+
+async fn echo_once() -> Vec<u8> {
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    let server = crate::spawn(async move {
+        use crate::io::{AsyncReadExt, AsyncWriteExt};
+        let (mut s, _) = l.accept().await.unwrap();
+        let mut buf = [0u8; 5];
+        s.read_exact(&mut buf).await.unwrap();
+        s.write_all(&buf).await.unwrap();
+    });
+    let client = crate::spawn(async move {
+        use crate::io::{AsyncReadExt, AsyncWriteExt};
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        c.write_all(b"hello").await.unwrap();
+        let mut buf = vec![0u8; 5];
+        c.read_exact(&mut buf).await.unwrap();
+        buf
+    });
+    server.await.unwrap();
+    client.await.unwrap()
+}
+
+#[test]
+fn tasks_get_their_io_while_block_on_polls_it() {
+    rt().block_on(async {
+        until_block_on_drives().await;
+        assert_eq!(echo_once().await, b"hello");
+    });
+}
+
+#[test]
+fn a_synchronous_wait_inside_block_on_does_not_stop_task_io() {
+    rt().block_on(async {
+        until_block_on_drives().await;
+        let (tx, rx) = std::sync::mpsc::channel();
+        crate::spawn(async move { tx.send(echo_once().await).unwrap() });
+        // Blocks this thread, which holds the claim on I/O: the
+        // standing-by worker must revoke it and poll I/O itself.
+        let echoed = rx.recv_timeout(Duration::from_secs(30)).expect("task I/O stalled behind block_on");
+        assert_eq!(echoed, b"hello");
+        assert!(!sched().block_on_io.is_claimed(), "revoked");
+    });
+}
+
+#[test]
+fn timers_fire_while_block_on_polls_io() {
+    rt().block_on(async {
+        until_block_on_drives().await;
+        let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let to = a.local_addr().unwrap();
+        crate::spawn(async move {
+            crate::time::sleep(Duration::from_millis(20)).await;
+            let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            b.send_to(b"late", to).await.unwrap();
+        });
+        let mut buf = [0u8; 8];
+        assert_eq!(a.recv(&mut buf).await.unwrap(), 4);
+    });
+}
+
+#[test]
+fn io_goes_on_after_block_on_returns() {
+    let rt = rt();
+    let (addr, server) = rt.block_on(async {
+        until_block_on_drives().await;
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        let server = crate::spawn(async move {
+            use crate::io::{AsyncReadExt, AsyncWriteExt};
+            let (mut s, _) = l.accept().await.unwrap();
+            let mut buf = [0u8; 5];
+            s.read_exact(&mut buf).await.unwrap();
+            s.write_all(&buf).await.unwrap();
+        });
+        (addr, server)
+    });
+    assert!(!sched_of(&rt).block_on_io.is_claimed(), "released on return");
+    // Only the workers poll I/O now; the main thread drives nothing.
+    use std::io::{Read, Write};
+    let mut c = std::net::TcpStream::connect(addr).unwrap();
+    c.write_all(b"hello").unwrap();
+    let mut buf = [0u8; 5];
+    c.read_exact(&mut buf).unwrap();
+    assert_eq!(&buf, b"hello");
+    rt.block_on(server).unwrap();
+}
+
+#[test]
+fn a_panic_in_block_on_releases_the_claim() {
+    let rt = rt();
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rt.block_on(async {
+            until_block_on_drives().await;
+            panic!("boom");
+        })
+    }));
+    assert!(r.is_err());
+    assert!(!sched_of(&rt).block_on_io.is_claimed());
+    assert_eq!(rt.block_on(async { crate::spawn(echo_once()).await.unwrap() }), b"hello");
+}
+
+#[test]
+fn a_waker_panicking_in_a_block_on_turn_does_not_lose_the_driver() {
+    struct Boom;
+    impl std::task::Wake for Boom {
+        fn wake(self: Arc<Self>) {
+            panic!("waker panics");
+        }
+    }
+    let rt = rt();
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rt.block_on(async {
+            until_block_on_drives().await;
+            let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            let to = a.local_addr().unwrap();
+            let waker = std::task::Waker::from(Arc::new(Boom));
+            let mut buf = [0u8; 8];
+            let mut buf = crate::io::ReadBuf::new(&mut buf);
+            let mut cx = std::task::Context::from_waker(&waker);
+            assert!(a.poll_recv_from(&mut cx, &mut buf).is_pending());
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(5));
+                let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+                s.send_to(b"x", to).unwrap();
+            });
+            // This thread parks in the driver; the datagram's dispatch
+            // calls `Boom` here and unwinds out of `block_on`.
+            std::future::pending::<()>().await
+        })
+    }));
+    assert!(r.is_err());
+    assert!(!sched_of(&rt).block_on_io.is_claimed());
+    // The driver was put back: I/O goes on.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let echoed = rt.block_on(async { crate::spawn(echo_once()).await.unwrap() });
+        let _ = tx.send(echoed);
+    });
+    let echoed = rx.recv_timeout(Duration::from_secs(30)).expect("I/O stopped after the panic");
+    assert_eq!(echoed, b"hello");
+}
+
+fn sched_of(rt: &Runtime) -> Arc<crate::runtime::scheduler::multi_thread::Handle> {
+    let _g = rt.enter();
+    sched()
+}
