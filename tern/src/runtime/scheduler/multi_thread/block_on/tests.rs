@@ -44,7 +44,8 @@ async fn until_block_on_drives() {
     panic!("the block_on thread never polled I/O");
 }
 
-async fn echo_once() -> Vec<u8> {
+/// Spawns a task that echoes one 5-byte message on one connection.
+async fn spawn_echo_server() -> (std::net::SocketAddr, crate::task::JoinHandle<()>) {
     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = l.local_addr().unwrap();
     let server = crate::spawn(async move {
@@ -54,6 +55,11 @@ async fn echo_once() -> Vec<u8> {
         s.read_exact(&mut buf).await.unwrap();
         s.write_all(&buf).await.unwrap();
     });
+    (addr, server)
+}
+
+async fn echo_once() -> Vec<u8> {
+    let (addr, server) = spawn_echo_server().await;
     let client = crate::spawn(async move {
         use crate::io::{AsyncReadExt, AsyncWriteExt};
         let mut c = TcpStream::connect(addr).await.unwrap();
@@ -109,16 +115,7 @@ fn io_goes_on_after_block_on_returns() {
     let rt = rt();
     let (addr, server) = rt.block_on(async {
         until_block_on_drives().await;
-        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = l.local_addr().unwrap();
-        let server = crate::spawn(async move {
-            use crate::io::{AsyncReadExt, AsyncWriteExt};
-            let (mut s, _) = l.accept().await.unwrap();
-            let mut buf = [0u8; 5];
-            s.read_exact(&mut buf).await.unwrap();
-            s.write_all(&buf).await.unwrap();
-        });
-        (addr, server)
+        spawn_echo_server().await
     });
     assert!(!sched_of(&rt).block_on_io.is_claimed(), "released on return");
     // Only the workers poll I/O now; the main thread drives nothing.
