@@ -68,7 +68,7 @@
 //! the thread that made it drops or renews it, and none asks for a
 //! handover while another holds it.
 
-use crate::loom::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::*};
+use crate::loom::sync::atomic::{AtomicBool, AtomicU64, Ordering::*};
 use crate::loom::sync::Mutex;
 use crate::runtime::park::ParkInner;
 use std::sync::Arc;
@@ -92,25 +92,30 @@ const DROWSY_FROM: Duration = Duration::from_millis(8);
 
 /// The claim of a `block_on` thread on I/O polling (see the module docs).
 pub(crate) struct BlockOnIo {
-    /// `DRIVING`, `IN_TURN` and the turn count (table above).
+    /// `DRIVING`, `IN_TURN`, `HANDOVER` and the turn count (table above).
     state: AtomicU64,
-    /// The turn count the standing-by worker saw at its last look. Only
-    /// the worker holding the time-driver role touches it.
-    seen: AtomicU64,
-    /// How many times the standby period has doubled (idle driver).
-    doublings: AtomicU32,
-    /// Set by a worker standing by for longer than `MIN_PERIOD`; the
+    /// The standing-by worker's own bookkeeping between looks (the
+    /// time-driver role moves between workers, one holder at a time).
+    watch: Mutex<Watch>,
+    /// Set by a worker going to a standby of `DROWSY_FROM` or more; the
     /// `block_on` thread clears it at the end of its next turn and wakes
     /// the worker, so a poll that blocks after a long idle is still
-    /// noticed within `MIN_PERIOD`s.
+    /// noticed within two `MIN_PERIOD`s.
     drowsy: AtomicBool,
     /// The parker of the `block_on` thread that asked for a handover.
     waiter: Mutex<Option<Arc<ParkInner>>>,
-    /// When the standing-by worker last looked (nanoseconds since `epoch`;
-    /// `u64::MAX`: never). Only the worker holding the time-driver role
-    /// touches it.
-    looked_at: AtomicU64,
     epoch: std::time::Instant,
+}
+
+/// What the standing-by worker remembers from one look to the next.
+struct Watch {
+    /// The turn count at the last look (`u64::MAX`: none yet).
+    seen: u64,
+    /// How many times the standby period has doubled.
+    doublings: u32,
+    /// When the last look was (nanoseconds since `epoch`; `u64::MAX`:
+    /// never).
+    looked_at: u64,
 }
 
 /// What the worker holding the time-driver role does about I/O.
@@ -138,11 +143,9 @@ impl BlockOnIo {
     pub(crate) fn new() -> BlockOnIo {
         BlockOnIo {
             state: AtomicU64::new(0),
-            seen: AtomicU64::new(u64::MAX),
-            doublings: AtomicU32::new(0),
+            watch: Mutex::new(Watch { seen: u64::MAX, doublings: 0, looked_at: u64::MAX }),
             drowsy: AtomicBool::new(false),
             waiter: Mutex::new(None),
-            looked_at: AtomicU64::new(u64::MAX),
             epoch: std::time::Instant::now(),
         }
     }
@@ -222,18 +225,17 @@ impl BlockOnIo {
     /// than `MIN_PERIOD` ago (the worker woke early, for a timer or a
     /// task); otherwise records this look's time. Under loom, where time
     /// does not pass, every look counts.
-    fn too_soon(&self) -> Option<Duration> {
+    fn too_soon(&self, watch: &mut Watch) -> Option<Duration> {
         if cfg!(tern_loom) {
             return None;
         }
         let now = u64::try_from(self.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX);
-        let last = self.looked_at.load(Relaxed);
-        let since = now.saturating_sub(last);
+        let since = now.saturating_sub(watch.looked_at);
         let period = MIN_PERIOD.as_nanos() as u64;
-        if last != u64::MAX && since < period {
+        if watch.looked_at != u64::MAX && since < period {
             return Some(Duration::from_nanos(period - since));
         }
-        self.looked_at.store(now, Relaxed);
+        watch.looked_at = now;
         None
     }
 
@@ -242,52 +244,46 @@ impl BlockOnIo {
         if self.state.load(SeqCst) & DRIVING == 0 {
             return Standby::TakeDriver;
         }
-        if let Some(left) = self.too_soon() {
+        let mut watch = self.watch.lock();
+        if let Some(left) = self.too_soon(&mut watch) {
             return Standby::StandBy(left);
         }
         // Before the look at `state`; pairs with `end_turn` (its doc).
         self.drowsy.store(true, SeqCst);
         let s = self.state.load(SeqCst);
         let turns = s & !FLAGS;
-        let moved = self.seen.swap(turns, Relaxed) != turns;
-        if s & DRIVING == 0 {
-            self.drowsy.store(false, Relaxed);
-            return Standby::TakeDriver;
-        }
-        if s & IN_TURN != 0 {
+        let moved = std::mem::replace(&mut watch.seen, turns) != turns;
+        let decision = if s & DRIVING == 0 {
+            Standby::TakeDriver
+        } else if s & IN_TURN != 0 {
             // In the driver right now: healthy, whether or not it made
             // turns since. Look less often; a long standby stays `drowsy`,
             // so the end of the next turn wakes us to watch the poll after
             // it.
-            let d = (self.doublings.load(Relaxed) + 1).min(MAX_DOUBLINGS);
-            self.doublings.store(d, Relaxed);
-            let period = MIN_PERIOD * (1 << d);
-            if period < DROWSY_FROM {
-                self.drowsy.store(false, Relaxed);
-            }
-            return Standby::StandBy(period);
-        }
-        if moved {
+            watch.doublings = (watch.doublings + 1).min(MAX_DOUBLINGS);
+            Standby::StandBy(MIN_PERIOD * (1 << watch.doublings))
+        } else if moved {
             // Between turns (polling its future): watch it closely, once.
             // The long period comes back at the next look that finds it in
             // the driver (sparse events cost one check each, not a climb
             // back from `MIN_PERIOD`).
+            Standby::StandBy(MIN_PERIOD)
+        } else {
+            // Out of the driver and no turn since the last look: the
+            // thread is stuck in its future's poll. Revoke, unless it just
+            // came back.
+            match self.state.compare_exchange(s, s & !(DRIVING | HANDOVER), SeqCst, SeqCst) {
+                Ok(_) => {
+                    watch.doublings = 0;
+                    Standby::TakeDriver
+                }
+                Err(_) => Standby::StandBy(MIN_PERIOD),
+            }
+        };
+        if !matches!(decision, Standby::StandBy(p) if p >= DROWSY_FROM) {
             self.drowsy.store(false, Relaxed);
-            return Standby::StandBy(MIN_PERIOD);
         }
-        // Out of the driver and no turn since the last look: the thread
-        // is stuck in its future's poll. Revoke, unless it just came back.
-        match self.state.compare_exchange(s, s & !(DRIVING | HANDOVER), SeqCst, SeqCst) {
-            Ok(_) => {
-                self.doublings.store(0, Relaxed);
-                self.drowsy.store(false, Relaxed);
-                Standby::TakeDriver
-            }
-            Err(_) => {
-                self.drowsy.store(false, Relaxed);
-                Standby::StandBy(MIN_PERIOD)
-            }
-        }
+        decision
     }
 }
 
