@@ -263,6 +263,50 @@ impl Builder {
     /// });
     /// ```
     pub fn build(&mut self) -> io::Result<Runtime> {
+        self.build_runtime(None)
+    }
+
+    /// Creates the configured [`LocalRuntime`](crate::runtime::LocalRuntime):
+    /// a current-thread runtime that can also run `!Send` tasks
+    /// ([`task::spawn_local`](crate::task::spawn_local)) directly on its
+    /// scheduler, with no [`LocalSet`](crate::task::LocalSet) in between.
+    /// Stable in tern (Tokio keeps `LocalRuntime` unstable).
+    ///
+    /// The returned runtime is `!Send`: it runs on the thread that built it.
+    ///
+    /// # Panics
+    ///
+    /// Panics on a multi-thread builder: "multi_thread is not supported for
+    /// LocalRuntime" (use `Builder::new_current_thread()`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tern::runtime::{Builder, LocalOptions};
+    ///
+    /// let rt = Builder::new_current_thread().enable_all().build_local(LocalOptions::default()).unwrap();
+    /// let data = std::rc::Rc::new(21);
+    /// let n = rt.block_on(async move {
+    ///     tern::task::spawn_local(async move { *data * 2 }).await.unwrap()
+    /// });
+    /// assert_eq!(n, 42);
+    /// ```
+    pub fn build_local(
+        &mut self,
+        options: crate::runtime::LocalOptions,
+    ) -> io::Result<crate::runtime::LocalRuntime> {
+        let _ = options;
+        if self.kind == Kind::MultiThread {
+            panic!(
+                "multi_thread is not supported for LocalRuntime: build it from \
+                 `Builder::new_current_thread()`"
+            );
+        }
+        let rt = self.build_runtime(Some(std::thread::current().id()))?;
+        Ok(crate::runtime::LocalRuntime::from_runtime(rt))
+    }
+
+    fn build_runtime(&mut self, local_owner: Option<std::thread::ThreadId>) -> io::Result<Runtime> {
         let blocking = BlockingSpawner::new(
             self.thread_name.clone(),
             self.thread_stack_size,
@@ -280,6 +324,7 @@ impl Builder {
                     global_queue_interval: self.global_queue_interval.unwrap_or(31),
                     before_park: self.before_park.clone(),
                     after_unpark: self.after_unpark.clone(),
+                    local_owner,
                 };
                 let inner = scheduler::Handle::CurrentThread(current_thread::Handle::new(config, blocking));
                 Ok(Runtime::from_parts(Handle { inner }, RuntimeFlavor::CurrentThread))

@@ -33,6 +33,7 @@ mod harness;
 mod id;
 mod join;
 pub(crate) mod list;
+mod local;
 pub(crate) mod raw;
 pub(crate) mod state;
 mod waker;
@@ -47,6 +48,7 @@ pub use coop::{consume_budget, unconstrained, Unconstrained};
 pub use error::JoinError;
 pub use id::Id;
 pub use join::JoinHandle;
+pub use local::{spawn_local, LocalEnterGuard, LocalSet};
 pub use yield_now::yield_now;
 
 use crate::runtime::context;
@@ -77,8 +79,12 @@ pub(crate) struct Task<S: 'static> {
     _p: PhantomData<S>,
 }
 
-// SAFETY: tasks are only created from `Send` futures (`spawn` requires it),
-// and the state word arbitrates every access across threads.
+// SAFETY: the state word arbitrates every access to a task across threads,
+// and a task's future and output are only touched by a thread allowed to:
+// for tasks made by `new_task` (a `Send` future) any thread; for tasks made by
+// `new_local_task`, only the one thread its scheduler runs them on (the
+// reference itself may travel, e.g. a remote wake's `Notified` through an
+// inject queue, but it is only polled or cancelled on that thread).
 unsafe impl<S> Send for Task<S> {}
 // SAFETY: as for `Send`; `&Task` exposes only thread-safe operations.
 unsafe impl<S> Sync for Task<S> {}
@@ -162,6 +168,30 @@ pub(crate) fn new_task<T, S>(future: T, scheduler: S, id: Id) -> (Task<S>, Notif
 where
     T: Future + Send + 'static,
     T::Output: Send + 'static,
+    S: Schedule,
+{
+    let ptr = Cell::allocate(future, scheduler, id, 3);
+    // SAFETY: the allocation starts with three references, one for each.
+    unsafe { (Task::from_raw(ptr), Notified::from_raw(ptr), JoinHandle::new(RawTask::from_raw(ptr))) }
+}
+
+/// Allocates a task whose future need not be `Send`: the list reference,
+/// its first notification, and its join handle.
+///
+/// # Safety
+///
+/// The scheduler `S` polls, cancels and drops the task (its future, and its
+/// output unless a `JoinHandle` takes it) only on the thread that calls this
+/// function. The `JoinHandle` is `!Send` when the output is, so it cannot
+/// carry a `!Send` output elsewhere.
+pub(crate) unsafe fn new_local_task<T, S>(
+    future: T,
+    scheduler: S,
+    id: Id,
+) -> (Task<S>, Notified<S>, JoinHandle<T::Output>)
+where
+    T: Future + 'static,
+    T::Output: 'static,
     S: Schedule,
 {
     let ptr = Cell::allocate(future, scheduler, id, 3);

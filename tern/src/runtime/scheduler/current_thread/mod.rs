@@ -58,6 +58,9 @@ pub(crate) struct Config {
     pub(crate) global_queue_interval: u32,
     pub(crate) before_park: Option<Callback>,
     pub(crate) after_unpark: Option<Callback>,
+    /// For a `LocalRuntime`: the thread that owns it, the only one that may
+    /// drive the scheduler (it runs `!Send` tasks).
+    pub(crate) local_owner: Option<std::thread::ThreadId>,
 }
 
 pub(crate) struct Handle {
@@ -104,6 +107,39 @@ impl Handle {
         F::Output: Send + 'static,
     {
         let (task, notified, join) = task::new_task(future, handle.clone(), id);
+        handle.bind_new(task, notified);
+        join
+    }
+
+    /// Spawns a `!Send` future on a `LocalRuntime`.
+    ///
+    /// # Safety
+    ///
+    /// This is a `LocalRuntime`'s scheduler and the caller is its owner
+    /// thread (`local_owner`), the only thread that may drive it: so the
+    /// task is only ever polled and dropped there.
+    pub(crate) unsafe fn spawn_local<F>(handle: &Arc<Handle>, future: F, id: Id) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        debug_assert_eq!(handle.config.local_owner, Some(std::thread::current().id()));
+        // SAFETY: forwarded from the caller: only the owner thread drives
+        // this scheduler, so only it polls or cancels the task.
+        let (task, notified, join) = unsafe { task::new_local_task(future, handle.clone(), id) };
+        handle.bind_new(task, notified);
+        join
+    }
+
+    /// Whether this is a `LocalRuntime` owned by the calling thread.
+    pub(crate) fn is_local_owned_here(&self) -> Option<bool> {
+        self.config.local_owner.map(|owner| owner == std::thread::current().id())
+    }
+
+    /// Links a new task into the core (when this thread holds it) or hands
+    /// it to the inject queue for whoever drives the scheduler.
+    fn bind_new(self: &Arc<Self>, task: Task<Arc<Handle>>, notified: Notified<Arc<Handle>>) {
+        let handle = self;
         let mut pending = Some((task, notified));
         handle.with_local_core(|core| {
             if let Some((task, notified)) = pending.take() {
@@ -119,7 +155,6 @@ impl Handle {
                 handle.park.unpark();
             }
         }
-        join
     }
 
     /// Runs `f` on the core if this thread holds it (and it is not
@@ -146,6 +181,12 @@ impl Handle {
 
     /// Drives the scheduler until `future` completes.
     pub(crate) fn block_on<F: Future>(self: &Arc<Self>, future: F) -> F::Output {
+        if self.is_local_owned_here() == Some(false) {
+            panic!(
+                "a `LocalRuntime` can only be driven from the thread that created it: \
+                 call `block_on` on that thread (its `Handle` may spawn `Send` tasks from anywhere)"
+            );
+        }
         let mut future = pin!(future);
         loop {
             let core = self.core.lock().take();
