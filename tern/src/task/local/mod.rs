@@ -32,6 +32,7 @@
 mod shared;
 
 use self::shared::Shared;
+use crate::loom::sync::Arc;
 use crate::task::coop;
 use crate::task::list::OwnedList;
 use crate::task::{Id, JoinHandle, Notified};
@@ -42,7 +43,6 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::Arc;
 use std::task::Poll;
 
 type Sched = Arc<Shared>;
@@ -535,3 +535,6 @@ fn context_rc(context: &Context) -> Rc<Context> {
         Rc::from_raw(ptr)
     }
 }
+
+#[cfg(all(test, tern_loom))]
+mod loom;
