@@ -9,7 +9,7 @@
 //! |----------------|-------------------------------------------|--------|
 //! | `UNREGISTERED` | not filed (never polled, or just reset)   | owner, under the lock |
 //! | a deadline `d` | filed in the wheel at some time `<= d`    | owner (register: under the lock; extend: lock-free CAS to a later `d`) |
-//! | `FIRED`        | due: taken out of the wheel, waker woken  | driver, under the lock, by CAS from `d <= now` |
+//! | `FIRED`        | due: taken out of the wheel, waker woken  | driver, under the lock, by CAS from `d <= now`, after taking the waker out; or the owner, for an entry due before it was ever filed |
 //! | `SHUT_DOWN`    | the runtime shut down; polling panics     | driver, under the lock |
 //!
 //! Transitions: `UNREGISTERED -> d` (register), `d -> d' >= d` (lazy extend:
@@ -24,6 +24,13 @@
 //! The links, the filing time and the waker are guarded by the driver lock;
 //! the `TimerShared` is pinned inside its `Sleep` and unfiled (under the
 //! lock) before the `Sleep` is dropped.
+//!
+//! Invariant (what makes the lock-free paths of `reset` and `Drop` sound):
+//! once the state is `FIRED` or `UNREGISTERED`, the entry is in no list and
+//! the driver will not touch it again, so its owner may re-arm or free it
+//! without the lock. The driver therefore finishes with an entry (takes its
+//! waker out) *before* its CAS to `FIRED`. Reversing that order was a
+//! use-after-free (loom model in `time/loom.rs`).
 
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{AtomicU64, Ordering::*};
@@ -150,10 +157,20 @@ impl TimerShared {
                 let _ = unsafe { locked.wheel.insert(entry, cur) };
                 return None;
             }
+            // The waker leaves the entry *before* `FIRED` is published: the
+            // owner may see `FIRED`, reset to `UNREGISTERED` and drop the
+            // entry without the lock, so after the CAS the driver must not
+            // touch it again.
+            // SAFETY: lock held.
+            let waker = unsafe { Self::guarded(entry, |g| g.waker.take()) };
             match shared.state.compare_exchange(cur, FIRED, AcqRel, Acquire) {
-                // SAFETY: lock held.
-                Ok(_) => return unsafe { Self::guarded(entry, |g| g.waker.take()) },
-                Err(actual) => cur = actual,
+                Ok(_) => return waker,
+                Err(actual) => {
+                    // Extended meanwhile: the entry keeps its waker.
+                    // SAFETY: lock held; `FIRED` was not published.
+                    unsafe { Self::guarded(entry, |g| g.waker = waker) };
+                    cur = actual;
+                }
             }
         }
     }
@@ -293,17 +310,20 @@ fn shutdown_panic() -> ! {
 
 impl Drop for TimerEntry {
     fn drop(&mut self) {
-        if self.shared.state() == UNREGISTERED {
-            return;
+        if self.shared.state() != UNREGISTERED {
+            let ptr = self.ptr();
+            self.handle.with_locked(|locked| {
+                // SAFETY: lock held; the entry is live until this returns.
+                unsafe { locked.unfile(ptr) };
+                // SAFETY: lock held.
+                let waker = unsafe { TimerShared::guarded(ptr, |g| g.waker.take()) };
+                drop(waker);
+            });
         }
-        let ptr = self.ptr();
-        self.handle.with_locked(|locked| {
-            // SAFETY: lock held; the entry is live until this returns.
-            unsafe { locked.unfile(ptr) };
-            // SAFETY: lock held.
-            let waker = unsafe { TimerShared::guarded(ptr, |g| g.waker.take()) };
-            drop(waker);
-        });
+        // Under loom, the free that follows counts as a write to the entry,
+        // so that a driver access not ordered before it is reported.
+        #[cfg(tern_loom)]
+        self.shared.guarded.with_mut(|_| ());
     }
 }
 

@@ -44,6 +44,9 @@ mod sleep;
 mod timeout;
 pub(crate) mod wheel;
 
+#[cfg(all(test, tern_loom))]
+mod loom;
+
 pub use instant::Instant;
 pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
 pub use sleep::{sleep, sleep_until, Sleep};
