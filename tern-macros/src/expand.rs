@@ -21,8 +21,9 @@ use crate::crate_path::CratePath;
 use crate::item::ItemFn;
 
 /// Expands `#[tern::main]` / `#[tern::test]`. On a misuse the function is
-/// still expanded (with the default options) next to the error, so that the
-/// error is the only one reported and IDEs keep seeing the function.
+/// still expanded (with the default options) next to the error, so that
+/// the rest of the crate (and an IDE) still sees it and the misuse is, as
+/// far as possible, the only error reported.
 pub(crate) fn expand(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
     let input: ItemFn = match syn::parse2(item.clone()) {
         Ok(input) => input,
