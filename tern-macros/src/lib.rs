@@ -1,158 +1,374 @@
-//! `#[tern::main]` and `#[tern::test]`.
+//! `#[tern::main]` and `#[tern::test]`, with tokio-macros' options and
+//! error messages.
 //!
 //! Both turn an `async fn` into a plain function that builds a tern runtime
-//! and `block_on`s the body, accepting Tokio's attribute arguments:
-//! `flavor = "current_thread" | "multi_thread"`, `worker_threads = N`,
-//! `start_paused = bool`, and `crate = "path"` (to name tern under another
-//! name, for instance `tokio` after a dependency rename).
+//! and `block_on`s the body. The generated code names the runtime crate by
+//! the name the user's Cargo.toml gives it, so a program ported with
+//! `tokio = { package = "tern", ... }` expands to `::tokio::runtime::...`
+//! with no `crate = "..."` option. The name is, in order: the `crate`
+//! option; the `tern` package under its dependency name (`::tern` inside
+//! tern itself); a package named `tokio` (a drop-in crate re-exporting
+//! tern); else `tern`.
+//!
+//! These macros are used through the runtime crate's re-export
+//! (`tern::main`, `tern::test`), as Tokio's are.
+
+#![deny(unsafe_op_in_unsafe_fn)]
+// The examples show what the attributes expand to: a `fn main` or a
+// `#[test]` function, written out.
+#![allow(clippy::needless_doctest_main, clippy::test_attr_in_doctest)]
+#![doc(test(attr(deny(warnings), allow(dead_code, unused_variables))))]
+
+mod config;
+mod crate_path;
+mod expand;
+mod item;
 
 use proc_macro::TokenStream;
-use proc_macro2::Span;
-use quote::{quote, quote_spanned};
-use syn::parse::Parser;
-use syn::spanned::Spanned;
-use syn::{punctuated::Punctuated, Expr, ExprLit, ItemFn, Lit, MetaNameValue, Token};
 
-/// Marks an async function to be executed by the selected tern runtime.
+use config::Kind;
+
+/// Marks an async function to be executed by the selected runtime.
 ///
-/// ```ignore
+/// This sets up a [`Runtime`] without the user writing the [`Builder`]
+/// calls. The function is expanded into a synchronous one that builds a
+/// runtime each time it is called and blocks on the body; the body itself
+/// does not run on a worker thread, so work that should run on the workers
+/// is spawned from it. For anything the options below do not cover, use the
+/// [`Builder`] directly.
+///
+/// Arguments are allowed for any function except `main`.
+///
+/// # Options
+///
+/// | option | values | default |
+/// |---|---|---|
+/// | `flavor` | `"multi_thread"`, `"current_thread"`, `"local"` | `"multi_thread"` |
+/// | `worker_threads` | an integer > 0; `multi_thread` only | the number of CPUs |
+/// | `start_paused` | `true` / `false`; `current_thread` and `local` only | `false` |
+/// | `name` | a string: the runtime's name ([`Builder::name`]) | none |
+/// | `crate` | a string holding a path to the runtime crate | discovered from Cargo.toml |
+///
+/// Misuses are compile errors worded as tokio-macros words them, pointing
+/// at the offending option.
+///
+/// # Examples
+///
+/// ## Using the multi-threaded runtime
+///
+/// ```
 /// #[tern::main]
 /// async fn main() {
 ///     println!("Hello world");
 /// }
 /// ```
 ///
-/// is equivalent to
+/// Equivalent code not using `#[tern::main]`:
 ///
-/// ```ignore
+/// ```
 /// fn main() {
 ///     tern::runtime::Builder::new_multi_thread()
 ///         .enable_all()
 ///         .build()
-///         .expect("Failed building the Runtime")
-///         .block_on(async { println!("Hello world") })
+///         .unwrap()
+///         .block_on(async {
+///             println!("Hello world");
+///         })
 /// }
 /// ```
+///
+/// ## Set the number of worker threads
+///
+/// ```
+/// #[tern::main(flavor = "multi_thread", worker_threads = 2)]
+/// async fn main() {
+///     println!("Hello world");
+/// }
+/// ```
+///
+/// Equivalent code not using `#[tern::main]`:
+///
+/// ```
+/// fn main() {
+///     tern::runtime::Builder::new_multi_thread()
+///         .worker_threads(2)
+///         .enable_all()
+///         .build()
+///         .unwrap()
+///         .block_on(async {
+///             println!("Hello world");
+///         })
+/// }
+/// ```
+///
+/// ## Using the current-thread runtime
+///
+/// ```
+/// #[tern::main(flavor = "current_thread")]
+/// async fn main() {
+///     println!("Hello world");
+/// }
+/// ```
+///
+/// Equivalent code not using `#[tern::main]`:
+///
+/// ```
+/// fn main() {
+///     tern::runtime::Builder::new_current_thread()
+///         .enable_all()
+///         .build()
+///         .unwrap()
+///         .block_on(async {
+///             println!("Hello world");
+///         })
+/// }
+/// ```
+///
+/// ## Using the local runtime
+///
+/// The local runtime is a current-thread runtime that also runs `!Send`
+/// tasks (`task::spawn_local`). It expands to
+/// `Builder::build_local(LocalOptions::default())`:
+///
+/// ```text
+/// #[tern::main(flavor = "local")]
+/// async fn main() {
+///     println!("Hello world");
+/// }
+/// ```
+///
+/// Equivalent code not using `#[tern::main]`:
+///
+/// ```text
+/// fn main() {
+///     tern::runtime::Builder::new_current_thread()
+///         .enable_all()
+///         .build_local(tern::runtime::LocalOptions::default())
+///         .unwrap()
+///         .block_on(async {
+///             println!("Hello world");
+///         })
+/// }
+/// ```
+///
+/// ## Configure the runtime to start with time paused
+///
+/// ```
+/// #[tern::main(flavor = "current_thread", start_paused = true)]
+/// async fn main() {
+///     println!("Hello world");
+/// }
+/// ```
+///
+/// Equivalent code not using `#[tern::main]`:
+///
+/// ```
+/// fn main() {
+///     tern::runtime::Builder::new_current_thread()
+///         .enable_all()
+///         .start_paused(true)
+///         .build()
+///         .unwrap()
+///         .block_on(async {
+///             println!("Hello world");
+///         })
+/// }
+/// ```
+///
+/// ## Set the name of the runtime
+///
+/// ```text
+/// #[tern::main(name = "my-runtime")]
+/// async fn main() {
+///     println!("Hello world");
+/// }
+/// ```
+///
+/// Equivalent code not using `#[tern::main]`:
+///
+/// ```text
+/// fn main() {
+///     tern::runtime::Builder::new_multi_thread()
+///         .name("my-runtime")
+///         .enable_all()
+///         .build()
+///         .unwrap()
+///         .block_on(async {
+///             println!("Hello world");
+///         })
+/// }
+/// ```
+///
+/// ## Rename package
+///
+/// A dependency renamed in Cargo.toml is found without this option; it is
+/// for a crate reached under another path, as here through a `use`:
+///
+/// ```
+/// use tern as tern1;
+///
+/// #[tern1::main(crate = "tern1")]
+/// async fn main() {
+///     println!("Hello world");
+/// }
+/// ```
+///
+/// Equivalent code not using `#[tern::main]`:
+///
+/// ```
+/// use tern as tern1;
+///
+/// fn main() {
+///     tern1::runtime::Builder::new_multi_thread()
+///         .enable_all()
+///         .build()
+///         .unwrap()
+///         .block_on(async {
+///             println!("Hello world");
+///         })
+/// }
+/// ```
+///
+/// [`Runtime`]: ../tern/runtime/struct.Runtime.html
+/// [`Builder`]: ../tern/runtime/struct.Builder.html
+/// [`Builder::name`]: ../tern/runtime/struct.Builder.html
 #[proc_macro_attribute]
 pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand(args, item, false)
+    expand::expand(Kind::Main, args.into(), item.into()).into()
 }
 
-/// Marks an async function to be executed by a tern runtime, as a test.
+/// Marks an async function to be executed by a runtime, as a test.
 ///
-/// The default flavor is `current_thread`, as in Tokio.
+/// Each test builds its own runtime, by default a `current_thread` one. The
+/// function gets `#[test]` added: do not write a second test attribute.
+/// Test functions cannot take arguments, as with `#[test]`.
 ///
-/// ```ignore
+/// # Options
+///
+/// | option | values | default |
+/// |---|---|---|
+/// | `flavor` | `"current_thread"`, `"multi_thread"`, `"local"` | `"current_thread"` |
+/// | `worker_threads` | an integer > 0; `multi_thread` only | the number of CPUs |
+/// | `start_paused` | `true` / `false`; `current_thread` and `local` only | `false` |
+/// | `name` | a string: the runtime's name ([`Builder::name`]) | none |
+/// | `crate` | a string holding a path to the runtime crate | discovered from Cargo.toml |
+///
+/// Misuses are compile errors worded as tokio-macros words them, pointing
+/// at the offending option.
+///
+/// # Examples
+///
+/// ## Using the current-thread runtime
+///
+/// ```
 /// #[tern::test]
 /// async fn my_test() {
 ///     assert!(true);
 /// }
 /// ```
+///
+/// Equivalent code not using `#[tern::test]`:
+///
+/// ```
+/// #[test]
+/// fn my_test() {
+///     tern::runtime::Builder::new_current_thread()
+///         .enable_all()
+///         .build()
+///         .unwrap()
+///         .block_on(async {
+///             assert!(true);
+///         })
+/// }
+/// ```
+///
+/// ## Using the multi-threaded runtime
+///
+/// ```
+/// #[tern::test(flavor = "multi_thread", worker_threads = 2)]
+/// async fn my_test() {
+///     assert!(true);
+/// }
+/// ```
+///
+/// Equivalent code not using `#[tern::test]`:
+///
+/// ```
+/// #[test]
+/// fn my_test() {
+///     tern::runtime::Builder::new_multi_thread()
+///         .worker_threads(2)
+///         .enable_all()
+///         .build()
+///         .unwrap()
+///         .block_on(async {
+///             assert!(true);
+///         })
+/// }
+/// ```
+///
+/// ## Using the local runtime
+///
+/// ```text
+/// #[tern::test(flavor = "local")]
+/// async fn my_test() {
+///     let local = tern::task::spawn_local(async { std::rc::Rc::new(1) });
+///     assert_eq!(*local.await.unwrap(), 1);
+/// }
+/// ```
+///
+/// ## Configure the runtime to start with time paused
+///
+/// With time paused, a sleep completes as soon as the runtime has nothing
+/// else to do, with the clock moved forward by the sleep's duration:
+///
+/// ```
+/// #[tern::test(start_paused = true)]
+/// async fn my_test() {
+///     let start = tern::time::Instant::now();
+///     tern::time::sleep(std::time::Duration::from_secs(3600)).await;
+///     assert!(start.elapsed() >= std::time::Duration::from_secs(3600));
+/// }
+/// ```
+///
+/// Equivalent code not using `#[tern::test]`:
+///
+/// ```
+/// #[test]
+/// fn my_test() {
+///     tern::runtime::Builder::new_current_thread()
+///         .enable_all()
+///         .start_paused(true)
+///         .build()
+///         .unwrap()
+///         .block_on(async {
+///             assert!(true);
+///         })
+/// }
+/// ```
+///
+/// ## Set the name of the runtime
+///
+/// ```text
+/// #[tern::test(name = "my-test-runtime")]
+/// async fn my_test() {
+///     assert!(true);
+/// }
+/// ```
+///
+/// ## Rename package
+///
+/// ```
+/// use tern as tern1;
+///
+/// #[tern1::test(crate = "tern1")]
+/// async fn my_test() {
+///     println!("Hello world");
+/// }
+/// ```
+///
+/// [`Builder::name`]: ../tern/runtime/struct.Builder.html
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand(args, item, true)
-}
-
-struct Config {
-    flavor: Option<(String, Span)>,
-    worker_threads: Option<Expr>,
-    start_paused: Option<Expr>,
-    crate_path: Option<syn::Path>,
-}
-
-fn parse_args(args: TokenStream) -> syn::Result<Config> {
-    let args = Punctuated::<MetaNameValue, Token![,]>::parse_terminated.parse(args)?;
-    let mut config = Config { flavor: None, worker_threads: None, start_paused: None, crate_path: None };
-    for arg in args {
-        let name = arg.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
-        match name.as_str() {
-            "flavor" => config.flavor = Some((lit_str(&arg.value)?, arg.value.span())),
-            "worker_threads" => config.worker_threads = Some(arg.value),
-            "start_paused" => config.start_paused = Some(arg.value),
-            "crate" => config.crate_path = Some(syn::parse_str(&lit_str(&arg.value)?)?),
-            _ => {
-                return Err(syn::Error::new(
-                    arg.path.span(),
-                    "unknown attribute: expected one of `flavor`, `worker_threads`, `start_paused`, `crate`",
-                ))
-            }
-        }
-    }
-    Ok(config)
-}
-
-fn lit_str(expr: &Expr) -> syn::Result<String> {
-    match expr {
-        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Ok(s.value()),
-        other => Err(syn::Error::new(other.span(), "expected a string literal")),
-    }
-}
-
-fn expand(args: TokenStream, item: TokenStream, is_test: bool) -> TokenStream {
-    let mut input: ItemFn = match syn::parse(item.clone()) {
-        Ok(f) => f,
-        Err(e) => return e.to_compile_error().into(),
-    };
-    let config = match parse_args(args) {
-        Ok(c) => c,
-        Err(e) => return e.to_compile_error().into(),
-    };
-    if input.sig.asyncness.take().is_none() {
-        let msg = "the `async` keyword is missing from the function declaration";
-        return syn::Error::new(input.sig.fn_token.span(), msg).to_compile_error().into();
-    }
-    if !is_test && input.sig.ident == "main" && !input.sig.inputs.is_empty() {
-        let msg = "the main function cannot accept arguments";
-        return syn::Error::new(input.sig.inputs.span(), msg).to_compile_error().into();
-    }
-    let krate = config.crate_path.clone().unwrap_or_else(|| syn::parse_quote!(::tern));
-    let multi = match &config.flavor {
-        None => !is_test,
-        Some((f, _)) if f == "multi_thread" => true,
-        Some((f, _)) if f == "current_thread" => false,
-        Some((f, span)) => {
-            let msg = format!("unknown `flavor = \"{f}\"`: expected \"current_thread\" or \"multi_thread\"");
-            return syn::Error::new(*span, msg).to_compile_error().into();
-        }
-    };
-    if !multi {
-        if let Some(w) = &config.worker_threads {
-            let msg = "the `worker_threads` option requires the `multi_thread` runtime flavor";
-            return syn::Error::new(w.span(), msg).to_compile_error().into();
-        }
-    }
-    let mut builder = if multi {
-        quote! { #krate::runtime::Builder::new_multi_thread() }
-    } else {
-        quote! { #krate::runtime::Builder::new_current_thread() }
-    };
-    if let Some(w) = &config.worker_threads {
-        builder = quote! { #builder.worker_threads(#w) };
-    }
-    if let Some(p) = &config.start_paused {
-        builder = quote! { #builder.start_paused(#p) };
-    }
-
-    let body = &input.block;
-    let brace = body.brace_token.span.join();
-    let new_body = quote_spanned! {brace=>
-        {
-            let body = async move #body;
-            #[allow(clippy::expect_used, clippy::diverging_sub_expression)]
-            {
-                return #builder
-                    .enable_all()
-                    .build()
-                    .expect("Failed building the Runtime")
-                    .block_on(body);
-            }
-        }
-    };
-    input.block = syn::parse2(new_body).expect("generated body parses");
-    let test_attr = if is_test && !input.attrs.iter().any(|a| a.path().is_ident("test")) {
-        quote! { #[::core::prelude::v1::test] }
-    } else {
-        quote! {}
-    };
-    quote! { #test_attr #input }.into()
+    expand::expand(Kind::Test, args.into(), item.into()).into()
 }

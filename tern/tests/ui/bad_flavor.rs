@@ -1,0 +1,2 @@
+#[tern::main(flavor = "foo")]
+async fn main() {}

@@ -1,0 +1,4 @@
+#[tern::main]
+async fn main() -> Result<(), ()> {
+    println!("no value");
+}

@@ -1,0 +1,4 @@
+#[tern::test(crate = 456)]
+async fn crate_not_string() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[tern::test(flavor = 123)]
+async fn flavor_not_string() {}
+
+fn main() {}

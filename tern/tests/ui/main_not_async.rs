@@ -1,0 +1,2 @@
+#[tern::main]
+fn main() {}

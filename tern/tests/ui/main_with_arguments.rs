@@ -1,0 +1,4 @@
+#[tern::main]
+async fn main(argument: u32) {
+    let _ = argument;
+}

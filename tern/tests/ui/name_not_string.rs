@@ -1,0 +1,2 @@
+#[tern::main(name = 5)]
+async fn main() {}

@@ -1,0 +1,2 @@
+#[tern::main(flavor)]
+async fn main() {}

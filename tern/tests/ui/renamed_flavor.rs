@@ -1,0 +1,2 @@
+#[tern::main(flavor = "threaded_scheduler")]
+async fn main() {}

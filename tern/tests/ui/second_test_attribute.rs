@@ -1,0 +1,5 @@
+#[tern::test]
+#[test]
+async fn second_test_attribute() {}
+
+fn main() {}

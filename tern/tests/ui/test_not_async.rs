@@ -1,0 +1,4 @@
+#[tern::test]
+fn test_not_async() {}
+
+fn main() {}

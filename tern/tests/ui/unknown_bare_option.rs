@@ -1,0 +1,4 @@
+#[tern::test(foo)]
+async fn unknown_bare_option() {}
+
+fn main() {}

@@ -1,0 +1,2 @@
+#[tern::main(foo = 123)]
+async fn main() {}

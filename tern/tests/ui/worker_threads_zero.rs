@@ -1,0 +1,2 @@
+#[tern::main(worker_threads = 0)]
+async fn main() {}
