@@ -130,7 +130,7 @@ use config::Kind;
 /// tasks (`task::spawn_local`). It expands to
 /// `Builder::build_local(LocalOptions::default())`:
 ///
-/// ```text
+/// ```
 /// #[tern::main(flavor = "local")]
 /// async fn main() {
 ///     println!("Hello world");
@@ -139,7 +139,7 @@ use config::Kind;
 ///
 /// Equivalent code not using `#[tern::main]`:
 ///
-/// ```text
+/// ```
 /// fn main() {
 ///     tern::runtime::Builder::new_current_thread()
 ///         .enable_all()
@@ -309,7 +309,7 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// ## Using the local runtime
 ///
-/// ```text
+/// ```
 /// #[tern::test(flavor = "local")]
 /// async fn my_test() {
 ///     let local = tern::task::spawn_local(async { std::rc::Rc::new(1) });
