@@ -1,6 +1,6 @@
 //! `Builder`: runtime configuration.
 
-use crate::runtime::blocking::BlockingSpawner;
+use crate::runtime::blocking::{BlockingSpawner, PoolConfig};
 use crate::runtime::scheduler::{self, current_thread, multi_thread};
 use crate::runtime::{Callback, Handle, Runtime, RuntimeFlavor, ThreadNameFn};
 use std::fmt;
@@ -307,12 +307,14 @@ impl Builder {
     }
 
     fn build_runtime(&mut self, local_owner: Option<std::thread::ThreadId>) -> io::Result<Runtime> {
-        let blocking = BlockingSpawner::new(
-            self.thread_name.clone(),
-            self.thread_stack_size,
-            self.after_start.clone(),
-            self.before_stop.clone(),
-        );
+        let blocking = BlockingSpawner::new(PoolConfig {
+            thread_name: self.thread_name.clone(),
+            stack_size: self.thread_stack_size,
+            after_start: self.after_start.clone(),
+            before_stop: self.before_stop.clone(),
+            max_threads: self.max_blocking_threads,
+            keep_alive: self.keep_alive.unwrap_or(Duration::from_secs(10)),
+        });
         let time = self.enable_time.then(|| crate::time::driver::Handle::new(self.start_paused));
         let io = if self.enable_io { Some(crate::io::driver::Handle::new()?) } else { None };
         match self.kind {
