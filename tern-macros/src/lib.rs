@@ -156,3 +156,23 @@ fn expand(args: TokenStream, item: TokenStream, is_test: bool) -> TokenStream {
     };
     quote! { #test_attr #input }.into()
 }
+
+// ----- hidden helpers of `tern::select!` -----
+
+/// Declares the output enum of one `select!` (implementation detail of
+/// `tern::select!`; not a public API).
+#[doc(hidden)]
+#[proc_macro]
+pub fn select_priv_declare_output_enum(input: TokenStream) -> TokenStream {
+    select::declare_output_enum(input)
+}
+
+/// Removes `ref`/`mut` from a `select!` branch pattern (implementation
+/// detail of `tern::select!`; not a public API).
+#[doc(hidden)]
+#[proc_macro]
+pub fn select_priv_clean_pattern(input: TokenStream) -> TokenStream {
+    select::clean_pattern_macro(input)
+}
+
+mod select;

@@ -58,6 +58,8 @@ pub(crate) struct Config {
     pub(crate) global_queue_interval: u32,
     pub(crate) before_park: Option<Callback>,
     pub(crate) after_unpark: Option<Callback>,
+    /// Seeds of the threads that enter the runtime (`block_on`).
+    pub(crate) seed_generator: crate::runtime::rng::RngSeedGenerator,
 }
 
 pub(crate) struct Handle {
@@ -79,6 +81,11 @@ pub(crate) struct Handle {
 }
 
 impl Handle {
+    /// Seeds of the threads that enter the runtime (`block_on`).
+    pub(crate) fn seed_generator(&self) -> &crate::runtime::rng::RngSeedGenerator {
+        &self.config.seed_generator
+    }
+
     pub(crate) fn new(mut config: Config, blocking: BlockingSpawner) -> Arc<Handle> {
         let park = Arc::new(ParkInner::new());
         let io = config.io.take();
