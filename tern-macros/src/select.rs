@@ -31,7 +31,8 @@ pub(crate) fn declare_output_enum(input: TokenStream) -> TokenStream {
     if branches > MAX_BRANCHES {
         return compile_error("select! supports up to 64 branches");
     }
-    let variants: Vec<Ident> = (0..branches).map(|k| Ident::new(&format!("_{k}"), Span::call_site())).collect();
+    let variants: Vec<Ident> =
+        (0..branches).map(|k| Ident::new(&format!("_{k}"), Span::call_site())).collect();
     let mask = Ident::new(
         match branches {
             0..=8 => "u8",

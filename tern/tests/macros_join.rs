@@ -9,7 +9,12 @@ use std::task::{Context, Poll};
 
 /// Records `id` in `log` on each poll; ready with `out` after `pendings`
 /// polls (waking itself meanwhile).
-fn logged<T: Clone>(id: usize, pendings: usize, out: T, log: Arc<Mutex<Vec<usize>>>) -> impl Future<Output = T> {
+fn logged<T: Clone>(
+    id: usize,
+    pendings: usize,
+    out: T,
+    log: Arc<Mutex<Vec<usize>>>,
+) -> impl Future<Output = T> {
     let mut left = pendings;
     std::future::poll_fn(move |cx| {
         log.lock().unwrap().push(id);

@@ -303,7 +303,11 @@ fn same_seed_same_branch_order() {
 #[test]
 fn same_seed_same_order_on_multi_thread_block_on() {
     let run = |seed: &[u8]| {
-        let rt = Builder::new_multi_thread().worker_threads(2).rng_seed(RngSeed::from_bytes(seed)).build().unwrap();
+        let rt = Builder::new_multi_thread()
+            .worker_threads(2)
+            .rng_seed(RngSeed::from_bytes(seed))
+            .build()
+            .unwrap();
         rt.block_on(winners(200))
     };
     assert_eq!(run(b"mt"), run(b"mt"));

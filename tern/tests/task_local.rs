@@ -170,7 +170,8 @@ async fn inner_future_is_dropped_inside_the_scope() {
 fn local_key_debug_and_types() {
     assert_eq!(format!("{NUMBER:?}"), "LocalKey { .. }");
     let _: &'static LocalKey<u32> = &NUMBER;
-    let fut: tern::task::futures::TaskLocalFuture<u32, std::future::Ready<()>> = NUMBER.scope(1, std::future::ready(()));
+    let fut: tern::task::futures::TaskLocalFuture<u32, std::future::Ready<()>> =
+        NUMBER.scope(1, std::future::ready(()));
     assert_eq!(format!("{fut:?}"), "TaskLocalFuture { value: 1 }");
     thread_local!(static UNUSED: Cell<u8> = const { Cell::new(0) });
     UNUSED.with(|c| c.set(1));

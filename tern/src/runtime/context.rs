@@ -248,7 +248,10 @@ impl RuntimeGuard {
     /// Enters with the thread's random generator seeded from `seed` (a
     /// worker thread's own seed); the previous generator comes back on drop.
     #[track_caller]
-    pub(crate) fn enter_with_seed(handle: &scheduler::Handle, seed: crate::runtime::rng::RngSeed) -> RuntimeGuard {
+    pub(crate) fn enter_with_seed(
+        handle: &scheduler::Handle,
+        seed: crate::runtime::rng::RngSeed,
+    ) -> RuntimeGuard {
         if HOT.with(|h| h.runtime_entered.replace(true)) {
             panic!(
                 "Cannot start a runtime from within a runtime. This happens because a function \

@@ -215,7 +215,9 @@ impl<T: 'static> LocalKey<T> {
 
         self.inner
             .try_with(|cell| {
-                cell.try_borrow_mut().map(|mut current| std::mem::swap(slot, &mut *current)).map_err(|_| ScopeError::Borrowed)
+                cell.try_borrow_mut()
+                    .map(|mut current| std::mem::swap(slot, &mut *current))
+                    .map_err(|_| ScopeError::Borrowed)
             })
             .map_err(|_| ScopeError::Destroyed)??;
         let _swap_back = SwapBack { local: self, slot };
