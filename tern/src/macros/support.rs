@@ -5,13 +5,12 @@
 //! a renamed dependency or a `no_implicit_prelude` module would break.
 
 use crate::task::coop;
-use std::task::ready;
+use std::task::{ready, Context};
 
 pub use std::future::{poll_fn, Future, IntoFuture};
-pub use std::option::Option;
 pub use std::pin::Pin;
 pub use std::result::Result;
-pub use std::task::{Context, Poll};
+pub use std::task::Poll;
 
 #[cfg(feature = "macros")]
 pub use tern_macros::{select_priv_clean_pattern, select_priv_declare_output_enum};
