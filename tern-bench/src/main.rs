@@ -342,6 +342,14 @@ fn scenarios() -> Vec<Scenario> {
         tokio: Box::new(|| memory::measure("tokio-sleep")),
         smol: Some(Box::new(|| memory::measure("smol-sleep"))),
     });
+    v.push(Scenario {
+        group: "macros",
+        name: "select_two_ready",
+        unit: "ns",
+        tern: sample(on_tern::current_thread, on_tern::select_two_ready),
+        tokio: sample(on_tokio::current_thread, on_tokio::select_two_ready),
+        smol: None,
+    });
     v
 }
 

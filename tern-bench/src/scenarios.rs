@@ -21,6 +21,8 @@ pub const TIMEOUTS: usize = 100_000;
 pub const SLEEPS: usize = 100_000;
 pub const RESETS: usize = 1_000_000;
 pub const TICKS: usize = 10_000;
+/// `select_two_ready`: `select!`s per iteration.
+pub const SELECTS: usize = 10_000;
 
 /// Worker threads of every multi-thread runtime measured.
 pub const WORKERS: usize = 2;
@@ -52,6 +54,21 @@ macro_rules! scenarios {
             /// A current-thread runtime with its drivers (timers).
             pub fn current_thread_timed() -> Runtime {
                 Builder::new_current_thread().enable_all().build().unwrap()
+            }
+
+            /// 10,000 `select!`s (random start) over two immediately
+            /// ready futures, in `block_on`.
+            pub fn select_two_ready(rt: &Runtime) {
+                rt.block_on(async {
+                    let mut sum = 0usize;
+                    for i in 0..SELECTS {
+                        sum += rt::select! {
+                            a = std::future::ready(i) => a,
+                            b = std::future::ready(i + 1) => b,
+                        };
+                    }
+                    std::hint::black_box(sum);
+                });
             }
 
             /// 100,000 `timeout`s around ready futures (Tokio's

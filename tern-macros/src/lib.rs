@@ -372,3 +372,23 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand(Kind::Test, args.into(), item.into()).into()
 }
+
+// ----- hidden helpers of `tern::select!` -----
+
+/// Declares the output enum of one `select!` (implementation detail of
+/// `tern::select!`; not a public API).
+#[doc(hidden)]
+#[proc_macro]
+pub fn select_priv_declare_output_enum(input: TokenStream) -> TokenStream {
+    select::declare_output_enum(input)
+}
+
+/// Removes `ref`/`mut` from a `select!` branch pattern (implementation
+/// detail of `tern::select!`; not a public API).
+#[doc(hidden)]
+#[proc_macro]
+pub fn select_priv_clean_pattern(input: TokenStream) -> TokenStream {
+    select::clean_pattern_macro(input)
+}
+
+mod select;

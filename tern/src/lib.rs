@@ -44,3 +44,10 @@ pub use task::spawn;
 
 #[cfg(feature = "macros")]
 pub use tern_macros::{main, test};
+
+/// Items that tern's declarative macros expand to. Not a public API: no
+/// stability promise, may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::macros::support::*;
+}

@@ -1,6 +1,8 @@
 //! `Builder`: runtime configuration.
 
 use crate::runtime::blocking::{BlockingSpawner, PoolConfig};
+
+use crate::runtime::rng::{RngSeed, RngSeedGenerator};
 use crate::runtime::scheduler::{self, current_thread, multi_thread};
 use crate::runtime::{Callback, Handle, Runtime, RuntimeFlavor, ThreadNameFn};
 use std::fmt;
@@ -42,6 +44,8 @@ pub struct Builder {
     global_queue_interval: Option<u32>,
     event_interval: u32,
     disable_lifo_slot: bool,
+    /// Where the runtime's random seeds come from (`select!`'s branch order).
+    seed_generator: RngSeedGenerator,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -84,6 +88,7 @@ impl Builder {
             global_queue_interval: None,
             event_interval,
             disable_lifo_slot: false,
+            seed_generator: RngSeedGenerator::new(RngSeed::from_entropy()),
         }
     }
 
@@ -248,6 +253,37 @@ impl Builder {
         self
     }
 
+    /// Specifies the random number generation seed to use within all
+    /// threads associated with the runtime being built.
+    ///
+    /// This option is intended to make certain parts of the runtime
+    /// deterministic: with the same seed, [`select!`](crate::select) picks
+    /// the same sequence of first branches on the thread driving `block_on`
+    /// and in the tasks it runs (on the current-thread scheduler, whose
+    /// task order is itself deterministic; on the multi-thread scheduler
+    /// each worker thread's sequence is fixed, but which worker runs a task
+    /// is not).
+    ///
+    /// Unlike Tokio, where this method needs `tokio_unstable`, it is stable
+    /// in tern.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tern::runtime::{self, RngSeed};
+    ///
+    /// let seed = RngSeed::from_bytes(b"place your seed here");
+    /// let rt = runtime::Builder::new_current_thread()
+    ///     .rng_seed(seed)
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn rng_seed(&mut self, seed: RngSeed) -> &mut Self {
+        self.seed_generator = RngSeedGenerator::new(seed);
+        self
+    }
+
     /// Creates the configured `Runtime`.
     ///
     /// The returned `Runtime` instance is ready to spawn tasks.
@@ -327,6 +363,7 @@ impl Builder {
                     before_park: self.before_park.clone(),
                     after_unpark: self.after_unpark.clone(),
                     local_owner,
+                    seed_generator: self.seed_generator.next_generator(),
                 };
                 let inner = scheduler::Handle::CurrentThread(current_thread::Handle::new(config, blocking));
                 Ok(Runtime::from_parts(Handle { inner }, RuntimeFlavor::CurrentThread))
@@ -353,6 +390,8 @@ impl Builder {
                     before_stop: self.before_stop.clone(),
                     before_park: self.before_park.clone(),
                     after_unpark: self.after_unpark.clone(),
+                    seed_generator: self.seed_generator.next_generator(),
+                    worker_seed: self.seed_generator.next_seed(),
                 };
                 let inner = scheduler::Handle::MultiThread(multi_thread::Handle::launch(config, blocking)?);
                 Ok(Runtime::from_parts(Handle { inner }, RuntimeFlavor::MultiThread))

@@ -232,11 +232,26 @@ pub(crate) fn enter_runtime<R>(handle: &scheduler::Handle, f: impl FnOnce() -> R
 /// `handle` is current.
 pub(crate) struct RuntimeGuard {
     _current: SetCurrentGuard,
+    /// This thread's random generator, seeded by the runtime; the
+    /// previous generator comes back on drop.
+    _rng: crate::runtime::rng::RngGuard,
 }
 
 impl RuntimeGuard {
+    /// Enters with the thread's random generator seeded from the runtime's
+    /// sequence of `block_on` seeds.
     #[track_caller]
     pub(crate) fn enter(handle: &scheduler::Handle) -> RuntimeGuard {
+        Self::enter_with_seed(handle, handle.next_entry_seed())
+    }
+
+    /// Enters with the thread's random generator seeded from `seed` (a
+    /// worker thread's own seed); the previous generator comes back on drop.
+    #[track_caller]
+    pub(crate) fn enter_with_seed(
+        handle: &scheduler::Handle,
+        seed: crate::runtime::rng::RngSeed,
+    ) -> RuntimeGuard {
         if HOT.with(|h| h.runtime_entered.replace(true)) {
             panic!(
                 "Cannot start a runtime from within a runtime. This happens because a function \
@@ -245,7 +260,7 @@ impl RuntimeGuard {
                  instead; to run blocking code from a task, use `tern::task::spawn_blocking`."
             );
         }
-        RuntimeGuard { _current: set_current(handle.clone()) }
+        RuntimeGuard { _current: set_current(handle.clone()), _rng: crate::runtime::rng::reseed(seed) }
     }
 }
 

@@ -20,12 +20,14 @@ pub(crate) mod context;
 mod handle;
 pub(crate) mod local;
 pub(crate) mod park;
+pub(crate) mod rng;
 mod rt;
 pub(crate) mod scheduler;
 
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
 pub use local::{LocalOptions, LocalRuntime};
+pub use rng::RngSeed;
 pub use rt::{Runtime, RuntimeFlavor};
 
 /// A callback run on runtime threads (start, stop, park, unpark).

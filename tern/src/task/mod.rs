@@ -39,6 +39,14 @@ pub(crate) mod state;
 mod waker;
 mod yield_now;
 
+mod task_local;
+pub use task_local::{AccessError, LocalKey};
+
+/// Task-related futures.
+pub mod futures {
+    pub use super::task_local::TaskLocalFuture;
+}
+
 #[cfg(all(test, tern_loom))]
 mod loom;
 

@@ -97,6 +97,14 @@ impl Handle {
         }
     }
 
+    /// A seed for a thread entering the runtime through `block_on`.
+    pub(crate) fn next_entry_seed(&self) -> crate::runtime::rng::RngSeed {
+        match self {
+            Handle::CurrentThread(h) => h.seed_generator().next_seed(),
+            Handle::MultiThread(h) => h.seed_generator().next_seed(),
+        }
+    }
+
     pub(crate) fn io_handle(&self) -> Option<&crate::io::driver::Handle> {
         match self {
             Handle::CurrentThread(h) => h.io.as_ref(),

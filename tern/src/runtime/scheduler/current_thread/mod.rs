@@ -61,6 +61,8 @@ pub(crate) struct Config {
     /// For a `LocalRuntime`: the thread that owns it, the only one that may
     /// drive the scheduler (it runs `!Send` tasks).
     pub(crate) local_owner: Option<std::thread::ThreadId>,
+    /// Seeds of the threads that enter the runtime (`block_on`).
+    pub(crate) seed_generator: crate::runtime::rng::RngSeedGenerator,
 }
 
 pub(crate) struct Handle {
@@ -82,6 +84,11 @@ pub(crate) struct Handle {
 }
 
 impl Handle {
+    /// Seeds of the threads that enter the runtime (`block_on`).
+    pub(crate) fn seed_generator(&self) -> &crate::runtime::rng::RngSeedGenerator {
+        &self.config.seed_generator
+    }
+
     pub(crate) fn new(mut config: Config, blocking: BlockingSpawner) -> Arc<Handle> {
         let park = Arc::new(ParkInner::new());
         let io = config.io.take();

@@ -71,6 +71,10 @@ pub(crate) struct Config {
     pub(crate) before_stop: Option<Callback>,
     pub(crate) before_park: Option<Callback>,
     pub(crate) after_unpark: Option<Callback>,
+    /// Seeds of the threads that call `block_on`.
+    pub(crate) seed_generator: crate::runtime::rng::RngSeedGenerator,
+    /// Root of the worker threads' seeds (worker `i`: `worker_seed.derive(i)`).
+    pub(crate) worker_seed: crate::runtime::rng::RngSeed,
 }
 
 /// What other threads see of one worker.
@@ -109,6 +113,16 @@ pub(crate) struct Handle {
 }
 
 impl Handle {
+    /// Seeds of the threads that call `block_on`.
+    pub(crate) fn seed_generator(&self) -> &crate::runtime::rng::RngSeedGenerator {
+        &self.config.seed_generator
+    }
+
+    /// The seed of worker `index`'s generator.
+    pub(crate) fn worker_seed(&self, index: usize) -> crate::runtime::rng::RngSeed {
+        self.config.worker_seed.derive(index)
+    }
+
     /// Builds the scheduler and starts its worker threads.
     pub(crate) fn launch(mut config: Config, blocking: BlockingSpawner) -> std::io::Result<Arc<Handle>> {
         let time = config.time.take();

@@ -272,7 +272,7 @@ enum Next {
 /// The body of worker thread `index`.
 pub(super) fn run(handle: Arc<Handle>, index: usize, core: Box<Core>) {
     let sched = scheduler::Handle::MultiThread(handle.clone());
-    let _entered = context::RuntimeGuard::enter(&sched);
+    let _entered = context::RuntimeGuard::enter_with_seed(&sched, handle.worker_seed(index));
     let cx = Context { handle: handle.clone(), index, core: RefCell::new(Some(core)) };
     let _installed = context::set_scheduler(context::Driven::MultiThread(&cx));
     let _precise = handle.time.as_ref().map(|_| crate::time::slack::PreciseTimers::enter());

@@ -1,4 +1,4 @@
-//! Declarative macros of the public API.
+//! `pin!`: pins values on the stack.
 
 /// Pins a value on the stack.
 ///
