@@ -42,6 +42,8 @@ pub struct Builder {
     global_queue_interval: Option<u32>,
     event_interval: u32,
     disable_lifo_slot: bool,
+    /// The runtime's name (`Handle::name`).
+    name: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -84,6 +86,7 @@ impl Builder {
             global_queue_interval: None,
             event_interval,
             disable_lifo_slot: false,
+            name: None,
         }
     }
 
@@ -145,6 +148,32 @@ impl Builder {
     pub fn thread_name(&mut self, val: impl Into<String>) -> &mut Self {
         let val = val.into();
         self.thread_name = Arc::new(move || val.clone());
+        self
+    }
+
+    /// Sets the name of the runtime (returned by
+    /// [`Handle::name`](crate::runtime::Handle::name)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tern::runtime;
+    ///
+    /// let rt = runtime::Builder::new_multi_thread()
+    ///     .name("my-runtime")
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(rt.handle().name(), Some("my-runtime"));
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// This function will panic if an empty value is passed as an argument.
+    #[track_caller]
+    pub fn name(&mut self, val: impl Into<String>) -> &mut Self {
+        let val = val.into();
+        assert!(!val.trim().is_empty(), "runtime name shouldn't be empty");
+        self.name = Some(val);
         self
     }
 
@@ -280,6 +309,8 @@ impl Builder {
                     global_queue_interval: self.global_queue_interval.unwrap_or(31),
                     before_park: self.before_park.clone(),
                     after_unpark: self.after_unpark.clone(),
+                    id: crate::runtime::Id::next(),
+                    name: self.name.clone(),
                 };
                 let inner = scheduler::Handle::CurrentThread(current_thread::Handle::new(config, blocking));
                 Ok(Runtime::from_parts(Handle { inner }, RuntimeFlavor::CurrentThread))
@@ -306,6 +337,8 @@ impl Builder {
                     before_stop: self.before_stop.clone(),
                     before_park: self.before_park.clone(),
                     after_unpark: self.after_unpark.clone(),
+                    id: crate::runtime::Id::next(),
+                    name: self.name.clone(),
                 };
                 let inner = scheduler::Handle::MultiThread(multi_thread::Handle::launch(config, blocking)?);
                 Ok(Runtime::from_parts(Handle { inner }, RuntimeFlavor::MultiThread))
@@ -328,6 +361,7 @@ impl fmt::Debug for Builder {
             .field("global_queue_interval", &self.global_queue_interval)
             .field("event_interval", &self.event_interval)
             .field("disable_lifo_slot", &self.disable_lifo_slot)
+            .field("name", &self.name)
             .finish_non_exhaustive()
     }
 }

@@ -18,13 +18,18 @@ pub(crate) mod blocking;
 mod builder;
 pub(crate) mod context;
 mod handle;
+mod id;
+pub(crate) mod messages;
+pub(crate) mod metrics;
 pub(crate) mod park;
 mod rt;
 pub(crate) mod scheduler;
 
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
-pub use rt::{Runtime, RuntimeFlavor};
+pub use id::Id;
+pub use metrics::RuntimeMetrics;
+pub use rt::{is_rt_shutdown_err, Runtime, RuntimeFlavor};
 
 /// A callback run on runtime threads (start, stop, park, unpark).
 pub(crate) type Callback = std::sync::Arc<dyn Fn() + Send + Sync>;

@@ -91,7 +91,7 @@ impl BlockingSpawner {
         });
         if let Err(e) = spawned {
             self.inner.finished();
-            panic!("OS can't spawn a thread for spawn_blocking: {e}");
+            panic!("OS can't spawn worker thread: {e} (tern: a thread for `spawn_blocking`)");
         }
         join
     }
