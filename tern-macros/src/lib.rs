@@ -3,8 +3,9 @@
 //! Both turn an `async fn` into a plain function that builds a tern runtime
 //! and `block_on`s the body, accepting Tokio's attribute arguments:
 //! `flavor = "current_thread" | "multi_thread"`, `worker_threads = N`,
-//! `start_paused = bool`, and `crate = "path"` (to name tern under another
-//! name, for instance `tokio` after a dependency rename).
+//! `start_paused = bool`, `name = "runtime name"`, and `crate = "path"` (to
+//! name tern under another name, for instance `tokio` after a dependency
+//! rename).
 
 use proc_macro::TokenStream;
 use proc_macro2::Span;
@@ -58,11 +59,14 @@ struct Config {
     worker_threads: Option<Expr>,
     start_paused: Option<Expr>,
     crate_path: Option<syn::Path>,
+    /// The runtime's name (`Builder::name`).
+    name: Option<String>,
 }
 
 fn parse_args(args: TokenStream) -> syn::Result<Config> {
     let args = Punctuated::<MetaNameValue, Token![,]>::parse_terminated.parse(args)?;
-    let mut config = Config { flavor: None, worker_threads: None, start_paused: None, crate_path: None };
+    let mut config =
+        Config { flavor: None, worker_threads: None, start_paused: None, crate_path: None, name: None };
     for arg in args {
         let name = arg.path.get_ident().map(|i| i.to_string()).unwrap_or_default();
         match name.as_str() {
@@ -70,10 +74,11 @@ fn parse_args(args: TokenStream) -> syn::Result<Config> {
             "worker_threads" => config.worker_threads = Some(arg.value),
             "start_paused" => config.start_paused = Some(arg.value),
             "crate" => config.crate_path = Some(syn::parse_str(&lit_str(&arg.value)?)?),
+            "name" => config.name = Some(lit_str(&arg.value)?),
             _ => {
                 return Err(syn::Error::new(
                     arg.path.span(),
-                    "unknown attribute: expected one of `flavor`, `worker_threads`, `start_paused`, `crate`",
+                    "unknown attribute: expected one of `flavor`, `worker_threads`, `start_paused`, `crate`, `name`",
                 ))
             }
         }
@@ -131,6 +136,9 @@ fn expand(args: TokenStream, item: TokenStream, is_test: bool) -> TokenStream {
     }
     if let Some(p) = &config.start_paused {
         builder = quote! { #builder.start_paused(#p) };
+    }
+    if let Some(name) = &config.name {
+        builder = quote! { #builder.name(#name) };
     }
 
     let body = &input.block;

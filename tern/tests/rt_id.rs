@@ -26,9 +26,13 @@ fn names() {
     assert_eq!(unnamed.handle().name(), None);
     let named = Builder::new_multi_thread().worker_threads(1).name("ingest").build().unwrap();
     assert_eq!(named.handle().name(), Some("ingest"));
-    assert_eq!(named.block_on(async { tern::spawn(async { Handle::current().name().map(String::from) }).await })
-        .unwrap()
-        .as_deref(), Some("ingest"));
+    assert_eq!(
+        named
+            .block_on(async { tern::spawn(async { Handle::current().name().map(String::from) }).await })
+            .unwrap()
+            .as_deref(),
+        Some("ingest")
+    );
 }
 
 #[test]
@@ -47,6 +51,8 @@ fn io_on_a_shut_down_runtime_is_recognised() {
 #[test]
 fn other_errors_are_not_shutdown_errors() {
     assert!(!is_rt_shutdown_err(&io::Error::from(io::ErrorKind::Other)));
-    assert!(!is_rt_shutdown_err(&io::Error::other("A Tokio 1.x context was found, but it is being shut down")));
+    assert!(!is_rt_shutdown_err(&io::Error::other(
+        "A Tokio 1.x context was found, but it is being shut down"
+    )));
     assert!(!is_rt_shutdown_err(&io::Error::new(io::ErrorKind::BrokenPipe, "pipe")));
 }

@@ -9,31 +9,41 @@ fn current_thread() -> Runtime {
 }
 
 #[test]
-#[should_panic(expected = "there is no reactor running, must be called from the context of a Tokio 1.x runtime")]
+#[should_panic(
+    expected = "there is no reactor running, must be called from the context of a Tokio 1.x runtime"
+)]
 fn spawn_outside_a_runtime() {
     drop(tern::spawn(async {}));
 }
 
 #[test]
-#[should_panic(expected = "there is no reactor running, must be called from the context of a Tokio 1.x runtime")]
+#[should_panic(
+    expected = "there is no reactor running, must be called from the context of a Tokio 1.x runtime"
+)]
 fn handle_current_outside_a_runtime() {
     drop(Handle::current());
 }
 
 #[test]
-#[should_panic(expected = "there is no reactor running, must be called from the context of a Tokio 1.x runtime")]
+#[should_panic(
+    expected = "there is no reactor running, must be called from the context of a Tokio 1.x runtime"
+)]
 fn spawn_blocking_outside_a_runtime() {
     drop(tern::task::spawn_blocking(|| ()));
 }
 
 #[test]
-#[should_panic(expected = "there is no reactor running, must be called from the context of a Tokio 1.x runtime")]
+#[should_panic(
+    expected = "there is no reactor running, must be called from the context of a Tokio 1.x runtime"
+)]
 fn sleep_outside_a_runtime() {
     drop(tern::time::sleep(Duration::from_millis(1)));
 }
 
 #[test]
-#[should_panic(expected = "there is no reactor running, must be called from the context of a Tokio 1.x runtime")]
+#[should_panic(
+    expected = "there is no reactor running, must be called from the context of a Tokio 1.x runtime"
+)]
 fn io_resource_outside_a_runtime() {
     let std = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     drop(tern::net::UdpSocket::from_std(std));
@@ -117,8 +127,10 @@ fn timer_of_a_shut_down_runtime() {
 }
 
 #[test]
-#[should_panic(expected = "`time::pause()` requires the `current_thread` Tokio runtime. This is the default \
-                           Runtime used by `#[tokio::test].")]
+#[should_panic(
+    expected = "`time::pause()` requires the `current_thread` Tokio runtime. This is the default \
+                           Runtime used by `#[tokio::test]."
+)]
 fn pause_on_a_multi_thread_runtime() {
     let rt = Builder::new_multi_thread().worker_threads(1).enable_time().build().unwrap();
     rt.block_on(async { tern::time::pause() });

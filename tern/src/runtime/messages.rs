@@ -28,7 +28,8 @@ pub(crate) const IO_DISABLED: &str = "A Tokio 1.x context was found, but IO is d
      on the runtime builder to enable IO. (tern: `enable_all` enables it too.)";
 
 /// `block_on` (or another blocking entry) on a thread that drives a runtime.
-pub(crate) const NESTED_RUNTIME: &str = "Cannot start a runtime from within a runtime. This happens because a \
+pub(crate) const NESTED_RUNTIME: &str =
+    "Cannot start a runtime from within a runtime. This happens because a \
      function (like `block_on`) attempted to block the current thread while the thread is being used \
      to drive asynchronous tasks. If you are in an async function, use `.await` on the future \
      instead of blocking on it. (tern: to run blocking code from a task, use \
