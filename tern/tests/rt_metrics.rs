@@ -167,9 +167,14 @@ fn multi_thread_park_counts() {
     // A task from outside wakes it; with the task done it idles again.
     rt.block_on(async { tern::spawn(async {}).await.unwrap() });
     assert!(eventually(|| metrics.worker_park_count(0) > parks));
-    // Parked now: the park/unpark count is odd, one park ahead.
-    assert!(eventually(|| metrics.worker_park_unpark_count(0) % 2 == 1));
-    assert_eq!(metrics.worker_park_unpark_count(0), 2 * metrics.worker_park_count(0) - 1);
+    // Parked now: the park/unpark count is odd, one park ahead of the
+    // unparks. (Read as a pair until the worker holds still between the
+    // two reads.)
+    assert!(eventually(|| {
+        let parks = metrics.worker_park_count(0);
+        let both = metrics.worker_park_unpark_count(0);
+        both % 2 == 1 && both == 2 * parks - 1
+    }));
 }
 
 #[test]
