@@ -39,3 +39,8 @@ fn main_attribute_builds_a_runtime() {
     }
     assert_eq!(main(), 5);
 }
+
+#[tern::test(name = "named-test-runtime")]
+async fn name_argument_names_the_runtime() {
+    assert_eq!(tern::runtime::Handle::current().name(), Some("named-test-runtime"));
+}

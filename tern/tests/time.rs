@@ -254,7 +254,11 @@ async fn a_million_concurrent_sleeps_fire_in_deadline_order() {
 fn pause_on_multi_thread_runtime_panics_with_a_clear_message() {
     let rt = tern::runtime::Builder::new_multi_thread().worker_threads(1).enable_time().build().unwrap();
     let err = rt.block_on(async { tern::spawn(async { time::pause() }).await.unwrap_err() });
-    let msg = *err.into_panic().downcast::<&str>().unwrap();
+    let payload = err.into_panic();
+    let msg = match payload.downcast_ref::<String>() {
+        Some(msg) => msg.clone(),
+        None => payload.downcast_ref::<&str>().unwrap().to_string(),
+    };
     assert!(msg.contains("requires the `current_thread`"), "{msg}");
 }
 

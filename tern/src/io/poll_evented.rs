@@ -332,18 +332,16 @@ impl Drop for Readiness<'_> {
     }
 }
 
+/// The runtime's I/O driver has shut down (`runtime::is_rt_shutdown_err`).
 fn shutdown_error() -> io::Error {
-    io::Error::other("the tern runtime's I/O driver has shut down")
+    crate::runtime::messages::shutdown_io_error()
 }
 
 #[track_caller]
 fn current_io_handle() -> driver::Handle {
     match crate::runtime::context::with_current_ref(|h| h.io_handle().cloned()) {
         Ok(Some(h)) => h,
-        Ok(None) => panic!(
-            "A tern runtime was found, but IO is disabled. Call `enable_io` (or `enable_all`) \
-             on the runtime builder to enable IO."
-        ),
+        Ok(None) => panic!("{}", crate::runtime::messages::IO_DISABLED),
         Err(e) => panic!("{}", e.panic_message("creating a tern I/O resource")),
     }
 }

@@ -46,6 +46,8 @@ pub struct Builder {
     disable_lifo_slot: bool,
     /// Where the runtime's random seeds come from (`select!`'s branch order).
     seed_generator: RngSeedGenerator,
+    /// The runtime's name (`Handle::name`).
+    name: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -89,6 +91,7 @@ impl Builder {
             event_interval,
             disable_lifo_slot: false,
             seed_generator: RngSeedGenerator::new(RngSeed::from_entropy()),
+            name: None,
         }
     }
 
@@ -150,6 +153,32 @@ impl Builder {
     pub fn thread_name(&mut self, val: impl Into<String>) -> &mut Self {
         let val = val.into();
         self.thread_name = Arc::new(move || val.clone());
+        self
+    }
+
+    /// Sets the name of the runtime (returned by
+    /// [`Handle::name`](crate::runtime::Handle::name)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tern::runtime;
+    ///
+    /// let rt = runtime::Builder::new_multi_thread()
+    ///     .name("my-runtime")
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(rt.handle().name(), Some("my-runtime"));
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// This function will panic if an empty value is passed as an argument.
+    #[track_caller]
+    pub fn name(&mut self, val: impl Into<String>) -> &mut Self {
+        let val = val.into();
+        assert!(!val.trim().is_empty(), "runtime name shouldn't be empty");
+        self.name = Some(val);
         self
     }
 
@@ -364,6 +393,8 @@ impl Builder {
                     after_unpark: self.after_unpark.clone(),
                     local_owner,
                     seed_generator: self.seed_generator.next_generator(),
+                    id: crate::runtime::Id::next(),
+                    name: self.name.clone(),
                 };
                 let inner = scheduler::Handle::CurrentThread(current_thread::Handle::new(config, blocking));
                 Ok(Runtime::from_parts(Handle { inner }, RuntimeFlavor::CurrentThread))
@@ -392,6 +423,8 @@ impl Builder {
                     after_unpark: self.after_unpark.clone(),
                     seed_generator: self.seed_generator.next_generator(),
                     worker_seed: self.seed_generator.next_seed(),
+                    id: crate::runtime::Id::next(),
+                    name: self.name.clone(),
                 };
                 let inner = scheduler::Handle::MultiThread(multi_thread::Handle::launch(config, blocking)?);
                 Ok(Runtime::from_parts(Handle { inner }, RuntimeFlavor::MultiThread))
@@ -414,6 +447,7 @@ impl fmt::Debug for Builder {
             .field("global_queue_interval", &self.global_queue_interval)
             .field("event_interval", &self.event_interval)
             .field("disable_lifo_slot", &self.disable_lifo_slot)
+            .field("name", &self.name)
             .finish_non_exhaustive()
     }
 }

@@ -190,8 +190,9 @@ impl Drop for SetCurrentGuard {
             if !std::thread::panicking() {
                 panic!(
                     "`EnterGuard` values dropped out of order. Guards returned by \
-                     `tern::runtime::Handle::enter()` must be dropped in the reverse \
-                     order as they were acquired."
+                     `tokio::runtime::Handle::enter()` must be dropped in the reverse \
+                     order as they were acquired. (tern: the guards of \
+                     `tern::runtime::Handle::enter()` and `Runtime::enter()`.)"
                 );
             }
         }
@@ -228,6 +229,13 @@ pub(crate) fn enter_runtime<R>(handle: &scheduler::Handle, f: impl FnOnce() -> R
     f()
 }
 
+/// Whether this thread drives a runtime now (a worker, or inside
+/// `block_on`): blocking on it, or dropping a runtime that waits for its
+/// threads, is refused.
+pub(crate) fn is_runtime_entered() -> bool {
+    HOT.try_with(|h| h.runtime_entered.get()).unwrap_or(false)
+}
+
 /// While alive: this thread drives a runtime (`block_on` would panic) and
 /// `handle` is current.
 pub(crate) struct RuntimeGuard {
@@ -253,12 +261,7 @@ impl RuntimeGuard {
         seed: crate::runtime::rng::RngSeed,
     ) -> RuntimeGuard {
         if HOT.with(|h| h.runtime_entered.replace(true)) {
-            panic!(
-                "Cannot start a runtime from within a runtime. This happens because a function \
-                 (like `block_on`) attempted to block the current thread while the thread is \
-                 being used to drive asynchronous tasks. Inside async code, `.await` the future \
-                 instead; to run blocking code from a task, use `tern::task::spawn_blocking`."
-            );
+            panic!("{}", crate::runtime::messages::NESTED_RUNTIME);
         }
         RuntimeGuard { _current: set_current(handle.clone()), _rng: crate::runtime::rng::reseed(seed) }
     }

@@ -1,6 +1,6 @@
 //! `Handle`: a cloneable reference to a runtime, and the thread context.
 
-use crate::runtime::{context, scheduler, RuntimeFlavor};
+use crate::runtime::{context, messages, scheduler, RuntimeFlavor, RuntimeMetrics};
 use crate::task::{Id, JoinHandle};
 use std::error::Error;
 use std::fmt;
@@ -122,11 +122,63 @@ impl Handle {
     pub fn runtime_flavor(&self) -> RuntimeFlavor {
         self.inner.flavor()
     }
+
+    /// Returns the [`Id`](crate::runtime::Id) of the current `Runtime`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tern::runtime::Handle;
+    ///
+    /// #[tern::main(flavor = "current_thread")]
+    /// async fn main() {
+    ///     println!("Current runtime id: {}", Handle::current().id());
+    /// }
+    /// ```
+    pub fn id(&self) -> crate::runtime::Id {
+        self.inner.id()
+    }
+
+    /// Returns the name of the current `Runtime`, as set by
+    /// [`Builder::name`](crate::runtime::Builder::name).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tern::runtime::Builder::new_current_thread().name("my-runtime").build().unwrap();
+    /// rt.block_on(async {
+    ///     assert_eq!(tern::runtime::Handle::current().name(), Some("my-runtime"));
+    /// });
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.inner.name()
+    }
+
+    /// Returns a view that lets you get information about how the runtime
+    /// is performing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tern::runtime::Handle;
+    ///
+    /// #[tern::main(flavor = "current_thread")]
+    /// async fn main() {
+    ///     assert_eq!(Handle::current().metrics().num_workers(), 1);
+    /// }
+    /// ```
+    pub fn metrics(&self) -> RuntimeMetrics {
+        RuntimeMetrics::new(self.clone())
+    }
 }
 
 impl fmt::Debug for Handle {
     fn fmt(&self, fmt: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt.debug_struct("Handle").field("flavor", &self.runtime_flavor()).finish()
+        fmt.debug_struct("Handle")
+            .field("flavor", &self.runtime_flavor())
+            .field("id", &self.id())
+            .field("name", &self.name())
+            .finish()
     }
 }
 
@@ -164,18 +216,21 @@ impl TryCurrentError {
         self.kind == TryCurrentErrorKind::ThreadLocalDestroyed
     }
 
-    /// The panic message of an API that needs a runtime (`what`).
+    /// The panic message of an API that needs a runtime (`what`): Tokio's
+    /// sentence, then tern's advice.
     pub(crate) fn panic_message(&self, what: &str) -> String {
         match self.kind {
             TryCurrentErrorKind::NoContext => format!(
-                "{what} was called outside of a tern runtime. Call it from async code running on \
-                 a runtime (inside `#[tern::main]`, `Runtime::block_on` or a spawned task), \
+                "{}: {what} was called outside of a tern runtime. Call it from async code running \
+                 on a runtime (inside `#[tern::main]`, `Runtime::block_on` or a spawned task), \
                  or enter one first with `Runtime::enter()` / `Handle::enter()`; from another \
-                 thread, use a `tern::runtime::Handle` cloned from the runtime."
+                 thread, use a `tern::runtime::Handle` cloned from the runtime.",
+                messages::CONTEXT_MISSING
             ),
-            TryCurrentErrorKind::ThreadLocalDestroyed => {
-                format!("{what} was called while this thread's tern context was being destroyed (thread teardown)")
-            }
+            TryCurrentErrorKind::ThreadLocalDestroyed => format!(
+                "{} ({what} was called during this thread's teardown)",
+                messages::THREAD_LOCAL_DESTROYED
+            ),
         }
     }
 }
@@ -183,12 +238,8 @@ impl TryCurrentError {
 impl fmt::Display for TryCurrentError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind {
-            TryCurrentErrorKind::NoContext => {
-                f.write_str("there is no reactor running, must be called from the context of a tern runtime")
-            }
-            TryCurrentErrorKind::ThreadLocalDestroyed => {
-                f.write_str("The tern context thread-local variable has been destroyed.")
-            }
+            TryCurrentErrorKind::NoContext => f.write_str(messages::CONTEXT_MISSING),
+            TryCurrentErrorKind::ThreadLocalDestroyed => f.write_str(messages::THREAD_LOCAL_DESTROYED),
         }
     }
 }

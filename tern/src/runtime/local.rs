@@ -149,6 +149,11 @@ impl LocalRuntime {
         self.rt.enter()
     }
 
+    /// Returns a view of the runtime's metrics.
+    pub fn metrics(&self) -> crate::runtime::RuntimeMetrics {
+        self.rt.metrics()
+    }
+
     /// Shuts down the runtime, waiting at most `duration` for blocking
     /// threads to finish.
     pub fn shutdown_timeout(self, duration: Duration) {

@@ -18,7 +18,10 @@ pub(crate) mod blocking;
 mod builder;
 pub(crate) mod context;
 mod handle;
+mod id;
 pub(crate) mod local;
+pub(crate) mod messages;
+pub(crate) mod metrics;
 pub(crate) mod park;
 pub(crate) mod rng;
 mod rt;
@@ -26,9 +29,11 @@ pub(crate) mod scheduler;
 
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
+pub use id::Id;
 pub use local::{LocalOptions, LocalRuntime};
+pub use metrics::RuntimeMetrics;
 pub use rng::RngSeed;
-pub use rt::{Runtime, RuntimeFlavor};
+pub use rt::{is_rt_shutdown_err, Runtime, RuntimeFlavor};
 
 /// A callback run on runtime threads (start, stop, park, unpark).
 pub(crate) type Callback = std::sync::Arc<dyn Fn() + Send + Sync>;

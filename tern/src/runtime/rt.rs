@@ -1,6 +1,6 @@
 //! `Runtime`: owns a scheduler and its threads; dropping it shuts them down.
 
-use crate::runtime::{context, Builder, EnterGuard, Handle};
+use crate::runtime::{context, messages, Builder, EnterGuard, Handle};
 use crate::task::JoinHandle;
 use std::fmt;
 use std::future::Future;
@@ -169,6 +169,19 @@ impl Runtime {
         self.shutdown_timeout(Duration::from_nanos(0));
     }
 
+    /// Returns a view that lets you get information about how the runtime
+    /// is performing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = tern::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    /// assert_eq!(rt.metrics().num_workers(), 2);
+    /// ```
+    pub fn metrics(&self) -> crate::runtime::RuntimeMetrics {
+        self.handle.metrics()
+    }
+
     /// Returns the flavor of this runtime.
     pub(crate) fn flavor(&self) -> RuntimeFlavor {
         self.flavor
@@ -177,13 +190,59 @@ impl Runtime {
 
 impl Drop for Runtime {
     fn drop(&mut self) {
+        // Waiting for threads would block a thread that drives tasks, which
+        // Tokio refuses with a panic. The runtime still shuts down (as
+        // `shutdown_background` would) before the panic, so nothing leaks.
+        let refused = self.blocking_wait != Some(Duration::ZERO)
+            && context::is_runtime_entered()
+            && !std::thread::panicking();
+        if refused {
+            self.blocking_wait = Some(Duration::ZERO);
+        }
         self.handle.inner.shutdown(self.blocking_wait);
         self.handle.inner.blocking_spawner().shutdown(self.blocking_wait);
+        if refused {
+            panic!("{}", messages::DROP_IN_ASYNC);
+        }
     }
 }
 
 impl fmt::Debug for Runtime {
     fn fmt(&self, fmt: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt.debug_struct("Runtime").field("flavor", &self.flavor()).finish_non_exhaustive()
+    }
+}
+
+/// Checks whether the given error was emitted by tern when shutting down
+/// its runtime: the error an I/O resource returns once the runtime it
+/// belongs to has shut down.
+///
+/// # Examples
+///
+/// ```
+/// use tern::net::TcpListener;
+/// use tern::runtime::Runtime;
+///
+/// let rt1 = Runtime::new().unwrap();
+/// let rt2 = Runtime::new().unwrap();
+///
+/// let listener = rt1.block_on(async { TcpListener::bind("127.0.0.1:0").await.unwrap() });
+///
+/// drop(rt1);
+///
+/// rt2.block_on(async {
+///     let res = listener.accept().await;
+///     assert!(res.is_err());
+///     assert!(tern::runtime::is_rt_shutdown_err(res.as_ref().unwrap_err()));
+/// });
+/// ```
+pub fn is_rt_shutdown_err(err: &io::Error) -> bool {
+    match err.get_ref() {
+        Some(inner) => {
+            err.kind() == io::ErrorKind::Other
+                && inner.source().is_none()
+                && inner.is::<messages::RuntimeShutdown>()
+        }
+        None => false,
     }
 }

@@ -305,7 +305,10 @@ impl TimerEntry {
 }
 
 fn shutdown_panic() -> ! {
-    panic!("A tern runtime was found, but it is being shut down: its timers no longer fire.")
+    panic!(
+        "{} (tern: the runtime this timer belongs to has shut down; its timers no longer fire.)",
+        crate::runtime::messages::RUNTIME_SHUTTING_DOWN
+    )
 }
 
 impl Drop for TimerEntry {

@@ -77,13 +77,17 @@ fn paused_clock_driver(what: &str) -> driver::Handle {
     match handle {
         Ok((RuntimeFlavor::CurrentThread, Some(t))) => t,
         Ok((RuntimeFlavor::CurrentThread, None)) => {
-            panic!("{what}: the runtime has no time driver; call `enable_time` on its builder")
+            panic!("{} ({what} needs the time driver)", crate::runtime::messages::TIME_DISABLED)
         }
         Ok(_) => panic!(
-            "`time::pause()` requires the `current_thread` tern runtime. This is the default \
-             Runtime for `#[tern::test]`."
+            "{} (tern: `#[tern::test]` uses the current-thread runtime by default.)",
+            crate::runtime::messages::PAUSE_NEEDS_CURRENT_THREAD
         ),
-        Err(_) => panic!("time cannot be frozen from outside the tern runtime"),
+        Err(e) if e.is_missing_context() => panic!(
+            "time cannot be frozen from outside the Tokio runtime (tern: {what} was called outside \
+             of a tern runtime; call it from a current-thread runtime's async code)"
+        ),
+        Err(e) => panic!("{e}"),
     }
 }
 

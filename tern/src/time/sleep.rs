@@ -160,10 +160,7 @@ pub(crate) fn driver_handle(what: &str) -> driver::Handle {
 #[cold]
 #[track_caller]
 fn no_time_driver() -> ! {
-    panic!(
-        "A tern runtime was found, but timers are disabled. Call `enable_time` (or \
-         `enable_all`) on the runtime builder to enable timers."
-    )
+    panic!("{}", crate::runtime::messages::TIME_DISABLED)
 }
 
 #[cold]

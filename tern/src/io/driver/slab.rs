@@ -95,7 +95,8 @@ impl Slab {
     pub(super) fn alloc(&self, ready: usize) -> io::Result<(&ScheduledIo, usize, usize)> {
         let mut state = self.state.lock();
         if state.shutdown {
-            return Err(io::Error::other("the tern runtime this resource belongs to has shut down"));
+            // The runtime this resource would belong to has shut down.
+            return Err(crate::runtime::messages::shutdown_io_error());
         }
         let index = match state.free.pop() {
             Some(i) => i,

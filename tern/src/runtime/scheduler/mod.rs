@@ -7,6 +7,7 @@ pub(crate) mod current_thread;
 pub(crate) mod multi_thread;
 
 use crate::runtime::blocking::BlockingSpawner;
+use crate::runtime::metrics::WorkerMetrics;
 use crate::runtime::RuntimeFlavor;
 use crate::task::{Id, JoinHandle};
 use crate::time;
@@ -102,6 +103,51 @@ impl Handle {
         match self {
             Handle::CurrentThread(h) => h.seed_generator().next_seed(),
             Handle::MultiThread(h) => h.seed_generator().next_seed(),
+        }
+    }
+
+    pub(crate) fn id(&self) -> crate::runtime::Id {
+        match self {
+            Handle::CurrentThread(h) => h.config.id,
+            Handle::MultiThread(h) => h.config.id,
+        }
+    }
+
+    pub(crate) fn name(&self) -> Option<&str> {
+        match self {
+            Handle::CurrentThread(h) => h.config.name.as_deref(),
+            Handle::MultiThread(h) => h.config.name.as_deref(),
+        }
+    }
+
+    // ----- metrics (`runtime::RuntimeMetrics`) -----
+
+    pub(crate) fn num_workers(&self) -> usize {
+        match self {
+            Handle::CurrentThread(_) => 1,
+            Handle::MultiThread(h) => h.num_workers(),
+        }
+    }
+
+    pub(crate) fn num_alive_tasks(&self) -> usize {
+        match self {
+            Handle::CurrentThread(h) => h.num_alive_tasks(),
+            Handle::MultiThread(h) => h.num_alive_tasks(),
+        }
+    }
+
+    pub(crate) fn injection_queue_depth(&self) -> usize {
+        match self {
+            Handle::CurrentThread(h) => h.injection_queue_depth(),
+            Handle::MultiThread(h) => h.injection_queue_depth(),
+        }
+    }
+
+    /// Worker `index`'s counters, if there is such a worker.
+    pub(crate) fn worker_metrics(&self, index: usize) -> Option<&WorkerMetrics> {
+        match self {
+            Handle::CurrentThread(h) => (index == 0).then(|| h.worker_metrics()),
+            Handle::MultiThread(h) => h.worker_metrics(index),
         }
     }
 

@@ -293,9 +293,16 @@ impl LocalSet {
         RunUntil { set: self, future }.await
     }
 
-    /// Returns an identifier of this set, unique among the sets of the
-    /// process (the same as any task's scheduler-independent id space).
-    fn raw_id(&self) -> u64 {
+    /// Returns the [`Id`](crate::runtime::Id) of this `LocalSet` (ids of
+    /// sets and runtimes come from one space, as in Tokio).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let local_set = tern::task::LocalSet::new();
+    /// println!("Local set id: {}", local_set.id());
+    /// ```
+    pub fn id(&self) -> crate::runtime::Id {
         self.context.shared.id
     }
 
@@ -381,7 +388,7 @@ impl Default for LocalSet {
 
 impl fmt::Debug for LocalSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LocalSet").field("id", &self.raw_id()).finish_non_exhaustive()
+        f.debug_struct("LocalSet").field("id", &self.id()).finish_non_exhaustive()
     }
 }
 

@@ -6,11 +6,7 @@ use crate::loom::sync::atomic::{AtomicBool, Ordering::*};
 use crate::loom::sync::Mutex;
 use crate::task::{Notified, Schedule, Task};
 use std::collections::VecDeque;
-use std::sync::atomic::AtomicU64;
 use std::task::Waker;
-
-/// Source of `LocalSet` ids.
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 pub(super) struct Shared {
     /// Address of the owning [`Context`]: compared with the thread's
@@ -23,7 +19,7 @@ pub(super) struct Shared {
     remote_pending: AtomicBool,
     /// The waker of whatever polls the set (`run_until`, the set itself).
     poller: Mutex<Option<Waker>>,
-    pub(super) id: u64,
+    pub(super) id: crate::runtime::Id,
 }
 
 impl Shared {
@@ -33,7 +29,7 @@ impl Shared {
             remote: Mutex::new(Some(VecDeque::new())),
             remote_pending: AtomicBool::new(false),
             poller: Mutex::new(None),
-            id: NEXT_ID.fetch_add(1, Relaxed),
+            id: crate::runtime::Id::next(),
         }
     }
 

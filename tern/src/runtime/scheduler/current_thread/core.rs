@@ -3,6 +3,7 @@
 use super::inject::{Inject, Queue};
 use super::Handle;
 use crate::runtime::context;
+use crate::runtime::metrics::{BusyClock, WorkerMetrics};
 use crate::runtime::scheduler;
 use crate::task::coop;
 use crate::task::list::OwnedList;
@@ -29,6 +30,20 @@ pub(crate) struct Core {
     /// Buffers swapped with the inject queue's (see `Inject::take_all`).
     remote: Queue<Sched>,
     tick: u32,
+    /// Shared with the handle: what this core publishes for metrics.
+    published: Arc<Published>,
+    busy: BusyClock,
+}
+
+/// Counters written only by the thread holding the core (which the core's
+/// handover orders), read by anyone through `RuntimeMetrics`.
+#[derive(Default)]
+#[repr(align(128))]
+pub(super) struct Published {
+    pub(super) worker: WorkerMetrics,
+    /// Tasks in the owned list plus those taken from the inject queue and
+    /// not yet linked.
+    pub(super) alive: std::sync::atomic::AtomicUsize,
 }
 
 /// The core installed on the thread that drives it.
@@ -39,8 +54,26 @@ pub(crate) struct Context {
 }
 
 impl Core {
-    pub(super) fn new() -> Core {
-        Core { run_queue: VecDeque::new(), owned: OwnedList::new(), remote: Queue::new(), tick: 0 }
+    pub(super) fn new(published: Arc<Published>) -> Core {
+        Core {
+            run_queue: VecDeque::new(),
+            owned: OwnedList::new(),
+            remote: Queue::new(),
+            tick: 0,
+            published,
+            busy: BusyClock::default(),
+        }
+    }
+
+    /// Publishes the number of live tasks (a plain store: only the core's
+    /// holder writes it).
+    #[inline]
+    fn publish_alive(&self) {
+        self.published.alive.store(self.owned.len() + self.remote.spawned.len(), Relaxed);
+    }
+
+    fn metrics(&self) -> &WorkerMetrics {
+        &self.published.worker
     }
 
     #[cfg(all(test, not(tern_loom)))]
@@ -52,7 +85,10 @@ impl Core {
     #[inline]
     pub(super) fn bind(&mut self, task: Task<Sched>, notified: Notified<Sched>) {
         match self.owned.push(task) {
-            Ok(()) => self.run_queue.push_back(notified),
+            Ok(()) => {
+                self.run_queue.push_back(notified);
+                self.publish_alive();
+            }
             Err(task) => {
                 // Shut down: cancelled before it ever runs.
                 task.shutdown();
@@ -71,13 +107,19 @@ impl Core {
     /// `task` is in this core's owned list or in none.
     pub(super) unsafe fn release(&mut self, task: &Task<Sched>) -> Option<Task<Sched>> {
         // SAFETY: forwarded from the caller.
-        unsafe { self.owned.remove(task) }
+        let removed = unsafe { self.owned.remove(task) };
+        if removed.is_some() {
+            self.publish_alive();
+        }
+        removed
     }
 
     /// Moves everything from the inject queue to the back of the local
     /// queue, linking spawned tasks into the owned list.
     pub(super) fn take_remote(&mut self, inject: &Inject<Sched>) {
         inject.take_all(&mut self.remote);
+        // The spawned ones count as alive while they wait to be linked.
+        self.publish_alive();
         while let Some(n) = self.remote.woken.pop_front() {
             self.run_queue.push_back(n);
         }
@@ -125,7 +167,9 @@ struct CoreGuard<'a> {
 
 impl Drop for CoreGuard<'_> {
     fn drop(&mut self) {
-        if let Some(core) = self.cx.core.borrow_mut().take() {
+        if let Some(mut core) = self.cx.core.borrow_mut().take() {
+            let Core { busy, published, .. } = &mut *core;
+            busy.stop(&published.worker);
             self.cx.handle.release_core(core);
         }
     }
@@ -137,6 +181,7 @@ pub(super) fn drive<F: Future>(handle: &Arc<Handle>, core: Box<Core>, mut future
     let cx = Context { handle: handle.clone(), core: RefCell::new(Some(core)) };
     let _installed = context::set_scheduler(context::Driven::CurrentThread(&cx));
     let _guard = CoreGuard { cx: &cx };
+    cx.with_core(|core| core.busy.start());
 
     let _precise = handle.time.as_ref().map(|_| crate::time::slack::PreciseTimers::enter());
     let waker = Waker::from(handle.clone());
@@ -163,6 +208,10 @@ pub(super) fn drive<F: Future>(handle: &Arc<Handle>, core: Box<Core>, mut future
         }
         // `event_interval` ticks: poll the drivers without blocking, then
         // check the `block_on` future.
+        cx.with_core(|core| {
+            let Core { busy, published, .. } = core;
+            busy.checkpoint(&published.worker);
+        });
         if let Some(io) = &handle.io {
             if let Some(mut driver) = io.try_take_driver() {
                 driver.turn(io, Some(std::time::Duration::ZERO), false);
@@ -198,6 +247,11 @@ fn park(cx: &Context) {
             return;
         }
     }
+    cx.with_core(|core| {
+        core.metrics().about_to_park();
+        let Core { busy, published, .. } = core;
+        busy.stop(&published.worker);
+    });
     let timeout = handle.time.as_ref().and_then(|time| time.prepare_park(&handle.park));
     let auto_advance =
         handle.time.as_ref().is_some_and(|t| t.clock().is_paused()) && handle.blocking.running() == 0;
@@ -218,6 +272,10 @@ fn park(cx: &Context) {
     if let Some(timeout) = wait {
         park_once(handle, timeout);
     }
+    cx.with_core(|core| {
+        core.metrics().unparked();
+        core.busy.start();
+    });
     if let Some(time) = &handle.time {
         time.process();
     }
@@ -271,5 +329,6 @@ pub(super) fn shutdown(handle: &Arc<Handle>, core: Box<Core>) {
     cx.with_core(|core| {
         debug_assert_eq!(core.owned.len(), 0);
         core.run_queue = VecDeque::new();
+        core.publish_alive();
     });
 }

@@ -19,6 +19,9 @@ use std::collections::VecDeque;
 
 pub(super) struct Inject<S: 'static> {
     len: AtomicUsize,
+    /// How many of them are spawned (not yet owned) tasks, for
+    /// `num_alive_tasks`; written under the lock.
+    spawned_len: std::sync::atomic::AtomicUsize,
     queue: Mutex<Queue<S>>,
 }
 
@@ -36,7 +39,21 @@ impl<S: 'static> Queue<S> {
 
 impl<S: Schedule> Inject<S> {
     pub(super) fn new() -> Self {
-        Inject { len: AtomicUsize::new(0), queue: Mutex::new(Queue::new()) }
+        Inject {
+            len: AtomicUsize::new(0),
+            spawned_len: std::sync::atomic::AtomicUsize::new(0),
+            queue: Mutex::new(Queue::new()),
+        }
+    }
+
+    /// Tasks queued, spawned or woken (`global_queue_depth`).
+    pub(super) fn len(&self) -> usize {
+        self.len.load(Relaxed)
+    }
+
+    /// Spawned tasks queued, not yet in the core's owned list.
+    pub(super) fn spawned_len(&self) -> usize {
+        self.spawned_len.load(Relaxed)
     }
 
     #[inline]
@@ -55,6 +72,7 @@ impl<S: Schedule> Inject<S> {
             return Err((task, notified));
         }
         q.spawned.push_back((task, notified));
+        self.spawned_len.store(q.spawned.len(), Relaxed);
         self.len.fetch_add(1, Release);
         Ok(())
     }
@@ -77,6 +95,7 @@ impl<S: Schedule> Inject<S> {
         let mut q = self.queue.lock();
         std::mem::swap(&mut q.spawned, &mut into.spawned);
         std::mem::swap(&mut q.woken, &mut into.woken);
+        self.spawned_len.store(0, Relaxed);
         self.len.store(0, Release);
     }
 
@@ -84,6 +103,7 @@ impl<S: Schedule> Inject<S> {
     pub(super) fn close(&self) -> Queue<S> {
         let mut q = self.queue.lock();
         q.closed = true;
+        self.spawned_len.store(0, Relaxed);
         self.len.store(0, Release);
         Queue { spawned: std::mem::take(&mut q.spawned), woken: std::mem::take(&mut q.woken), closed: true }
     }

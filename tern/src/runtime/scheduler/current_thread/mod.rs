@@ -36,13 +36,14 @@ mod core;
 mod inject;
 
 pub(crate) use self::core::Context;
-use self::core::Core;
+use self::core::{Core, Published};
 use self::inject::Inject;
 
 use crate::loom::sync::atomic::{AtomicBool, Ordering::*};
 use crate::loom::sync::Mutex;
 use crate::runtime::blocking::BlockingSpawner;
 use crate::runtime::context;
+use crate::runtime::metrics::WorkerMetrics;
 use crate::runtime::park::{self, ParkInner};
 use crate::runtime::Callback;
 use crate::task::{self, Id, JoinHandle, Notified, Schedule, Task};
@@ -63,6 +64,9 @@ pub(crate) struct Config {
     pub(crate) local_owner: Option<std::thread::ThreadId>,
     /// Seeds of the threads that enter the runtime (`block_on`).
     pub(crate) seed_generator: crate::runtime::rng::RngSeedGenerator,
+    /// The runtime's id and name (`Handle::id`, `Handle::name`).
+    pub(crate) id: crate::runtime::Id,
+    pub(crate) name: Option<String>,
 }
 
 pub(crate) struct Handle {
@@ -79,8 +83,10 @@ pub(crate) struct Handle {
     core: Mutex<Option<Box<Core>>>,
     /// Threads in `block_on` waiting for the core to come back.
     core_waiters: Mutex<Vec<Waker>>,
-    config: Config,
+    pub(super) config: Config,
     pub(crate) blocking: BlockingSpawner,
+    /// Counters the core's holder publishes (`RuntimeMetrics`).
+    published: Arc<Published>,
 }
 
 impl Handle {
@@ -95,16 +101,18 @@ impl Handle {
         if let Some(io) = &io {
             park.set_io(io.clone());
         }
+        let published = Arc::new(Published::default());
         Arc::new(Handle {
             inject: Inject::new(),
             woken: AtomicBool::new(false),
             park,
             io,
             time: config.time.take(),
-            core: Mutex::new(Some(Box::new(Core::new()))),
+            core: Mutex::new(Some(Box::new(Core::new(published.clone())))),
             core_waiters: Mutex::new(Vec::new()),
             config,
             blocking,
+            published,
         })
     }
 
@@ -255,6 +263,18 @@ impl Handle {
             });
         };
         core::shutdown(self, core);
+    }
+
+    pub(crate) fn num_alive_tasks(&self) -> usize {
+        self.published.alive.load(Relaxed) + self.inject.spawned_len()
+    }
+
+    pub(crate) fn injection_queue_depth(&self) -> usize {
+        self.inject.len()
+    }
+
+    pub(crate) fn worker_metrics(&self) -> &WorkerMetrics {
+        &self.published.worker
     }
 
     /// Number of live tasks the core owns (tests).

@@ -49,6 +49,7 @@ use crate::loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::*}
 use crate::loom::sync::{Condvar, Mutex};
 use crate::runtime::blocking::BlockingSpawner;
 use crate::runtime::context;
+use crate::runtime::metrics::WorkerMetrics;
 use crate::runtime::park::ParkInner;
 use crate::runtime::{Callback, ThreadNameFn};
 use crate::task::{self, Id, JoinHandle, Notified, Schedule, Task};
@@ -75,6 +76,9 @@ pub(crate) struct Config {
     pub(crate) seed_generator: crate::runtime::rng::RngSeedGenerator,
     /// Root of the worker threads' seeds (worker `i`: `worker_seed.derive(i)`).
     pub(crate) worker_seed: crate::runtime::rng::RngSeed,
+    /// The runtime's id and name (`Handle::id`, `Handle::name`).
+    pub(crate) id: crate::runtime::Id,
+    pub(crate) name: Option<String>,
 }
 
 /// What other threads see of one worker.
@@ -86,6 +90,8 @@ pub(crate) struct Remote {
     polls: AtomicU64,
     /// Whether the worker is inside a task poll right now.
     in_poll: AtomicBool,
+    /// The worker's published counters (`RuntimeMetrics`); only it writes.
+    metrics: WorkerMetrics,
 }
 
 pub(crate) struct Handle {
@@ -93,7 +99,7 @@ pub(crate) struct Handle {
     inject: Inject<Sched>,
     idle: Idle,
     owned: OwnedTasks<Sched>,
-    config: Config,
+    pub(super) config: Config,
     pub(crate) blocking: BlockingSpawner,
     /// The drivers, if enabled, and whether a parked worker drives them.
     pub(crate) time: Option<crate::time::driver::Handle>,
@@ -137,7 +143,13 @@ impl Handle {
                 if let Some(io) = &io {
                     park.set_io(io.clone());
                 }
-                Remote { steal, park, polls: AtomicU64::new(0), in_poll: AtomicBool::new(false) }
+                Remote {
+                    steal,
+                    park,
+                    polls: AtomicU64::new(0),
+                    in_poll: AtomicBool::new(false),
+                    metrics: WorkerMetrics::new(),
+                }
             })
             .collect();
         let handle = Arc::new(Handle {
@@ -245,6 +257,22 @@ impl Handle {
 
     fn release_time_driver(&self) {
         self.time_driver_taken.store(false, Release);
+    }
+
+    pub(crate) fn num_workers(&self) -> usize {
+        self.remotes.len()
+    }
+
+    pub(crate) fn num_alive_tasks(&self) -> usize {
+        self.owned.len()
+    }
+
+    pub(crate) fn injection_queue_depth(&self) -> usize {
+        self.inject.len()
+    }
+
+    pub(crate) fn worker_metrics(&self, index: usize) -> Option<&WorkerMetrics> {
+        self.remotes.get(index).map(|r| &r.metrics)
     }
 
     fn is_shutdown(&self) -> bool {

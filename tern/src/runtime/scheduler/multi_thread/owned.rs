@@ -6,6 +6,7 @@
 use crate::loom::sync::Mutex;
 use crate::task::list::OwnedList;
 use crate::task::{Schedule, Task};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 pub(super) struct OwnedTasks<S: 'static> {
     shards: Box<[Shard<S>]>,
@@ -15,13 +16,22 @@ pub(super) struct OwnedTasks<S: 'static> {
 /// One shard, alone on its cache lines: the spawning thread binds into one
 /// shard while workers release from others, and they must not bounce a
 /// shared line.
+///
+/// `len` mirrors the list's length for `num_alive_tasks`: stored under the
+/// lock, on the line the lock already brought in, read without it.
 #[repr(align(128))]
-struct Shard<S: 'static>(Mutex<OwnedList<S>>);
+struct Shard<S: 'static> {
+    list: Mutex<OwnedList<S>>,
+    len: AtomicUsize,
+}
 
-impl<S: 'static> std::ops::Deref for Shard<S> {
-    type Target = Mutex<OwnedList<S>>;
-    fn deref(&self) -> &Self::Target {
-        &self.0
+impl<S: Schedule> Shard<S> {
+    /// Runs `f` on the list under the lock, then publishes its length.
+    fn with<R>(&self, f: impl FnOnce(&mut OwnedList<S>) -> R) -> R {
+        let mut list = self.list.lock();
+        let r = f(&mut list);
+        self.len.store(list.len(), Relaxed);
+        r
     }
 }
 
@@ -33,7 +43,8 @@ impl<S: Schedule> OwnedTasks<S> {
             (num_workers * 16).next_power_of_two().clamp(16, 1 << 12),
             num_workers.min(1)
         );
-        OwnedTasks { shards: (0..n).map(|_| Shard(Mutex::new(OwnedList::new()))).collect(), mask: n - 1 }
+        let shards = (0..n).map(|_| Shard { list: Mutex::new(OwnedList::new()), len: AtomicUsize::new(0) });
+        OwnedTasks { shards: shards.collect(), mask: n - 1 }
     }
 
     fn shard(&self, task: &Task<S>) -> &Shard<S> {
@@ -42,18 +53,20 @@ impl<S: Schedule> OwnedTasks<S> {
 
     /// Links `task`, or hands it back if the runtime shut down.
     pub(super) fn bind(&self, task: Task<S>) -> Result<(), Task<S>> {
-        self.shard(&task).lock().push(task)
+        self.shard(&task).with(|list| list.push(task))
     }
 
     pub(super) fn remove(&self, task: &Task<S>) -> Option<Task<S>> {
-        // SAFETY: a task is only ever linked into the shard its id selects,
-        // so it is in this shard's list or in none.
-        unsafe { self.shard(task).lock().remove(task) }
+        self.shard(task).with(|list| {
+            // SAFETY: a task is only ever linked into the shard its id
+            // selects, so it is in this shard's list or in none.
+            unsafe { list.remove(task) }
+        })
     }
 
     pub(super) fn close(&self) {
         for shard in self.shards.iter() {
-            shard.lock().close();
+            shard.list.lock().close();
         }
     }
 
@@ -65,7 +78,7 @@ impl<S: Schedule> OwnedTasks<S> {
         for i in 0..n {
             let shard = &self.shards[(start + i) & self.mask];
             loop {
-                let task = shard.lock().pop();
+                let task = shard.with(OwnedList::pop);
                 match task {
                     Some(task) => task.shutdown(),
                     None => break,
@@ -75,6 +88,12 @@ impl<S: Schedule> OwnedTasks<S> {
     }
 
     pub(super) fn is_empty(&self) -> bool {
-        self.shards.iter().all(|s| s.lock().len() == 0)
+        self.shards.iter().all(|s| s.list.lock().len() == 0)
+    }
+
+    /// Live tasks, summed over the shards without locking them (so only
+    /// roughly consistent while tasks come and go).
+    pub(super) fn len(&self) -> usize {
+        self.shards.iter().map(|s| s.len.load(Relaxed)).sum()
     }
 }

@@ -41,6 +41,7 @@ use super::block_on::Standby;
 use super::queue::Local;
 use super::{Handle, Sched};
 use crate::runtime::context;
+use crate::runtime::metrics::BusyClock;
 use crate::runtime::scheduler;
 use crate::task::coop;
 use crate::task::Notified;
@@ -74,6 +75,8 @@ pub(super) struct Core {
     rand: u64,
     /// For the watchdog: each peer's poll count when last seen.
     seen: Vec<u64>,
+    /// Times busy periods for `worker_total_busy_duration`.
+    busy: BusyClock,
 }
 
 impl Core {
@@ -89,6 +92,7 @@ impl Core {
             driver_woken: 0,
             rand: 0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9),
             seen: vec![0; num_workers],
+            busy: BusyClock::default(),
         })
     }
 
@@ -279,10 +283,16 @@ pub(super) fn run(handle: Arc<Handle>, index: usize, core: Box<Core>) {
     if let Some(f) = &handle.config.after_start {
         f();
     }
+    let metrics = &handle.remotes[index].metrics;
+    cx.with_core(|core| core.busy.start());
     loop {
         let maintenance = cx.with_core(|core| {
             core.tick = core.tick.wrapping_add(1);
-            core.tick % handle.config.event_interval == 0
+            let maintenance = core.tick % handle.config.event_interval == 0;
+            if maintenance {
+                core.busy.checkpoint(metrics);
+            }
+            maintenance
         });
         if maintenance && (handle.io.is_some() || handle.time.is_some()) {
             // Poll I/O without blocking (if no parked worker holds the
@@ -326,6 +336,7 @@ pub(super) fn run(handle: Arc<Handle>, index: usize, core: Box<Core>) {
         }
     }
     shutdown_worker(&cx);
+    cx.with_core(|core| core.busy.stop(metrics));
     if let Some(f) = &handle.config.before_stop {
         f();
     }
@@ -399,6 +410,8 @@ fn park(cx: &Context) {
         Some(handle.idle.transition_worker_to_parked(cx.index, was_searching))
     });
     let Some(parked) = parked else { return };
+    remote.metrics.about_to_park();
+    cx.with_core(|core| core.busy.stop(&remote.metrics));
     if parked.was_last_searcher {
         handle.notify_if_work_pending();
     }
@@ -499,6 +512,8 @@ fn park(cx: &Context) {
             cx.with_core(|core| core.record_peers(handle));
         }
     }
+    remote.metrics.unparked();
+    cx.with_core(|core| core.busy.start());
     if let Some(f) = &handle.config.after_unpark {
         f();
     }

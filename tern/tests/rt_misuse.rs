@@ -1,0 +1,161 @@
+//! Misusing the runtime panics with Tokio's message (tern's advice follows
+//! it), so tests written against Tokio's texts keep passing.
+
+use std::time::Duration;
+use tern::runtime::{Builder, Handle, Runtime};
+
+fn current_thread() -> Runtime {
+    Builder::new_current_thread().build().unwrap()
+}
+
+#[test]
+#[should_panic(
+    expected = "there is no reactor running, must be called from the context of a Tokio 1.x runtime"
+)]
+fn spawn_outside_a_runtime() {
+    drop(tern::spawn(async {}));
+}
+
+#[test]
+#[should_panic(
+    expected = "there is no reactor running, must be called from the context of a Tokio 1.x runtime"
+)]
+fn handle_current_outside_a_runtime() {
+    drop(Handle::current());
+}
+
+#[test]
+#[should_panic(
+    expected = "there is no reactor running, must be called from the context of a Tokio 1.x runtime"
+)]
+fn spawn_blocking_outside_a_runtime() {
+    drop(tern::task::spawn_blocking(|| ()));
+}
+
+#[test]
+#[should_panic(
+    expected = "there is no reactor running, must be called from the context of a Tokio 1.x runtime"
+)]
+fn sleep_outside_a_runtime() {
+    drop(tern::time::sleep(Duration::from_millis(1)));
+}
+
+#[test]
+#[should_panic(
+    expected = "there is no reactor running, must be called from the context of a Tokio 1.x runtime"
+)]
+fn io_resource_outside_a_runtime() {
+    let std = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    drop(tern::net::UdpSocket::from_std(std));
+}
+
+#[test]
+fn try_current_error_displays_tokios_text() {
+    let err = Handle::try_current().unwrap_err();
+    assert!(err.is_missing_context());
+    assert_eq!(
+        err.to_string(),
+        "there is no reactor running, must be called from the context of a Tokio 1.x runtime"
+    );
+}
+
+#[test]
+#[should_panic(expected = "Cannot start a runtime from within a runtime. This happens because a function \
+                           (like `block_on`) attempted to block the current thread while the thread is \
+                           being used to drive asynchronous tasks.")]
+fn block_on_inside_block_on() {
+    let rt = current_thread();
+    rt.block_on(async { current_thread().block_on(async {}) });
+}
+
+#[test]
+#[should_panic(expected = "A Tokio 1.x context was found, but timers are disabled. Call `enable_time` on \
+                           the runtime builder to enable timers.")]
+fn sleep_without_the_time_driver() {
+    let rt = current_thread();
+    rt.block_on(async { tern::time::sleep(Duration::from_millis(1)).await });
+}
+
+#[test]
+#[should_panic(expected = "A Tokio 1.x context was found, but IO is disabled. Call `enable_io` on the \
+                           runtime builder to enable IO.")]
+fn io_resource_without_the_io_driver() {
+    let rt = current_thread();
+    let std = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let _guard = rt.enter();
+    drop(tern::net::UdpSocket::from_std(std));
+}
+
+#[test]
+#[should_panic(expected = "Cannot drop a runtime in a context where blocking is not allowed. This happens \
+                           when a runtime is dropped from within an asynchronous context.")]
+fn drop_runtime_inside_async_code() {
+    let outer = current_thread();
+    outer.block_on(async {
+        let inner = Builder::new_multi_thread().worker_threads(1).build().unwrap();
+        drop(inner);
+    });
+}
+
+#[test]
+fn shutdown_background_inside_async_code_is_allowed() {
+    let outer = current_thread();
+    outer.block_on(async {
+        let inner = Builder::new_multi_thread().worker_threads(1).build().unwrap();
+        assert_eq!(inner.spawn(async { 5 }).await.unwrap(), 5);
+        inner.shutdown_background();
+    });
+}
+
+#[test]
+fn drop_runtime_inside_spawn_blocking_is_allowed() {
+    let outer = Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    let inner = current_thread();
+    outer.block_on(async { tern::task::spawn_blocking(move || drop(inner)).await.unwrap() });
+}
+
+#[test]
+#[should_panic(expected = "A Tokio 1.x context was found, but it is being shutdown.")]
+fn timer_of_a_shut_down_runtime() {
+    let rt1 = Builder::new_current_thread().enable_time().build().unwrap();
+    let sleep = {
+        let _guard = rt1.enter();
+        tern::time::sleep(Duration::from_secs(60))
+    };
+    drop(rt1);
+    current_thread().block_on(sleep);
+}
+
+#[test]
+#[should_panic(
+    expected = "`time::pause()` requires the `current_thread` Tokio runtime. This is the default \
+                           Runtime used by `#[tokio::test]."
+)]
+fn pause_on_a_multi_thread_runtime() {
+    let rt = Builder::new_multi_thread().worker_threads(1).enable_time().build().unwrap();
+    rt.block_on(async { tern::time::pause() });
+}
+
+#[test]
+#[should_panic(expected = "time cannot be frozen from outside the Tokio runtime")]
+fn pause_outside_a_runtime() {
+    tern::time::pause();
+}
+
+#[test]
+#[should_panic(expected = "runtime name shouldn't be empty")]
+fn empty_runtime_name() {
+    Builder::new_current_thread().name("  ");
+}
+
+#[test]
+#[should_panic(expected = "`EnterGuard` values dropped out of order. Guards returned by \
+                           `tokio::runtime::Handle::enter()` must be dropped in the reverse order as they \
+                           were acquired.")]
+fn enter_guards_dropped_out_of_order() {
+    let (rt1, rt2) = (current_thread(), current_thread());
+    let g1 = rt1.enter();
+    let g2 = rt2.enter();
+    drop(g1);
+    drop(g2);
+}
