@@ -232,6 +232,20 @@ pub(crate) fn enter_runtime<R>(handle: &scheduler::Handle, f: impl FnOnce() -> R
 /// Whether this thread drives a runtime now (a worker, or inside
 /// `block_on`): blocking on it, or dropping a runtime that waits for its
 /// threads, is refused.
+/// Runs `f` as if this thread were not driving a runtime (`block_on` works
+/// inside it, as in `block_in_place`), restoring the flag afterwards, also
+/// when `f` panics. The current handle stays set.
+pub(crate) fn exit_runtime<R>(f: impl FnOnce() -> R) -> R {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            let _ = HOT.try_with(|h| h.runtime_entered.set(self.0));
+        }
+    }
+    let _reset = Reset(HOT.try_with(|h| h.runtime_entered.replace(false)).unwrap_or(false));
+    f()
+}
+
 pub(crate) fn is_runtime_entered() -> bool {
     HOT.try_with(|h| h.runtime_entered.get()).unwrap_or(false)
 }

@@ -51,6 +51,7 @@ pub mod futures {
 mod loom;
 
 pub use crate::runtime::blocking::spawn_blocking;
+pub use crate::runtime::scheduler::multi_thread::block_in_place::block_in_place;
 pub use abort::AbortHandle;
 pub use coop::{consume_budget, unconstrained, Unconstrained};
 pub use error::JoinError;

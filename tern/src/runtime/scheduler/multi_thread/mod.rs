@@ -31,6 +31,7 @@
 //! out cancels anything left and signals the runtime, whose drop waits for
 //! it (`shutdown_timeout` bounds the wait).
 
+pub(crate) mod block_in_place;
 pub(crate) mod block_on;
 mod idle;
 mod inject;

@@ -219,6 +219,23 @@ impl Context {
         f(core.as_mut().expect("worker core installed"))
     }
 
+    /// Takes the core out (`block_in_place` hands it to another thread);
+    /// `None` if it is borrowed or already gone.
+    pub(super) fn take_core(&self) -> Option<Box<Core>> {
+        self.core.try_borrow_mut().ok()?.take()
+    }
+
+    /// Puts a core taken by [`Context::take_core`] back.
+    pub(super) fn put_core(&self, core: Box<Core>) {
+        *self.core.borrow_mut() = Some(core);
+    }
+
+    /// Whether this thread still holds its core (it does not after
+    /// `block_in_place` handed it to another thread).
+    fn has_core(&self) -> bool {
+        self.core.try_borrow().map_or(true, |c| c.is_some())
+    }
+
     /// Runs `f` on this worker's core unless it is borrowed (re-entrant
     /// call from inside a `Drop`).
     pub(super) fn try_with_core<R>(&self, f: impl FnOnce(&mut Core) -> R) -> Option<R> {
@@ -275,17 +292,41 @@ enum Next {
 
 /// The body of worker thread `index`.
 pub(super) fn run(handle: Arc<Handle>, index: usize, core: Box<Core>) {
+    run_worker(handle, index, core, true);
+}
+
+/// Worker `index` continued on a blocking-pool thread, with the core a
+/// thread in `block_in_place` handed over (the pool thread already ran the
+/// start hook, and runs the stop hook).
+pub(super) fn run_handed_over(handle: Arc<Handle>, index: usize, core: Box<Core>) {
+    run_worker(handle, index, core, false);
+}
+
+fn run_worker(handle: Arc<Handle>, index: usize, core: Box<Core>, own_thread: bool) {
     let sched = scheduler::Handle::MultiThread(handle.clone());
     let _entered = context::RuntimeGuard::enter_with_seed(&sched, handle.worker_seed(index));
     let cx = Context { handle: handle.clone(), index, core: RefCell::new(Some(core)) };
     let _installed = context::set_scheduler(context::Driven::MultiThread(&cx));
     let _precise = handle.time.as_ref().map(|_| crate::time::slack::PreciseTimers::enter());
-    if let Some(f) = &handle.config.after_start {
-        f();
+    if own_thread {
+        if let Some(f) = &handle.config.after_start {
+            f();
+        }
     }
     let metrics = &handle.remotes[index].metrics;
     cx.with_core(|core| core.busy.start());
     loop {
+        if !cx.has_core() {
+            // A task in `block_in_place` handed this worker's core to
+            // another thread, which is worker `index` now (and will count
+            // it out at shutdown): this thread's part is over.
+            if own_thread {
+                if let Some(f) = &handle.config.before_stop {
+                    f();
+                }
+            }
+            return;
+        }
         let maintenance = cx.with_core(|core| {
             core.tick = core.tick.wrapping_add(1);
             let maintenance = core.tick % handle.config.event_interval == 0;
@@ -337,8 +378,10 @@ pub(super) fn run(handle: Arc<Handle>, index: usize, core: Box<Core>) {
     }
     shutdown_worker(&cx);
     cx.with_core(|core| core.busy.stop(metrics));
-    if let Some(f) = &handle.config.before_stop {
-        f();
+    if own_thread {
+        if let Some(f) = &handle.config.before_stop {
+            f();
+        }
     }
     handle.worker_exited();
 }
@@ -363,6 +406,10 @@ fn run_task(cx: &Context, task: Notified<Sched>) {
     coop::budget(|| {
         bump(remote);
         task.run();
+        if !cx.has_core() {
+            // Handed over by `block_in_place` during the poll.
+            return;
+        }
         let mut lifo_polls = 0;
         loop {
             let next = cx.with_core(|core| {
@@ -383,11 +430,18 @@ fn run_task(cx: &Context, task: Notified<Sched>) {
                 Some(task) => {
                     bump(remote);
                     task.run();
+                    if !cx.has_core() {
+                        return;
+                    }
                 }
                 None => break,
             }
         }
     });
+    if !cx.has_core() {
+        // The worker's counters belong to the thread that took the core.
+        return;
+    }
     remote.in_poll.store(false, Relaxed);
     cx.with_core(|core| core.lifo_enabled = true);
 }
