@@ -27,11 +27,14 @@
 //! last reference to go frees the allocation.
 
 mod abort;
-pub(crate) mod coop;
+mod builder;
+pub mod coop;
 mod error;
 mod harness;
 mod id;
 mod join;
+pub mod join_set;
+mod join_set_entries;
 pub(crate) mod list;
 pub(crate) mod raw;
 pub(crate) mod state;
@@ -43,10 +46,12 @@ mod loom;
 
 pub use crate::runtime::blocking::spawn_blocking;
 pub use abort::AbortHandle;
+pub use builder::Builder;
 pub use coop::{consume_budget, unconstrained, Unconstrained};
 pub use error::JoinError;
 pub use id::Id;
 pub use join::JoinHandle;
+pub use join_set::JoinSet;
 pub use yield_now::yield_now;
 
 use crate::runtime::context;
