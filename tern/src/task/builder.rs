@@ -85,6 +85,10 @@ impl<'a> Builder<'a> {
     }
 
     /// Assigns a name to the task which will be spawned.
+    ///
+    /// The name is for diagnostics: tern records it (keyed by the task's
+    /// [`Id`]) for as long as the task's future lives, so that tools
+    /// listing tasks can show it. It has no effect on how the task runs.
     pub fn name(&self, name: &'a str) -> Self {
         Self { name: Some(name) }
     }
