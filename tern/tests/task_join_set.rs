@@ -431,3 +431,14 @@ async fn poll_proceed_charges_only_on_progress() {
     })
     .await;
 }
+
+#[test]
+fn join_set_and_builders_are_send_and_sync_for_send_outputs() {
+    fn send_sync<T: Send + Sync + Unpin>() {}
+    send_sync::<JoinSet<u32>>();
+    send_sync::<JoinSet<String>>();
+    send_sync::<task::Builder<'static>>();
+    send_sync::<tern::task::join_set::Builder<'static, u32>>();
+    send_sync::<coop::Unconstrained<std::future::Ready<()>>>();
+    send_sync::<coop::Coop<std::future::Ready<()>>>();
+}
