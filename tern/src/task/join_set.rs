@@ -16,6 +16,8 @@ use std::panic;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
+pub use crate::task::join_set_builder::Builder;
+
 /// A collection of tasks spawned on a tern runtime.
 ///
 /// A `JoinSet` can be used to await the completion of some or all of the
@@ -67,19 +69,6 @@ pub struct JoinSet<T> {
     inner: NotifySet<JoinHandle<T>>,
 }
 
-/// A variant of [`task::Builder`] that spawns tasks on a [`JoinSet`] rather
-/// than on the current default runtime.
-///
-/// Made by [`JoinSet::build_task`]. Stable in tern (Tokio's needs
-/// `tokio_unstable`).
-///
-/// [`task::Builder`]: crate::task::Builder
-#[must_use = "builders do nothing unless used to spawn a task"]
-pub struct Builder<'a, T> {
-    joinset: &'a mut JoinSet<T>,
-    builder: super::Builder<'a>,
-}
-
 impl<T> JoinSet<T> {
     /// Create a new `JoinSet`.
     pub fn new() -> Self {
@@ -119,7 +108,7 @@ impl<T: 'static> JoinSet<T> {
     /// }
     /// ```
     pub fn build_task(&mut self) -> Builder<'_, T> {
-        Builder { builder: super::Builder::new(), joinset: self }
+        Builder::new(self)
     }
 
     /// Spawn the provided task on the `JoinSet`, returning an [`AbortHandle`]
@@ -604,100 +593,5 @@ where
         iter.into_iter().for_each(|task| {
             self.spawn(task);
         });
-    }
-}
-
-impl<'a, T: 'static> Builder<'a, T> {
-    /// Assigns a name to the task which will be spawned.
-    pub fn name(self, name: &'a str) -> Self {
-        let builder = self.builder.name(name);
-        Self { builder, ..self }
-    }
-
-    /// Spawn the provided task with this builder's settings and store it in
-    /// the [`JoinSet`], returning an [`AbortHandle`] that can be used to
-    /// remotely cancel the task.
-    ///
-    /// # Returns
-    ///
-    /// An [`AbortHandle`] that can be used to remotely cancel the task.
-    ///
-    /// # Panics
-    ///
-    /// This method panics if called outside of a tern runtime.
-    #[track_caller]
-    pub fn spawn<F>(self, future: F) -> std::io::Result<AbortHandle>
-    where
-        F: Future<Output = T>,
-        F: Send + 'static,
-        T: Send,
-    {
-        Ok(self.joinset.insert(self.builder.spawn(future)?))
-    }
-
-    /// Spawn the provided task on the provided [runtime handle] with this
-    /// builder's settings, and store it in the [`JoinSet`].
-    ///
-    /// # Returns
-    ///
-    /// An [`AbortHandle`] that can be used to remotely cancel the task.
-    ///
-    /// [runtime handle]: crate::runtime::Handle
-    #[track_caller]
-    pub fn spawn_on<F>(self, future: F, handle: &Handle) -> std::io::Result<AbortHandle>
-    where
-        F: Future<Output = T>,
-        F: Send + 'static,
-        T: Send,
-    {
-        Ok(self.joinset.insert(self.builder.spawn_on(future, handle)?))
-    }
-
-    /// Spawn the blocking code on the blocking threadpool with this
-    /// builder's settings, and store it in the [`JoinSet`].
-    ///
-    /// # Returns
-    ///
-    /// An [`AbortHandle`] that can be used to remotely cancel the task.
-    ///
-    /// # Panics
-    ///
-    /// This method panics if called outside of a tern runtime.
-    #[track_caller]
-    pub fn spawn_blocking<F>(self, f: F) -> std::io::Result<AbortHandle>
-    where
-        F: FnOnce() -> T,
-        F: Send + 'static,
-        T: Send,
-    {
-        Ok(self.joinset.insert(self.builder.spawn_blocking(f)?))
-    }
-
-    /// Spawn the blocking code on the blocking threadpool of the provided
-    /// runtime handle with this builder's settings, and store it in the
-    /// [`JoinSet`].
-    ///
-    /// # Returns
-    ///
-    /// An [`AbortHandle`] that can be used to remotely cancel the task.
-    #[track_caller]
-    pub fn spawn_blocking_on<F>(self, f: F, handle: &Handle) -> std::io::Result<AbortHandle>
-    where
-        F: FnOnce() -> T,
-        F: Send + 'static,
-        T: Send,
-    {
-        Ok(self.joinset.insert(self.builder.spawn_blocking_on(f, handle)?))
-    }
-}
-
-// Manual `Debug` impl so that `Builder` is `Debug` regardless of whether `T`
-// is `Debug`.
-impl<T> fmt::Debug for Builder<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("join_set::Builder")
-            .field("joinset", &self.joinset)
-            .field("builder", &self.builder)
-            .finish()
     }
 }

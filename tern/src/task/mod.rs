@@ -34,6 +34,7 @@ mod harness;
 mod id;
 mod join;
 pub mod join_set;
+mod join_set_builder;
 mod join_set_entries;
 pub(crate) mod list;
 pub(crate) mod raw;
