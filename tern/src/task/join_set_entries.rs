@@ -31,7 +31,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Wake, Waker};
 
 /// Slot index (low 32 bits) and generation (high 32 bits).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub(crate) struct Key(u64);
 
 impl Key {
@@ -350,5 +350,53 @@ mod tests {
         assert_eq!(drained, seen);
         assert!(set.is_empty());
         assert!(set.pop_notified(None).is_none());
+    }
+
+    #[test]
+    fn concurrent_wakes_are_never_lost() {
+        const N: usize = 4_000;
+        let mut set = NotifySet::new();
+        for i in 0..N {
+            set.insert(i);
+        }
+        let mut wakers = Vec::new();
+        while let Some(k) = set.pop_notified(None) {
+            wakers.push((k, set.waker(k)));
+        }
+        let keys: Vec<Key> = wakers.iter().map(|(k, _)| *k).collect();
+        let chunks: Vec<Vec<Waker>> =
+            wakers.chunks(N / 4).map(|c| c.iter().map(|(_, w)| w.clone()).collect()).collect();
+        let threads: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                std::thread::spawn(move || {
+                    for w in chunk {
+                        w.wake_by_ref();
+                        w.wake();
+                    }
+                })
+            })
+            .collect();
+        // Each waker fires twice; a key may come back once more only if the
+        // set took it between the two wakes.
+        let mut seen = std::collections::HashSet::new();
+        let mut pops = 0;
+        while seen.len() < N {
+            match set.pop_notified(None) {
+                Some(k) => {
+                    seen.insert(k);
+                    pops += 1;
+                }
+                None => std::thread::yield_now(),
+            }
+        }
+        for t in threads {
+            t.join().unwrap();
+        }
+        while set.pop_notified(None).is_some() {
+            pops += 1;
+        }
+        assert!(pops <= 2 * N);
+        assert!(keys.iter().all(|k| seen.contains(k)));
     }
 }
