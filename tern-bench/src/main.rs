@@ -247,6 +247,15 @@ fn scenarios() -> Vec<Scenario> {
             smol: smol_mt(smol_mt::remote_spawn),
         },
     ]);
+    // `task`: task utilities (multi-thread, `WORKERS` workers).
+    v.push(Scenario {
+        group: "task",
+        name: "join_set_spawn_join_10k",
+        unit: "ns",
+        tern: sample(on_tern::multi_thread, on_tern::join_set_spawn_join),
+        tokio: sample(on_tokio::multi_thread, on_tokio::join_set_spawn_join),
+        smol: None,
+    });
     let tm = "time";
     v.extend([
         Scenario {

@@ -175,6 +175,23 @@ macro_rules! scenarios {
                 });
             }
 
+            /// Spawns `NUM_SPAWN` trivial tasks into a `JoinSet` from the
+            /// `block_on` thread and joins them all with `join_next`.
+            pub fn join_set_spawn_join(rt: &Runtime) {
+                rt.block_on(async {
+                    let mut set = rt::task::JoinSet::new();
+                    for i in 0..NUM_SPAWN {
+                        set.spawn(async move { i });
+                    }
+                    let mut n = 0;
+                    while let Some(res) = set.join_next().await {
+                        std::hint::black_box(res.unwrap());
+                        n += 1;
+                    }
+                    assert_eq!(n, NUM_SPAWN);
+                });
+            }
+
             /// Tokio's `spawn_many_remote_busy1` set-up: tasks that yield
             /// and stall 10 µs per poll, until the runtime goes.
             pub fn make_busy_yielding(rt: &Runtime) {

@@ -310,3 +310,33 @@ async fn local_set_inside_a_test() {
     let v = local.run_until(async { task::spawn_local(async { Rc::new(1) }).await.unwrap() }).await;
     assert_eq!(*v, 1);
 }
+
+#[test]
+fn join_set_spawn_local_and_spawn_local_on() {
+    let rt = current_thread();
+    let local = LocalSet::new();
+    let mut set = tern::task::JoinSet::new();
+    // Queued on the set; runs once it is polled.
+    set.spawn_local_on(async { Rc::new(1) }, &local);
+    local.block_on(&rt, async {
+        set.spawn_local(async { Rc::new(2) });
+        let mut sum = 0;
+        while let Some(v) = set.join_next().await {
+            sum += *v.unwrap();
+        }
+        assert_eq!(sum, 3);
+    });
+}
+
+#[test]
+fn builder_spawn_local_keeps_the_name_path() {
+    let rt = LocalRuntime::new().unwrap();
+    let rc = Rc::new(5);
+    let v = rt.block_on(async move {
+        tern::task::Builder::new().name("local").spawn_local(async move { *rc }).unwrap().await.unwrap()
+    });
+    assert_eq!(v, 5);
+    let local = LocalSet::new();
+    let h = tern::task::Builder::new().spawn_local_on(async { Rc::new(6) }, &local).unwrap();
+    assert_eq!(*local.block_on(&current_thread(), h).unwrap(), 6);
+}

@@ -27,11 +27,15 @@
 //! last reference to go frees the allocation.
 
 mod abort;
-pub(crate) mod coop;
+mod builder;
+pub mod coop;
 mod error;
 mod harness;
 mod id;
 mod join;
+pub mod join_set;
+mod join_set_builder;
+mod join_set_entries;
 pub(crate) mod list;
 mod local;
 pub(crate) mod raw;
@@ -53,10 +57,12 @@ mod loom;
 pub use crate::runtime::blocking::spawn_blocking;
 pub use crate::runtime::scheduler::multi_thread::block_in_place::block_in_place;
 pub use abort::AbortHandle;
+pub use builder::Builder;
 pub use coop::{consume_budget, unconstrained, Unconstrained};
 pub use error::JoinError;
 pub use id::Id;
 pub use join::JoinHandle;
+pub use join_set::JoinSet;
 pub use local::{spawn_local, LocalEnterGuard, LocalSet};
 pub use yield_now::yield_now;
 

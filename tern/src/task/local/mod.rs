@@ -225,7 +225,17 @@ impl LocalSet {
         F: Future + 'static,
         F::Output: 'static,
     {
-        self.context.spawn(future, Id::next())
+        self.spawn_local_with_id(future, Id::next())
+    }
+
+    /// [`LocalSet::spawn_local`] with the task id chosen by the caller
+    /// (`task::Builder` registers a name under it first).
+    pub(crate) fn spawn_local_with_id<F>(&self, future: F, id: Id) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        self.context.spawn(future, id)
     }
 
     /// Runs a future to completion on the provided runtime, driving any
@@ -506,7 +516,16 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let id = Id::next();
+    spawn_local_with_id(future, Id::next())
+}
+
+/// [`spawn_local`] with the task id chosen by the caller.
+#[track_caller]
+pub(crate) fn spawn_local_with_id<F>(future: F, id: Id) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
     let mut future = Some(future);
     let on_runtime = crate::runtime::context::with_current_ref(|handle| {
         crate::runtime::local::spawn_local_on_current(handle, &mut future, id)
