@@ -159,6 +159,12 @@ impl BlockingSpawner {
     fn threads(&self) -> usize {
         self.inner.state.lock().threads
     }
+
+    /// Threads waiting for work (tests).
+    #[cfg(all(test, not(tern_loom)))]
+    fn idle(&self) -> usize {
+        self.inner.state.lock().idle
+    }
 }
 
 impl Inner {
@@ -315,9 +321,20 @@ mod tests {
         assert_eq!(spawner(&rt).threads(), 2);
     }
 
+    /// Waits (bounded) for `cond`, by polling.
+    fn eventually(cond: impl Fn() -> bool) {
+        for _ in 0..5000 {
+            if cond() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        panic!("condition not reached within 10 s");
+    }
+
     #[test]
-    fn idle_threads_are_reused_then_leave_after_keep_alive() {
-        let rt = Builder::new_current_thread().thread_keep_alive(Duration::from_millis(50)).build().unwrap();
+    fn an_idle_thread_is_reused() {
+        let rt = Builder::new_current_thread().build().unwrap();
         let ids = Arc::new(std::sync::Mutex::new(std::collections::HashSet::new()));
         for _ in 0..20 {
             let ids = ids.clone();
@@ -325,16 +342,22 @@ mod tests {
                 ids.lock().unwrap().insert(std::thread::current().id());
             });
             rt.block_on(h).unwrap();
+            // The thread counts itself idle just after the closure's
+            // handle completes: wait for that, so the next spawn finds it.
+            eventually(|| spawner(&rt).idle() == 1);
         }
         // One after the other: the same idle thread took every closure.
         assert_eq!(ids.lock().unwrap().len(), 1);
-        // Then it leaves once idle for `keep_alive` (bounded wait).
-        let mut waited = 0;
-        while spawner(&rt).threads() > 0 {
-            std::thread::sleep(Duration::from_millis(10));
-            waited += 1;
-            assert!(waited < 500, "an idle blocking thread never left");
-        }
+        assert_eq!(spawner(&rt).threads(), 1);
+    }
+
+    #[test]
+    fn an_idle_thread_leaves_after_keep_alive() {
+        let rt = Builder::new_current_thread().thread_keep_alive(Duration::from_millis(20)).build().unwrap();
+        rt.block_on(rt.spawn_blocking(|| ())).unwrap();
+        eventually(|| spawner(&rt).threads() == 0);
+        // And the pool starts a new one when needed.
+        assert_eq!(rt.block_on(rt.spawn_blocking(|| 5)).unwrap(), 5);
     }
 
     #[test]
