@@ -9,6 +9,7 @@
 //! a geometric mean per group, and the same rows go to
 //! `target/tern-bench.json`.
 
+mod blocking_pool;
 mod handoff;
 mod memory;
 mod net;
@@ -256,6 +257,25 @@ fn scenarios() -> Vec<Scenario> {
         tokio: sample(on_tokio::multi_thread, on_tokio::join_set_spawn_join),
         smol: None,
     });
+    // `blocking`: the blocking pool (multi-thread, `WORKERS` workers).
+    v.extend([
+        Scenario {
+            group: "blocking",
+            name: "spawn_blocking_many",
+            unit: "ns",
+            tern: sample(on_tern::multi_thread, blocking_pool::on_tern::spawn_blocking_many),
+            tokio: sample(on_tokio::multi_thread, blocking_pool::on_tokio::spawn_blocking_many),
+            smol: None,
+        },
+        Scenario {
+            group: "blocking",
+            name: "block_in_place_many",
+            unit: "ns",
+            tern: sample(on_tern::multi_thread, blocking_pool::on_tern::block_in_place_many),
+            tokio: sample(on_tokio::multi_thread, blocking_pool::on_tokio::block_in_place_many),
+            smol: None,
+        },
+    ]);
     let tm = "time";
     v.extend([
         Scenario {

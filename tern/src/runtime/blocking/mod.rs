@@ -63,9 +63,8 @@ impl Schedule for BlockingSchedule {
 /// (10 s by default) exits.
 ///
 /// The closure cannot be cancelled once it has started running: `abort` on
-/// its handle only prevents it from starting. When the runtime is dropped,
-/// closures still queued are cancelled, and it waits for running blocking
-/// closures to finish (use
+/// its handle only prevents it from starting. When the runtime is dropped
+/// it waits for the blocking closures, queued or running, to finish (use
 /// [`Runtime::shutdown_timeout`](crate::runtime::Runtime::shutdown_timeout)
 /// to bound that wait).
 ///

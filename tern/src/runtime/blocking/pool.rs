@@ -16,7 +16,7 @@
 //! | a thread idle for `keep_alive`, or seeing shutdown with an empty queue | `threads -= 1` in the same critical section that saw the queue empty (so a spawn never counts on a thread that is leaving), then it runs `on_thread_stop` |
 //! | a thread unwinds (a panicking `on_thread_start`/`on_thread_stop`) | `threads -= 1` if not done yet; if no thread is left, cancel what is queued |
 //! | a thread ends, either way | `alive -= 1`; at zero, wake `shutdown` |
-//! | shutdown | `shutdown = true`; cancel what is queued; wake every waiter; wait (bounded by the caller's timeout) until `alive == 0` |
+//! | shutdown | `shutdown = true`; wake every waiter; the threads run what is queued, then end (as Tokio's: dropping a runtime waits for queued blocking work too); with no thread left, cancel what is queued; wait (bounded by the caller's timeout) until `alive == 0` |
 //!
 //! Invariants: `notified <= idle` (a notification is only handed to a
 //! waiting thread); `pending` counts tasks queued or running (a paused
@@ -126,17 +126,16 @@ impl BlockingSpawner {
         self.inner.state.lock().pending
     }
 
-    /// Refuses new blocking tasks, cancels the queued ones, and waits (up
-    /// to `timeout`, `None` for no limit) for the threads to end. Returns
+    /// Refuses new blocking tasks and waits (up to `timeout`, `None` for no
+    /// limit) for the threads to run what is queued and end. Returns
     /// whether they all ended.
     pub(crate) fn shutdown(&self, timeout: Option<Duration>) -> bool {
         let deadline = timeout.map(|t| Instant::now() + t);
         let mut state = self.inner.state.lock();
         state.shutdown = true;
-        let queued = std::mem::take(&mut state.queue);
-        state.pending -= queued.len();
+        let orphaned = self.inner.take_orphans(&mut state);
         drop(state);
-        cancel(queued);
+        cancel(orphaned);
         self.inner.work.notify_all();
         let mut state = self.inner.state.lock();
         while state.alive > 0 {
@@ -381,22 +380,23 @@ mod tests {
     }
 
     #[test]
-    fn shutdown_cancels_what_is_queued() {
+    fn shutdown_runs_what_is_queued_then_refuses_more() {
         let rt = Builder::new_current_thread().max_blocking_threads(1).build().unwrap();
         let gate = Arc::new(Barrier::new(2));
         let g = gate.clone();
         let running = rt.spawn_blocking(move || {
             g.wait();
-            std::thread::sleep(Duration::from_millis(20));
             "ran"
         });
-        let queued = rt.spawn_blocking(|| "never");
+        let queued = rt.spawn_blocking(|| "queued, then ran");
         gate.wait();
         let handle = rt.handle().clone();
         let sched: &scheduler::Handle = &handle.inner;
         assert!(sched.blocking_spawner().shutdown(None));
+        let late = sched.spawn_blocking(|| "never");
         let rt2 = Builder::new_current_thread().build().unwrap();
         assert_eq!(rt2.block_on(running).unwrap(), "ran");
-        assert!(rt2.block_on(queued).unwrap_err().is_cancelled());
+        assert_eq!(rt2.block_on(queued).unwrap(), "queued, then ran");
+        assert!(rt2.block_on(late).unwrap_err().is_cancelled());
     }
 }
