@@ -79,11 +79,24 @@ fn ten_thousand_concurrent_connections_echo_every_byte() {
     let rt = tern::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let echoed = rt.block_on(async move {
         // Phase 1: open every connection (in waves, to stay within the
-        // listen backlog) and keep them all open.
+        // listen backlog) and keep them all open. Each connection pings
+        // once, so a wave ends only when the server has accepted all of it:
+        // `connect` alone completes at the handshake, and a server slowed
+        // down by a loaded machine would otherwise let the accept queue
+        // overflow (the kernel then resets connections).
         let mut streams = Vec::with_capacity(CONNECTIONS);
         for wave in 0..CONNECTIONS / 500 {
             let connects: Vec<_> = (0..500)
-                .map(|_| tern::spawn(async move { TcpStream::connect(addr).await.unwrap() }))
+                .map(|_| {
+                    tern::spawn(async move {
+                        let mut stream = TcpStream::connect(addr).await.unwrap();
+                        stream.write_all(b"p").await.unwrap();
+                        let mut pong = [0u8; 1];
+                        stream.read_exact(&mut pong).await.unwrap();
+                        assert_eq!(&pong, b"p");
+                        stream
+                    })
+                })
                 .collect();
             for c in connects {
                 streams.push(c.await.unwrap());
