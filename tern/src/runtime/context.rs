@@ -228,6 +228,12 @@ pub(crate) fn enter_runtime<R>(handle: &scheduler::Handle, f: impl FnOnce() -> R
     f()
 }
 
+/// Whether this thread drives a runtime, so blocking it (`blocking_lock`,
+/// `blocking_recv`...) would stall the tasks it runs.
+pub(crate) fn runtime_entered() -> bool {
+    HOT.try_with(|h| h.runtime_entered.get()).unwrap_or(false)
+}
+
 /// While alive: this thread drives a runtime (`block_on` would panic) and
 /// `handle` is current.
 pub(crate) struct RuntimeGuard {
