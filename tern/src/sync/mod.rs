@@ -40,3 +40,10 @@ pub use once_cell::{OnceCell, SetError};
 
 mod set_once;
 pub use set_once::{SetOnce, SetOnceError};
+
+#[cfg(all(test, tern_loom))]
+mod loom_locks;
+#[cfg(all(test, tern_loom))]
+mod loom_notify;
+#[cfg(all(test, tern_loom))]
+mod loom_semaphore;
