@@ -200,8 +200,7 @@ impl<T: ?Sized> Mutex<T> {
     ///   - If you find yourself in an asynchronous execution context and
     ///     needing to call some (synchronous) function which performs one of
     ///     these `blocking_` operations, then consider wrapping that call
-    ///     inside [`spawn_blocking()`][crate::task::spawn_blocking] (or
-    ///     [`block_in_place()`][crate::task::block_in_place]).
+    ///     inside [`spawn_blocking()`][crate::task::spawn_blocking].
     ///
     /// # Examples
     ///
