@@ -25,6 +25,14 @@ fn poll_with<F: Future>(f: Pin<&mut F>, w: &Waker) -> Poll<F::Output> {
     f.poll(&mut Context::from_waker(w))
 }
 
+/// Polls a future that must be ready at once (uncontended lock).
+fn now<F: Future>(f: F) -> F::Output {
+    match pin!(f).poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(v) => v,
+        Poll::Pending => panic!("expected an uncontended lock"),
+    }
+}
+
 #[test]
 fn try_lock_excludes_and_reports() {
     let m = Mutex::new(1);
@@ -86,11 +94,11 @@ async fn increments_are_not_lost() {
     assert_eq!(*m.lock().await, 1600);
 }
 
-#[tern::test]
-async fn guards_map_and_expose_their_mutex() {
+#[test]
+fn guards_map_and_expose_their_mutex() {
     let m = Mutex::new((1, String::from("a")));
     {
-        let g = m.lock().await;
+        let g = now(m.lock());
         assert!(std::ptr::eq(MutexGuard::mutex(&g), &m));
         let mut s: MappedMutexGuard<'_, String> = MutexGuard::map(g, |t| &mut t.1);
         s.push('b');
@@ -98,13 +106,13 @@ async fn guards_map_and_expose_their_mutex() {
         s.push('c');
         assert!(m.try_lock().is_err(), "the mapped guard holds the lock");
     }
-    let g = m.lock().await;
+    let g = now(m.lock());
     let g = MutexGuard::try_map(g, |_| None::<&mut u8>).unwrap_err();
     assert_eq!(g.1, "abc");
     drop(g);
 
     let m = Arc::new(Mutex::new((1, 2)));
-    let g = m.clone().lock_owned().await;
+    let g = now(m.clone().lock_owned());
     assert!(Arc::ptr_eq(OwnedMutexGuard::mutex(&g), &m));
     let mut o: OwnedMappedMutexGuard<(i32, i32), i32> = OwnedMutexGuard::map(g, |t| &mut t.0);
     *o = 10;
@@ -113,7 +121,7 @@ async fn guards_map_and_expose_their_mutex() {
     assert_eq!(format!("{o:?} {o}"), "11 11");
     assert!(m.clone().try_lock_owned().is_err());
     drop(o);
-    assert_eq!(*m.lock().await, (11, 2));
+    assert_eq!(*now(m.lock()), (11, 2));
 }
 
 #[test]

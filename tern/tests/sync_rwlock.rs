@@ -33,6 +33,14 @@ fn poll<F: Future>(f: Pin<&mut F>) -> Poll<F::Output> {
     poll_with(f, Waker::noop())
 }
 
+/// Polls a future that must be ready at once (uncontended lock).
+fn now<F: Future>(f: F) -> F::Output {
+    match pin!(f).poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(v) => v,
+        Poll::Pending => panic!("expected an uncontended lock"),
+    }
+}
+
 #[test]
 fn readers_share_writers_exclude() {
     let l = RwLock::new(5);
@@ -170,17 +178,17 @@ fn mapped_guards() {
     assert_eq!(format!("{r:?}"), "6");
 }
 
-#[tern::test]
-async fn owned_guards() {
+#[test]
+fn owned_guards() {
     let l = Arc::new(RwLock::new((1, 2)));
-    let r = l.clone().read_owned().await;
+    let r = now(l.clone().read_owned());
     assert!(Arc::ptr_eq(OwnedRwLockReadGuard::rwlock(&r), &l));
     let r: OwnedRwLockReadGuard<(i32, i32), i32> = OwnedRwLockReadGuard::map(r, |t| &t.1);
     assert_eq!(*r, 2);
     assert!(l.clone().try_write_owned().is_err());
     drop(r);
 
-    let w = l.clone().write_owned().await;
+    let w = now(l.clone().write_owned());
     assert!(Arc::ptr_eq(OwnedRwLockWriteGuard::rwlock(&w), &l));
     let mut m: OwnedRwLockMappedWriteGuard<(i32, i32), i32> = OwnedRwLockWriteGuard::map(w, |t| &mut t.0);
     *m = 7;
@@ -193,11 +201,11 @@ async fn owned_guards() {
     let r2 = l.clone().try_read_owned().unwrap();
     assert_eq!((r.0, r2.0), (7, 7));
     drop((r, r2));
-    let w = l.clone().write_owned().await;
+    let w = now(l.clone().write_owned());
     let r = OwnedRwLockWriteGuard::downgrade_map(w, |t| &t.1);
     assert_eq!(*r, 2);
     drop(r);
-    let w = l.clone().write_owned().await;
+    let w = now(l.clone().write_owned());
     let w = OwnedRwLockWriteGuard::try_map(w, |_| None::<&mut u8>).unwrap_err();
     let w = OwnedRwLockWriteGuard::try_downgrade_map(w, |_| None::<&u8>).unwrap_err();
     let m = OwnedRwLockWriteGuard::into_mapped(w);
