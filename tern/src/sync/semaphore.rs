@@ -228,6 +228,20 @@ impl Semaphore {
     /// [`TryAcquireError::Closed`] and a [`TryAcquireError::NoPermits`] if
     /// there are not enough permits left. Otherwise, this returns a
     /// [`SemaphorePermit`] representing the acquired permits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tern::sync::{Semaphore, TryAcquireError};
+    ///
+    /// let semaphore = Semaphore::new(4);
+    ///
+    /// let permit_1 = semaphore.try_acquire_many(3).unwrap();
+    /// assert_eq!(semaphore.available_permits(), 1);
+    ///
+    /// let permit_2 = semaphore.try_acquire_many(2);
+    /// assert_eq!(permit_2.err(), Some(TryAcquireError::NoPermits));
+    /// ```
     pub fn try_acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, TryAcquireError> {
         self.ll.try_acquire(n as usize)?;
         Ok(SemaphorePermit { sem: self, permits: n as usize })
@@ -239,6 +253,26 @@ impl Semaphore {
     ///
     /// This function panics if called within an asynchronous execution
     /// context.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tern::sync::Semaphore;
+    ///
+    /// let semaphore = Arc::new(Semaphore::new(1));
+    /// let sem = semaphore.clone();
+    ///
+    /// // Outside of any runtime (here: a plain thread).
+    /// std::thread::spawn(move || {
+    ///     let permit = sem.blocking_acquire().unwrap();
+    ///     drop(permit);
+    /// })
+    /// .join()
+    /// .unwrap();
+    ///
+    /// assert_eq!(semaphore.available_permits(), 1);
+    /// ```
     #[track_caller]
     pub fn blocking_acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
         super::blocking::block_on(self.acquire())
@@ -250,6 +284,17 @@ impl Semaphore {
     ///
     /// This function panics if called within an asynchronous execution
     /// context.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tern::sync::Semaphore;
+    ///
+    /// let semaphore = Semaphore::new(3);
+    /// let permits = semaphore.blocking_acquire_many(2).unwrap();
+    /// assert_eq!(permits.num_permits(), 2);
+    /// assert_eq!(semaphore.available_permits(), 1);
+    /// ```
     #[track_caller]
     pub fn blocking_acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, AcquireError> {
         super::blocking::block_on(self.acquire_many(n))
@@ -308,6 +353,32 @@ impl Semaphore {
     /// This method uses a queue to fairly distribute permits in the order
     /// they were requested. Cancelling a call to `acquire_many_owned` makes
     /// you lose your place in the queue.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tern::sync::Semaphore;
+    ///
+    /// #[tern::main]
+    /// async fn main() {
+    ///     let semaphore = Arc::new(Semaphore::new(10));
+    ///     let mut join_handles = Vec::new();
+    ///
+    ///     for _ in 0..5 {
+    ///         let permit = semaphore.clone().acquire_many_owned(2).await.unwrap();
+    ///         join_handles.push(tern::spawn(async move {
+    ///             // perform task...
+    ///             // explicitly own `permit` in the task
+    ///             drop(permit);
+    ///         }));
+    ///     }
+    ///
+    ///     for handle in join_handles {
+    ///         handle.await.unwrap();
+    ///     }
+    /// }
+    /// ```
     pub async fn acquire_many_owned(self: Arc<Self>, n: u32) -> Result<OwnedSemaphorePermit, AcquireError> {
         self.ll.acquire(n as usize).await?;
         Ok(OwnedSemaphorePermit { sem: self, permits: n as usize })
@@ -319,6 +390,24 @@ impl Semaphore {
     /// the semaphore has been closed, this returns a
     /// [`TryAcquireError::Closed`] and a [`TryAcquireError::NoPermits`] if
     /// there are no permits left.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tern::sync::{Semaphore, TryAcquireError};
+    ///
+    /// let semaphore = Arc::new(Semaphore::new(2));
+    ///
+    /// let permit_1 = Arc::clone(&semaphore).try_acquire_owned().unwrap();
+    /// assert_eq!(semaphore.available_permits(), 1);
+    ///
+    /// let permit_2 = Arc::clone(&semaphore).try_acquire_owned().unwrap();
+    /// assert_eq!(semaphore.available_permits(), 0);
+    ///
+    /// let permit_3 = semaphore.try_acquire_owned();
+    /// assert_eq!(permit_3.err(), Some(TryAcquireError::NoPermits));
+    /// ```
     pub fn try_acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, TryAcquireError> {
         self.ll.try_acquire(1)?;
         Ok(OwnedSemaphorePermit { sem: self, permits: 1 })
@@ -330,6 +419,21 @@ impl Semaphore {
     /// the semaphore has been closed, this returns a
     /// [`TryAcquireError::Closed`] and a [`TryAcquireError::NoPermits`] if
     /// there are not enough permits left.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tern::sync::{Semaphore, TryAcquireError};
+    ///
+    /// let semaphore = Arc::new(Semaphore::new(4));
+    ///
+    /// let permit_1 = Arc::clone(&semaphore).try_acquire_many_owned(3).unwrap();
+    /// assert_eq!(semaphore.available_permits(), 1);
+    ///
+    /// let permit_2 = semaphore.try_acquire_many_owned(2);
+    /// assert_eq!(permit_2.err(), Some(TryAcquireError::NoPermits));
+    /// ```
     pub fn try_acquire_many_owned(self: Arc<Self>, n: u32) -> Result<OwnedSemaphorePermit, TryAcquireError> {
         self.ll.try_acquire(n as usize)?;
         Ok(OwnedSemaphorePermit { sem: self, permits: n as usize })
@@ -341,6 +445,18 @@ impl Semaphore {
     ///
     /// This function panics if called within an asynchronous execution
     /// context.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tern::sync::Semaphore;
+    ///
+    /// let semaphore = Arc::new(Semaphore::new(1));
+    /// let permit = semaphore.clone().blocking_acquire_owned().unwrap();
+    /// std::thread::spawn(move || drop(permit)).join().unwrap();
+    /// assert_eq!(semaphore.available_permits(), 1);
+    /// ```
     #[track_caller]
     pub fn blocking_acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, AcquireError> {
         super::blocking::block_on(self.acquire_owned())
@@ -352,6 +468,19 @@ impl Semaphore {
     ///
     /// This function panics if called within an asynchronous execution
     /// context.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tern::sync::Semaphore;
+    ///
+    /// let semaphore = Arc::new(Semaphore::new(3));
+    /// let permit = semaphore.clone().blocking_acquire_many_owned(3).unwrap();
+    /// assert_eq!(semaphore.available_permits(), 0);
+    /// drop(permit);
+    /// assert_eq!(semaphore.available_permits(), 3);
+    /// ```
     #[track_caller]
     pub fn blocking_acquire_many_owned(
         self: Arc<Self>,
@@ -435,6 +564,29 @@ impl<'a> SemaphorePermit<'a> {
     ///
     /// This function panics if permits from different [`Semaphore`]
     /// instances are merged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tern::sync::Semaphore;
+    ///
+    /// let sem = Arc::new(Semaphore::new(10));
+    /// let mut permit = sem.try_acquire().unwrap();
+    ///
+    /// for _ in 0..9 {
+    ///     let _permit = sem.try_acquire().unwrap();
+    ///     // Merge individual permits into a single one.
+    ///     permit.merge(_permit)
+    /// }
+    ///
+    /// assert_eq!(sem.available_permits(), 0);
+    ///
+    /// // Release all permits in a single batch.
+    /// drop(permit);
+    ///
+    /// assert_eq!(sem.available_permits(), 10);
+    /// ```
     #[track_caller]
     pub fn merge(&mut self, mut other: Self) {
         assert!(std::ptr::eq(self.sem, other.sem), "merging permits from different semaphore instances");
@@ -485,6 +637,24 @@ impl OwnedSemaphorePermit {
     /// Forgets the permit **without** releasing it back to the semaphore.
     /// This can be used to reduce the amount of permits available from a
     /// semaphore.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tern::sync::Semaphore;
+    ///
+    /// let sem = Arc::new(Semaphore::new(10));
+    /// {
+    ///     let permit = sem.clone().try_acquire_many_owned(5).unwrap();
+    ///     assert_eq!(sem.available_permits(), 5);
+    ///     permit.forget();
+    /// }
+    ///
+    /// // Since we forgot the permit, available permits won't go back to its initial value
+    /// // even after the permit is dropped.
+    /// assert_eq!(sem.available_permits(), 5);
+    /// ```
     pub fn forget(mut self) {
         self.permits = 0;
     }
@@ -499,6 +669,29 @@ impl OwnedSemaphorePermit {
     ///
     /// This function panics if permits from different [`Semaphore`]
     /// instances are merged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tern::sync::Semaphore;
+    ///
+    /// let sem = Arc::new(Semaphore::new(10));
+    /// let mut permit = sem.clone().try_acquire_owned().unwrap();
+    ///
+    /// for _ in 0..9 {
+    ///     let _permit = sem.clone().try_acquire_owned().unwrap();
+    ///     // Merge individual permits into a single one.
+    ///     permit.merge(_permit)
+    /// }
+    ///
+    /// assert_eq!(sem.available_permits(), 0);
+    ///
+    /// // Release all permits in a single batch.
+    /// drop(permit);
+    ///
+    /// assert_eq!(sem.available_permits(), 10);
+    /// ```
     #[track_caller]
     pub fn merge(&mut self, mut other: Self) {
         assert!(Arc::ptr_eq(&self.sem, &other.sem), "merging permits from different semaphore instances");
@@ -516,6 +709,21 @@ impl OwnedSemaphorePermit {
     ///
     /// It will clone the owned `Arc<Semaphore>` to construct the new
     /// instance.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tern::sync::Semaphore;
+    ///
+    /// let sem = Arc::new(Semaphore::new(3));
+    ///
+    /// let mut p1 = sem.try_acquire_many_owned(3).unwrap();
+    /// let p2 = p1.split(1).unwrap();
+    ///
+    /// assert_eq!(p1.num_permits(), 2);
+    /// assert_eq!(p2.num_permits(), 1);
+    /// ```
     pub fn split(&mut self, n: usize) -> Option<Self> {
         if n > self.permits {
             return None;
