@@ -248,6 +248,37 @@ impl<T: ?Sized> Mutex<T> {
     ///
     /// This function panics if called within an asynchronous execution
     /// context.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tern::sync::Mutex;
+    ///
+    /// #[tern::main]
+    /// async fn main() {
+    ///     let mutex = Arc::new(Mutex::new(1));
+    ///     let lock = mutex.lock().await;
+    ///
+    ///     let mutex1 = Arc::clone(&mutex);
+    ///     let blocking_task = tern::task::spawn_blocking(move || {
+    ///         // This shall block until the `lock` is released.
+    ///         let mut n = mutex1.blocking_lock_owned();
+    ///         *n = 2;
+    ///     });
+    ///
+    ///     assert_eq!(*lock, 1);
+    ///     // Release the lock.
+    ///     drop(lock);
+    ///
+    ///     // Await the completion of the blocking task.
+    ///     blocking_task.await.unwrap();
+    ///
+    ///     // Assert uncontended.
+    ///     let n = mutex.try_lock().unwrap();
+    ///     assert_eq!(*n, 2);
+    /// }
+    /// ```
     #[track_caller]
     pub fn blocking_lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
         super::blocking::block_on(self.lock_owned())
@@ -337,6 +368,19 @@ impl<T: ?Sized> Mutex<T> {
     /// This method is identical to [`Mutex::try_lock`], except that the
     /// returned guard references the `Mutex` with an [`Arc`] rather than by
     /// borrowing it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tern::sync::Mutex;
+    /// use std::sync::Arc;
+    ///
+    /// let mutex = Arc::new(Mutex::new(1));
+    ///
+    /// let n = mutex.clone().try_lock_owned().unwrap();
+    /// assert_eq!(*n, 1);
+    /// assert!(mutex.try_lock_owned().is_err());
+    /// ```
     pub fn try_lock_owned(self: Arc<Self>) -> Result<OwnedMutexGuard<T>, TryLockError> {
         match self.s.try_acquire(1) {
             Ok(()) => Ok(OwnedMutexGuard { lock: self }),

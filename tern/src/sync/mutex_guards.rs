@@ -259,6 +259,29 @@ impl<T: ?Sized> OwnedMutexGuard<T> {
     }
 
     /// Returns a reference to the original `Arc<Mutex>`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tern::sync::{Mutex, OwnedMutexGuard};
+    ///
+    /// async fn unlock_and_relock(guard: OwnedMutexGuard<u32>) -> OwnedMutexGuard<u32> {
+    ///     println!("1. contains: {:?}", *guard);
+    ///     let mutex: Arc<Mutex<u32>> = OwnedMutexGuard::mutex(&guard).clone();
+    ///     drop(guard);
+    ///     let guard = mutex.lock_owned().await;
+    ///     println!("2. contains: {:?}", *guard);
+    ///     guard
+    /// }
+    ///
+    /// #[tern::main]
+    /// async fn main() {
+    ///     let mutex = Arc::new(Mutex::new(0u32));
+    ///     let guard = mutex.lock_owned().await;
+    ///     unlock_and_relock(guard).await;
+    /// }
+    /// ```
     #[inline]
     pub fn mutex(this: &Self) -> &Arc<Mutex<T>> {
         &this.lock

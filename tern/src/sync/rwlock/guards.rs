@@ -114,6 +114,25 @@ impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
     ///
     /// This is an associated function that needs to be used as
     /// `RwLockReadGuard::try_map(..)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tern::sync::{RwLock, RwLockReadGuard};
+    ///
+    /// #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    /// struct Foo(u32);
+    ///
+    /// # #[tern::main]
+    /// # async fn main() {
+    /// let lock = RwLock::new(Foo(1));
+    ///
+    /// let guard = lock.read().await;
+    /// let guard = RwLockReadGuard::try_map(guard, |f| Some(&f.0)).expect("should not fail");
+    ///
+    /// assert_eq!(1, *guard);
+    /// # }
+    /// ```
     #[inline]
     pub fn try_map<F, U: ?Sized>(this: Self, f: F) -> Result<RwLockReadGuard<'a, U>, Self>
     where
@@ -232,6 +251,28 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     ///
     /// This is an associated function that needs to be used as
     /// `RwLockWriteGuard::try_map(...)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tern::sync::{RwLock, RwLockWriteGuard};
+    ///
+    /// #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    /// struct Foo(u32);
+    ///
+    /// # #[tern::main]
+    /// # async fn main() {
+    /// let lock = RwLock::new(Foo(1));
+    ///
+    /// {
+    ///     let guard = lock.write().await;
+    ///     let mut guard = RwLockWriteGuard::try_map(guard, |f| Some(&mut f.0)).expect("should not fail");
+    ///     *guard = 2;
+    /// }
+    ///
+    /// assert_eq!(Foo(2), *lock.read().await);
+    /// # }
+    /// ```
     #[inline]
     pub fn try_map<F, U: ?Sized>(mut this: Self, f: F) -> Result<RwLockMappedWriteGuard<'a, U>, Self>
     where
@@ -251,6 +292,24 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     ///
     /// This is an associated function that needs to be used as
     /// `RwLockWriteGuard::try_downgrade_map(...)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tern::sync::{RwLock, RwLockWriteGuard};
+    ///
+    /// #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    /// struct Foo(u32);
+    ///
+    /// # #[tern::main]
+    /// # async fn main() {
+    /// let lock = RwLock::new(Foo(1));
+    ///
+    /// let guard = RwLockWriteGuard::try_downgrade_map(lock.write().await, |f| Some(&f.0)).expect("should not fail");
+    /// let foo = lock.read().await;
+    /// assert_eq!(foo.0, *guard);
+    /// # }
+    /// ```
     #[inline]
     pub fn try_downgrade_map<F, U: ?Sized>(this: Self, f: F) -> Result<RwLockReadGuard<'a, U>, Self>
     where
@@ -271,6 +330,23 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// that expects a mapped guard.
     ///
     /// This is equivalent to calling `RwLockWriteGuard::map(guard, |me| me)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tern::sync::{RwLock, RwLockWriteGuard, RwLockMappedWriteGuard};
+    ///
+    /// struct Wrapper<'a> {
+    ///     guard: RwLockMappedWriteGuard<'a, u32>,
+    /// }
+    ///
+    /// # #[tern::main]
+    /// # async fn main() {
+    /// let lock = RwLock::new(1);
+    /// let w = Wrapper { guard: RwLockWriteGuard::into_mapped(lock.write().await) };
+    /// assert_eq!(*w.guard, 1);
+    /// # }
+    /// ```
     #[inline]
     pub fn into_mapped(this: Self) -> RwLockMappedWriteGuard<'a, T> {
         RwLockWriteGuard::map(this, |me| me)

@@ -113,6 +113,14 @@ impl<T: ?Sized> RwLock<T> {
     /// # Panics
     ///
     /// Panics if `max_reads` is `0` or is bigger than `u32::MAX >> 3`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tern::sync::RwLock;
+    ///
+    /// let lock = RwLock::with_max_readers(3, 1024);
+    /// ```
     #[track_caller]
     pub fn with_max_readers(value: T, max_reads: u32) -> RwLock<T>
     where
@@ -146,6 +154,14 @@ impl<T: ?Sized> RwLock<T> {
     /// # Panics
     ///
     /// Panics if `max_reads` is `0` or is bigger than `u32::MAX >> 3`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tern::sync::RwLock;
+    ///
+    /// static LOCK: RwLock<i32> = RwLock::const_with_max_readers(5, 1024);
+    /// ```
     #[cfg(not(tern_loom))]
     pub const fn const_with_max_readers(value: T, max_reads: u32) -> RwLock<T>
     where
@@ -233,6 +249,37 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// This function panics if called within an asynchronous execution
     /// context.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tern::sync::RwLock;
+    ///
+    /// #[tern::main]
+    /// async fn main() {
+    ///     let rwlock = Arc::new(RwLock::new(1));
+    ///     let mut write_lock = rwlock.write().await;
+    ///
+    ///     let blocking_task = tern::task::spawn_blocking({
+    ///         let rwlock = Arc::clone(&rwlock);
+    ///         move || {
+    ///             // This shall block until the `write_lock` is released.
+    ///             let read_lock = rwlock.blocking_read();
+    ///             assert_eq!(*read_lock, 0);
+    ///         }
+    ///     });
+    ///
+    ///     *write_lock -= 1;
+    ///     drop(write_lock); // release the lock.
+    ///
+    ///     // Await the completion of the blocking task.
+    ///     blocking_task.await.unwrap();
+    ///
+    ///     // Assert uncontended.
+    ///     assert!(rwlock.try_write().is_ok());
+    /// }
+    /// ```
     #[track_caller]
     pub fn blocking_read(&self) -> RwLockReadGuard<'_, T> {
         super::blocking::block_on(self.read())
@@ -250,6 +297,31 @@ impl<T: ?Sized> RwLock<T> {
     /// This method uses a queue to fairly distribute locks in the order they
     /// were requested. Cancelling a call to `read_owned` makes you lose your
     /// place in the queue.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tern::sync::RwLock;
+    ///
+    /// #[tern::main]
+    /// async fn main() {
+    ///     let lock = Arc::new(RwLock::new(1));
+    ///     let c_lock = lock.clone();
+    ///
+    ///     let n = lock.read_owned().await;
+    ///     assert_eq!(*n, 1);
+    ///
+    ///     tern::spawn(async move {
+    ///         // While main has an active read lock, we acquire one too.
+    ///         let r = c_lock.read_owned().await;
+    ///         assert_eq!(*r, 1);
+    ///     }).await.expect("The spawned task has panicked");
+    ///
+    ///     // Drop the guard after the spawned task finishes.
+    ///     drop(n);
+    /// }
+    /// ```
     pub async fn read_owned(self: Arc<Self>) -> OwnedRwLockReadGuard<T> {
         self.acquire(1).await;
         OwnedRwLockReadGuard::new(self)
@@ -284,6 +356,19 @@ impl<T: ?Sized> RwLock<T> {
     /// This method is identical to [`RwLock::try_read`], except that the
     /// returned guard references the `RwLock` with an [`Arc`] rather than by
     /// borrowing it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tern::sync::RwLock;
+    ///
+    /// let lock = Arc::new(RwLock::new(1));
+    ///
+    /// let v = lock.clone().try_read_owned().unwrap();
+    /// assert_eq!(*v, 1);
+    /// assert!(lock.try_write_owned().is_err());
+    /// ```
     pub fn try_read_owned(self: Arc<Self>) -> Result<OwnedRwLockReadGuard<T>, TryLockError> {
         match self.s.try_acquire(1) {
             Ok(()) => Ok(OwnedRwLockReadGuard::new(self)),
@@ -333,6 +418,39 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// This function panics if called within an asynchronous execution
     /// context.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tern::sync::RwLock;
+    ///
+    /// #[tern::main]
+    /// async fn main() {
+    ///     let rwlock = Arc::new(RwLock::new(1));
+    ///     let read_lock = rwlock.read().await;
+    ///
+    ///     let blocking_task = tern::task::spawn_blocking({
+    ///         let rwlock = Arc::clone(&rwlock);
+    ///         move || {
+    ///             // This shall block until the `read_lock` is released.
+    ///             let mut write_lock = rwlock.blocking_write();
+    ///             *write_lock = 2;
+    ///         }
+    ///     });
+    ///
+    ///     assert_eq!(*read_lock, 1);
+    ///     // Release the last outstanding read lock.
+    ///     drop(read_lock);
+    ///
+    ///     // Await the completion of the blocking task.
+    ///     blocking_task.await.unwrap();
+    ///
+    ///     // Assert uncontended.
+    ///     let read_lock = rwlock.try_read().unwrap();
+    ///     assert_eq!(*read_lock, 2);
+    /// }
+    /// ```
     #[track_caller]
     pub fn blocking_write(&self) -> RwLockWriteGuard<'_, T> {
         super::blocking::block_on(self.write())
@@ -350,6 +468,21 @@ impl<T: ?Sized> RwLock<T> {
     /// This method uses a queue to fairly distribute locks in the order they
     /// were requested. Cancelling a call to `write_owned` makes you lose your
     /// place in the queue.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tern::sync::RwLock;
+    ///
+    /// #[tern::main]
+    /// async fn main() {
+    ///   let lock = Arc::new(RwLock::new(1));
+    ///
+    ///   let mut n = lock.write_owned().await;
+    ///   *n = 2;
+    /// }
+    /// ```
     pub async fn write_owned(self: Arc<Self>) -> OwnedRwLockWriteGuard<T> {
         self.acquire(self.mr).await;
         OwnedRwLockWriteGuard::new(self)
@@ -382,6 +515,18 @@ impl<T: ?Sized> RwLock<T> {
     /// This method is identical to [`RwLock::try_write`], except that the
     /// returned guard references the `RwLock` with an [`Arc`] rather than by
     /// borrowing it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tern::sync::RwLock;
+    ///
+    /// let rw = Arc::new(RwLock::new(1));
+    ///
+    /// let v = Arc::clone(&rw).read_owned();
+    /// assert!(rw.try_write_owned().is_ok());
+    /// ```
     pub fn try_write_owned(self: Arc<Self>) -> Result<OwnedRwLockWriteGuard<T>, TryLockError> {
         match self.s.try_acquire(self.mr as usize) {
             Ok(()) => Ok(OwnedRwLockWriteGuard::new(self)),
@@ -394,6 +539,19 @@ impl<T: ?Sized> RwLock<T> {
     /// Since this call borrows the `RwLock` mutably, no actual locking needs
     /// to take place -- the mutable borrow statically guarantees no locks
     /// exist.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tern::sync::RwLock;
+    ///
+    /// fn main() {
+    ///     let mut lock = RwLock::new(1);
+    ///
+    ///     let n = lock.get_mut();
+    ///     *n = 2;
+    /// }
+    /// ```
     pub fn get_mut(&mut self) -> &mut T {
         self.c.get_mut()
     }

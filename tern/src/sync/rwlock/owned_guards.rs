@@ -148,6 +148,21 @@ impl<T: ?Sized, U: ?Sized> OwnedRwLockReadGuard<T, U> {
     }
 
     /// Returns a reference to the original `Arc<RwLock>`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tern::sync::{RwLock, OwnedRwLockReadGuard};
+    ///
+    /// # #[tern::main]
+    /// # async fn main() {
+    /// let lock = Arc::new(RwLock::new(1));
+    ///
+    /// let guard = lock.clone().read_owned().await;
+    /// assert!(Arc::ptr_eq(&lock, OwnedRwLockReadGuard::rwlock(&guard)));
+    /// # }
+    /// ```
     pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
         &this.lock
     }
@@ -221,6 +236,26 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
     ///
     /// This is an associated function that needs to be used as
     /// `OwnedRwLockWriteGuard::downgrade_map(..)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tern::sync::{RwLock, OwnedRwLockWriteGuard};
+    ///
+    /// #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    /// struct Foo(u32);
+    ///
+    /// # #[tern::main]
+    /// # async fn main() {
+    /// let lock = Arc::new(RwLock::new(Foo(1)));
+    ///
+    /// let guard = Arc::clone(&lock).write_owned().await;
+    /// let mapped = OwnedRwLockWriteGuard::downgrade_map(guard, |f| &f.0);
+    /// let foo = lock.read_owned().await;
+    /// assert_eq!(foo.0, *mapped);
+    /// # }
+    /// ```
     #[inline]
     pub fn downgrade_map<F, U: ?Sized>(this: Self, f: F) -> OwnedRwLockReadGuard<T, U>
     where
@@ -281,6 +316,32 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
     /// **Note:** This won't *necessarily* allow any additional readers to
     /// acquire locks, since [`RwLock`] is fair and it is possible that a
     /// writer is next in line.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tern::sync::RwLock;
+    ///
+    /// # #[tern::main]
+    /// # async fn main() {
+    /// let lock = Arc::new(RwLock::new(1));
+    ///
+    /// let n = lock.clone().write_owned().await;
+    ///
+    /// let cloned_lock = lock.clone();
+    /// let handle = tern::spawn(async move {
+    ///     *cloned_lock.write_owned().await = 2;
+    /// });
+    ///
+    /// let n = n.downgrade();
+    /// assert_eq!(*n, 1, "downgrade is atomic");
+    ///
+    /// drop(n);
+    /// handle.await.unwrap();
+    /// assert_eq!(*lock.read().await, 2, "second writer obtained write lock");
+    /// # }
+    /// ```
     pub fn downgrade(self) -> OwnedRwLockReadGuard<T> {
         let data = self.data as *const T;
         let (permits_acquired, lock) = self.into_parts();
