@@ -177,3 +177,25 @@ fn a_guard_is_send_and_sync_as_tokio_says() {
     send_sync::<MappedMutexGuard<'static, u8>>();
     send_sync::<OwnedMappedMutexGuard<u8, u8>>();
 }
+
+#[test]
+fn the_futures_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>(_: &T) {}
+    let m = Arc::new(Mutex::new(0u8));
+    send_sync(&m.lock());
+    send_sync(&m.clone().lock_owned());
+    let l = Arc::new(tern::sync::RwLock::new(0u8));
+    send_sync(&l.read());
+    send_sync(&l.write());
+    send_sync(&l.clone().write_owned());
+    let s = Arc::new(tern::sync::Semaphore::new(1));
+    send_sync(&s.acquire());
+    send_sync(&s.clone().acquire_many_owned(1));
+    let n = Arc::new(tern::sync::Notify::new());
+    send_sync(&n.notified());
+    send_sync(&n.clone().notified_owned());
+    let c = tern::sync::OnceCell::<u8>::new();
+    send_sync(&c.get_or_init(|| async { 1 }));
+    let b = tern::sync::Barrier::new(1);
+    send_sync(&b.wait());
+}
