@@ -16,6 +16,7 @@ mod net;
 mod scenarios;
 mod smol_mt;
 mod smol_scenarios;
+mod sync_locks;
 
 use scenarios::{on_tern, on_tokio};
 use std::time::{Duration, Instant};
@@ -353,6 +354,41 @@ fn scenarios() -> Vec<Scenario> {
             let rt = busy1_tokio();
             cpu_slice(slice(), || on_tokio::spawn_many_remote(&rt))
         }),
+        smol: None,
+    });
+    for (name, tern, tokio) in [
+        (
+            "semaphore_contended",
+            sync_locks::on_tern::semaphore_contended as fn(&_),
+            sync_locks::on_tokio::semaphore_contended as fn(&_),
+        ),
+        ("mutex_contended", sync_locks::on_tern::mutex_contended, sync_locks::on_tokio::mutex_contended),
+        (
+            "rwlock_read_contended",
+            sync_locks::on_tern::rwlock_read_contended,
+            sync_locks::on_tokio::rwlock_read_contended,
+        ),
+        (
+            "notify_one_ping_pong",
+            sync_locks::on_tern::notify_one_ping_pong,
+            sync_locks::on_tokio::notify_one_ping_pong,
+        ),
+    ] {
+        v.push(Scenario {
+            group: "sync",
+            name,
+            unit: "ns",
+            tern: sample(sync_locks::on_tern::multi_thread, tern),
+            tokio: sample(sync_locks::on_tokio::multi_thread, tokio),
+            smol: None,
+        });
+    }
+    v.push(Scenario {
+        group: "sync",
+        name: "notify_waiters",
+        unit: "ns",
+        tern: sample(sync_locks::on_tern::with_waiters, sync_locks::on_tern::notify_waiters),
+        tokio: sample(sync_locks::on_tokio::with_waiters, sync_locks::on_tokio::notify_waiters),
         smol: None,
     });
     v.push(Scenario {

@@ -229,9 +229,6 @@ pub(crate) fn enter_runtime<R>(handle: &scheduler::Handle, f: impl FnOnce() -> R
     f()
 }
 
-/// Whether this thread drives a runtime now (a worker, or inside
-/// `block_on`): blocking on it, or dropping a runtime that waits for its
-/// threads, is refused.
 /// Runs `f` as if this thread were not driving a runtime (`block_on` works
 /// inside it, as in `block_in_place`), restoring the flag afterwards, also
 /// when `f` panics. The current handle stays set.
@@ -246,6 +243,10 @@ pub(crate) fn exit_runtime<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// Whether this thread drives a runtime now (a worker, or inside
+/// `block_on`): blocking on it (`block_on`, `blocking_lock`,
+/// `blocking_recv`...), or dropping a runtime that waits for its threads,
+/// is refused.
 pub(crate) fn is_runtime_entered() -> bool {
     HOT.try_with(|h| h.runtime_entered.get()).unwrap_or(false)
 }

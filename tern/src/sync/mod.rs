@@ -1,0 +1,49 @@
+//! Synchronization primitives for use in asynchronous contexts, with the
+//! API of `tokio::sync`.
+//!
+//! Tern programs tend to be organized as a set of tasks where each task
+//! operates independently and may be executed on separate physical threads.
+//! The synchronization primitives provided in this module permit these
+//! independent tasks to communicate together.
+//!
+//! - [`Mutex`], [`RwLock`] and [`Semaphore`]: fair (FIFO) async locks on a
+//!   shared batch semaphore;
+//! - [`Notify`]: wakes one or all waiting tasks;
+//! - [`Barrier`]: tasks rendezvous;
+//! - [`OnceCell`] and [`SetOnce`]: values set once.
+
+mod waitlist;
+
+mod batch_semaphore;
+mod blocking;
+mod semaphore;
+pub use semaphore::{AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError};
+
+mod mutex;
+mod mutex_guards;
+pub use mutex::{MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard, TryLockError};
+
+mod rwlock;
+pub use rwlock::{
+    OwnedRwLockMappedWriteGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockMappedWriteGuard,
+    RwLockReadGuard, RwLockWriteGuard,
+};
+
+mod notify;
+pub use notify::{Notified, Notify, OwnedNotified};
+
+mod barrier;
+pub use barrier::{Barrier, BarrierWaitResult};
+
+mod once_cell;
+pub use once_cell::{OnceCell, SetError};
+
+mod set_once;
+pub use set_once::{SetOnce, SetOnceError};
+
+#[cfg(all(test, tern_loom))]
+mod loom_locks;
+#[cfg(all(test, tern_loom))]
+mod loom_notify;
+#[cfg(all(test, tern_loom))]
+mod loom_semaphore;
