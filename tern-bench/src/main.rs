@@ -9,6 +9,7 @@
 //! a geometric mean per group, and the same rows go to
 //! `target/tern-bench.json`.
 
+mod blocking_process;
 mod handoff;
 mod memory;
 mod net;
@@ -341,6 +342,14 @@ fn scenarios() -> Vec<Scenario> {
         tern: Box::new(|| memory::measure("tern-sleep")),
         tokio: Box::new(|| memory::measure("tokio-sleep")),
         smol: Some(Box::new(|| memory::measure("smol-sleep"))),
+    });
+    v.push(Scenario {
+        group: "blocking",
+        name: "process_spawn_wait",
+        unit: "ns",
+        tern: sample(blocking_process::tern_rt, blocking_process::on_tern),
+        tokio: sample(blocking_process::tokio_rt, blocking_process::on_tokio),
+        smol: None,
     });
     v.push(Scenario {
         group: "macros",

@@ -66,9 +66,8 @@ fn a_thousand_dropped_children_are_all_reaped_even_after_runtime_shutdown() {
 
 #[tern::test]
 async fn children_dropped_while_running_are_reaped_when_they_exit() {
-    let pids: Vec<u32> = (0..200)
-        .map(|_| Command::new("sleep").arg("0.2").spawn().unwrap().id().unwrap())
-        .collect();
+    let pids: Vec<u32> =
+        (0..200).map(|_| Command::new("sleep").arg("0.2").spawn().unwrap().id().unwrap()).collect();
     // Dropped while sleeping: the background reaper must collect them.
     let left = tern::task::spawn_blocking(move || wait_until(&pids, |p| !is_our_child(p))).await.unwrap();
     assert_eq!(left, Vec::<u32>::new());
@@ -143,8 +142,7 @@ async fn status_and_spawn_errors() {
 
 #[tern::test]
 async fn wait_closes_stdin_and_streams_round_trip() {
-    let mut child =
-        Command::new("cat").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    let mut child = Command::new("cat").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let mut stdout = child.stdout.take().unwrap();
     stdin.write_all(b"hello").await.unwrap();

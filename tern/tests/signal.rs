@@ -12,6 +12,38 @@ fn raise(signum: libc::c_int) {
     assert_eq!(unsafe { libc::kill(libc::getpid(), signum) }, 0);
 }
 
+/// Waits (bounded) until no `signum` sent by `raise` is still pending.
+///
+/// `kill(getpid())` targets the process: the kernel may hand the signal to
+/// another thread (the harness's main thread, asleep), which takes it
+/// later. A test dropping its last listener restores the default action,
+/// so it first lets every signal it sent be taken while a listener exists.
+/// `sigpending` reports only signals the caller blocks, so the signal is
+/// blocked in this thread meanwhile (other threads take it).
+fn settle(signum: libc::c_int) {
+    // SAFETY: all zeroes is a valid `sigset_t`; `sigemptyset`/`sigaddset`
+    // initialize it; `pthread_sigmask` changes only this thread's mask
+    // and restores it below.
+    unsafe {
+        let mut only: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut only);
+        libc::sigaddset(&mut only, signum);
+        assert_eq!(libc::pthread_sigmask(libc::SIG_BLOCK, &only, std::ptr::null_mut()), 0);
+        let mut settled = false;
+        for _ in 0..10_000 {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            assert_eq!(libc::sigpending(&mut set), 0);
+            if libc::sigismember(&set, signum) == 0 {
+                settled = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        assert_eq!(libc::pthread_sigmask(libc::SIG_UNBLOCK, &only, std::ptr::null_mut()), 0);
+        assert!(settled, "signal {signum} still pending");
+    }
+}
+
 /// The signal's current handler address (`SIG_DFL`, `SIG_IGN` or a function).
 fn disposition(signum: libc::c_int) -> libc::sighandler_t {
     // SAFETY: all zeroes is a valid `sigaction`.
@@ -45,9 +77,10 @@ async fn a_burst_wakes_every_listener_at_least_once() {
     for t in tasks {
         t.await.unwrap();
     }
-    for mut s in listeners {
+    for s in &mut listeners {
         timeout(LONG, s.recv()).await.unwrap().unwrap();
     }
+    settle(libc::SIGUSR2);
 }
 
 #[test]
@@ -59,7 +92,8 @@ fn listeners_in_two_runtimes_both_receive() {
     };
     let (rt1, mut s1) = make();
     let (rt2, mut s2) = make();
-    let t = std::thread::spawn(move || rt2.block_on(async { timeout(LONG, s2.recv()).await.unwrap().unwrap() }));
+    let t =
+        std::thread::spawn(move || rt2.block_on(async { timeout(LONG, s2.recv()).await.unwrap().unwrap() }));
     raise(libc::SIGIO);
     rt1.block_on(async { timeout(LONG, s1.recv()).await.unwrap().unwrap() });
     t.join().unwrap();
@@ -113,6 +147,7 @@ async fn ctrl_c_completes_on_sigint() {
             _ = tern::time::sleep(Duration::from_millis(10)) => {}
         }
     }
+    settle(libc::SIGINT);
 }
 
 #[tern::test]

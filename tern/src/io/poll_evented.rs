@@ -20,6 +20,12 @@ use std::task::{ready, Context, Poll};
 #[derive(Debug)]
 pub(crate) struct FdSource<T: AsRawFd>(pub(crate) T);
 
+impl<T: AsRawFd> AsRawFd for FdSource<T> {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.0.as_raw_fd()
+    }
+}
+
 impl<T: AsRawFd> mio::event::Source for FdSource<T> {
     fn register(
         &mut self,

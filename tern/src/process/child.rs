@@ -126,6 +126,12 @@ impl Child {
         })
     }
 
+    /// Whether this child's exit is noticed through `SIGCHLD` (tests).
+    #[cfg(all(test, not(tern_loom)))]
+    pub(crate) fn waits_on_sigchld(&self) -> bool {
+        matches!(&self.child, FusedChild::Running(r) if matches!(r.watch, ExitWatch::Sigchld(_)))
+    }
+
     /// Returns the OS-assigned process identifier associated with this
     /// child while it is still running.
     ///

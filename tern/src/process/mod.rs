@@ -83,6 +83,8 @@
 mod child;
 pub(crate) mod orphan;
 mod stdio;
+#[cfg(all(test, not(tern_loom)))]
+mod tests;
 mod wait;
 
 pub use child::Child;

@@ -3,7 +3,6 @@
 
 use crate::io::driver::Direction;
 use crate::io::poll_evented::{FdSource, PollEvented};
-use crate::io::Interest;
 use crate::signal::registry::Listener;
 use std::io;
 use std::os::fd::{FromRawFd, OwnedFd};
@@ -20,7 +19,8 @@ pub(crate) static FORCE_SIGCHLD: AtomicBool = AtomicBool::new(false);
 
 /// How a child's exit is noticed.
 pub(crate) enum ExitWatch {
-    /// Readable once the child has exited.
+    /// Readable once the child has exited. (A kernel with `pidfd_open` can
+    /// poll pidfds: both came in Linux 5.3.)
     Pidfd(PollEvented<FdSource<OwnedFd>>),
     /// Ready on each `SIGCHLD` delivered after it was created.
     Sigchld(Listener),
@@ -62,16 +62,21 @@ impl ExitWatch {
     #[track_caller]
     pub(crate) fn new(pid: u32) -> io::Result<ExitWatch> {
         if let Some(fd) = pidfd_open(pid) {
-            // A pidfd epoll cannot watch: fall back to SIGCHLD.
-            if let Ok(io) = PollEvented::new_with_interest(FdSource(fd), Interest::READABLE) {
-                return Ok(ExitWatch::Pidfd(io));
-            }
+            // Assumed ready and joining the epoll set only once a wait
+            // finds the child still running (`epoll_entry.rs`): a child
+            // that exited before it was waited for costs no `epoll_ctl`
+            // and wakes no worker.
+            return Ok(ExitWatch::Pidfd(PollEvented::new_accepted(FdSource(fd))?));
         }
         Ok(ExitWatch::Sigchld(Listener::new(libc::SIGCHLD)?))
     }
 
     /// Ready with the child's status once it has exited (and is reaped).
-    pub(crate) fn poll_exit(&mut self, cx: &mut Context<'_>, child: &mut StdChild) -> Poll<io::Result<ExitStatus>> {
+    pub(crate) fn poll_exit(
+        &mut self,
+        cx: &mut Context<'_>,
+        child: &mut StdChild,
+    ) -> Poll<io::Result<ExitStatus>> {
         match self {
             ExitWatch::Pidfd(io) => loop {
                 let ev = ready!(io.poll_ready(cx, Direction::Read))?;

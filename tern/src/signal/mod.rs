@@ -15,7 +15,9 @@
 //! tern first handled it (normally `SIG_DFL`) is put back: a ctrl-c then
 //! ends the program again. While no tern listener exists, actions that
 //! other code registered with `signal-hook-registry` for that signal are
-//! not called either.
+//! not called either. A signal sent while a listener existed but taken
+//! by a thread only after the last listener was dropped meets the restored
+//! disposition: keep a listener until the signals you expect have arrived.
 //!
 //! # Examples
 //!

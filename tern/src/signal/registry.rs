@@ -94,7 +94,8 @@ impl Globals {
         // SAFETY: `pipe2` succeeded: `fds[0]` is open and owned by nobody else.
         let read = unsafe { OwnedFd::from_raw_fd(fds[0]) };
         let max = libc::SIGRTMAX().max(libc::SIGSYS) as usize;
-        let slots = (0..=max).map(|_| Slot { delivered: AtomicU64::new(0), state: Mutex::default() }).collect();
+        let slots =
+            (0..=max).map(|_| Slot { delivered: AtomicU64::new(0), state: Mutex::default() }).collect();
         Ok(Globals { read, write: fds[1], slots, waiters: Mutex::default(), pipes: Mutex::default() })
     }
 
@@ -144,11 +145,12 @@ pub(crate) fn acquire(signum: libc::c_int) -> io::Result<()> {
             }
         }
         // SAFETY: `action` only does async-signal-safe work (its docs).
-        let id = unsafe { signal_hook_registry::register(signum, move || action(g, signum)) }
-            .map_err(|e| match e.raw_os_error() {
+        let id = unsafe { signal_hook_registry::register(signum, move || action(g, signum)) }.map_err(
+            |e| match e.raw_os_error() {
                 Some(code) => io::Error::from_raw_os_error(code),
                 None => os_err("registering signal handler failed".to_string()),
-            })?;
+            },
+        )?;
         st.id = Some(id);
     }
     st.users += 1;
