@@ -205,3 +205,29 @@ async fn pre_exec_errors_fail_the_spawn() {
     let err = cmd.spawn().unwrap_err();
     assert_eq!(err.raw_os_error(), Some(libc::EPERM));
 }
+
+#[test]
+fn a_wait_cut_short_by_runtime_shutdown_still_gets_its_child_reaped() {
+    let rt = tern::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    rt.spawn(async move {
+        let mut child = Command::new("sleep").arg("0.2").spawn().unwrap();
+        tx.send(child.id().unwrap()).unwrap();
+        let _ = child.wait().await;
+    });
+    let pid = rx.recv().unwrap();
+    // The waiting task (and its `Child`) is dropped with the runtime.
+    drop(rt);
+    assert_eq!(wait_until(&[pid], |p| !is_our_child(p)), Vec::<u32>::new());
+}
+
+#[test]
+fn handles_are_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<Command>();
+    check::<tern::process::Child>();
+    check::<tern::process::ChildStdin>();
+    check::<tern::process::ChildStdout>();
+    check::<tern::process::ChildStderr>();
+    check::<tern::signal::unix::Signal>();
+}
