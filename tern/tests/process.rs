@@ -231,3 +231,11 @@ fn handles_are_send_and_sync() {
     check::<tern::process::ChildStderr>();
     check::<tern::signal::unix::Signal>();
 }
+
+#[test]
+fn spawn_outside_a_runtime_panics() {
+    let mut cmd = Command::new("sleep");
+    cmd.arg("1000");
+    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cmd.spawn()));
+    assert!(res.is_err());
+}

@@ -167,3 +167,9 @@ async fn recv_is_cancel_safe() {
     raise(libc::SIGHUP);
     timeout(LONG, s.recv()).await.unwrap().unwrap();
 }
+
+#[test]
+#[should_panic]
+fn signal_outside_a_runtime_panics() {
+    let _ = signal(SignalKind::window_change());
+}

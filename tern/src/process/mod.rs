@@ -440,6 +440,9 @@ impl Command {
     /// ```
     #[track_caller]
     pub fn spawn(&mut self) -> io::Result<Child> {
+        // Panics here, outside a runtime, rather than after the fork
+        // (which would leave a child nobody reaps).
+        drop(crate::io::poll_evented::current_io_handle());
         let child = self.std.spawn()?;
         Child::build(child, self.kill_on_drop)
     }
