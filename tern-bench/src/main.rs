@@ -347,8 +347,8 @@ fn scenarios() -> Vec<Scenario> {
         group: "blocking",
         name: "process_spawn_wait",
         unit: "ns",
-        tern: sample(blocking_process::tern_rt, blocking_process::on_tern),
-        tokio: sample(blocking_process::tokio_rt, blocking_process::on_tokio),
+        tern: Box::new(blocking_process::sample_tern),
+        tokio: Box::new(blocking_process::sample_tokio),
         smol: None,
     });
     v.push(Scenario {
