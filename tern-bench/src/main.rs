@@ -10,6 +10,7 @@
 //! `target/tern-bench.json`.
 
 mod blocking_pool;
+mod blocking_process;
 mod handoff;
 mod memory;
 mod net;
@@ -406,6 +407,14 @@ fn scenarios() -> Vec<Scenario> {
         tern: Box::new(|| memory::measure("tern-sleep")),
         tokio: Box::new(|| memory::measure("tokio-sleep")),
         smol: Some(Box::new(|| memory::measure("smol-sleep"))),
+    });
+    v.push(Scenario {
+        group: "blocking",
+        name: "process_spawn_wait",
+        unit: "ns",
+        tern: Box::new(blocking_process::sample_tern),
+        tokio: Box::new(blocking_process::sample_tokio),
+        smol: None,
     });
     v.push(Scenario {
         group: "macros",

@@ -34,7 +34,9 @@
 pub mod io;
 mod loom;
 pub mod net;
+pub mod process;
 pub mod runtime;
+pub mod signal;
 pub mod sync;
 pub mod task;
 pub mod time;

@@ -20,6 +20,12 @@ use std::task::{ready, Context, Poll};
 #[derive(Debug)]
 pub(crate) struct FdSource<T: AsRawFd>(pub(crate) T);
 
+impl<T: AsRawFd> AsRawFd for FdSource<T> {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.0.as_raw_fd()
+    }
+}
+
 impl<T: AsRawFd> mio::event::Source for FdSource<T> {
     fn register(
         &mut self,
@@ -86,6 +92,40 @@ impl<E: mio::event::Source> PollEvented<E> {
     /// per direction). Spends one unit of coop budget.
     pub(crate) fn readiness(&self, interest: Interest) -> Readiness<'_> {
         Readiness { io: &self.shared, epoll: &self.epoll, mask: interest.wake_mask(), key: None }
+    }
+
+    /// [`readiness`](Self::readiness) as a poll function for a waiter that
+    /// keeps its own slot `key` across polls (many waiters at once, e.g.
+    /// every signal listener of a runtime on one self-pipe). The caller
+    /// frees the slot with [`remove_waiter`](Self::remove_waiter) when it
+    /// stops waiting. Spends one unit of coop budget.
+    pub(crate) fn poll_ready_keyed(
+        &self,
+        cx: &mut Context<'_>,
+        interest: Interest,
+        key: &mut Option<usize>,
+    ) -> Poll<io::Result<ReadyEvent>> {
+        let coop = ready!(coop::poll_proceed(cx));
+        let ev = match self.shared.poll_interest(cx, interest.wake_mask(), key) {
+            Poll::Ready(ev) => ev,
+            Poll::Pending => {
+                if let Err(e) = self.epoll.ensure_in_set(&self.shared) {
+                    coop.made_progress();
+                    return Poll::Ready(Err(e));
+                }
+                return Poll::Pending;
+            }
+        };
+        if ScheduledIo::is_shutdown(ev) {
+            return Poll::Ready(Err(shutdown_error()));
+        }
+        coop.made_progress();
+        Poll::Ready(Ok(ev))
+    }
+
+    /// Frees the waiter slot of [`poll_ready_keyed`](Self::poll_ready_keyed).
+    pub(crate) fn remove_waiter(&self, key: &mut Option<usize>) {
+        self.shared.remove_waiter(key);
     }
 
     /// The readiness for `interest` right now, without waiting.
@@ -338,7 +378,7 @@ fn shutdown_error() -> io::Error {
 }
 
 #[track_caller]
-fn current_io_handle() -> driver::Handle {
+pub(crate) fn current_io_handle() -> driver::Handle {
     match crate::runtime::context::with_current_ref(|h| h.io_handle().cloned()) {
         Ok(Some(h)) => h,
         Ok(None) => panic!("{}", crate::runtime::messages::IO_DISABLED),

@@ -194,6 +194,11 @@ impl Handle {
         })
     }
 
+    /// Whether both handles name the same driver.
+    pub(crate) fn ptr_eq(&self, other: &Handle) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
     /// Wakes the thread parked in `epoll_wait`, if any.
     pub(crate) fn unpark(&self) {
         let _ = self.inner.waker.wake();

@@ -1,0 +1,175 @@
+//! `tern::signal`: every listener of a signal receives it, bursts wake
+//! every listener, and the last listener's drop restores the signal's
+//! previous disposition. Tests in this binary share the process's signal
+//! handlers: each uses its own signal.
+
+use tern::signal::unix::{signal, SignalKind};
+use tern::time::{timeout, Duration};
+
+fn raise(signum: libc::c_int) {
+    // SAFETY: sends a signal to this very process; every test installs a
+    // listener (so a handler) for its signal first.
+    assert_eq!(unsafe { libc::kill(libc::getpid(), signum) }, 0);
+}
+
+/// Waits (bounded) until no `signum` sent by `raise` is still pending.
+///
+/// `kill(getpid())` targets the process: the kernel may hand the signal to
+/// another thread (the harness's main thread, asleep), which takes it
+/// later. A test dropping its last listener restores the default action,
+/// so it first lets every signal it sent be taken while a listener exists.
+/// `sigpending` reports only signals the caller blocks, so the signal is
+/// blocked in this thread meanwhile (other threads take it).
+fn settle(signum: libc::c_int) {
+    // SAFETY: all zeroes is a valid `sigset_t`; `sigemptyset`/`sigaddset`
+    // initialize it; `pthread_sigmask` changes only this thread's mask
+    // and restores it below.
+    unsafe {
+        let mut only: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut only);
+        libc::sigaddset(&mut only, signum);
+        assert_eq!(libc::pthread_sigmask(libc::SIG_BLOCK, &only, std::ptr::null_mut()), 0);
+        let mut settled = false;
+        for _ in 0..10_000 {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            assert_eq!(libc::sigpending(&mut set), 0);
+            if libc::sigismember(&set, signum) == 0 {
+                settled = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        assert_eq!(libc::pthread_sigmask(libc::SIG_UNBLOCK, &only, std::ptr::null_mut()), 0);
+        assert!(settled, "signal {signum} still pending");
+    }
+}
+
+/// The signal's current handler address (`SIG_DFL`, `SIG_IGN` or a function).
+fn disposition(signum: libc::c_int) -> libc::sighandler_t {
+    // SAFETY: all zeroes is a valid `sigaction`.
+    let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
+    // SAFETY: a null new action only queries; `old` is valid for writes.
+    assert_eq!(unsafe { libc::sigaction(signum, std::ptr::null(), &mut old) }, 0);
+    old.sa_sigaction
+}
+
+const LONG: Duration = Duration::from_secs(20);
+
+#[tern::test]
+async fn a_signal_reaches_every_listener() {
+    let mut a = signal(SignalKind::user_defined1()).unwrap();
+    let mut b = signal(SignalKind::user_defined1()).unwrap();
+    raise(libc::SIGUSR1);
+    timeout(LONG, a.recv()).await.unwrap().unwrap();
+    timeout(LONG, b.recv()).await.unwrap().unwrap();
+}
+
+#[tern::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_wakes_every_listener_at_least_once() {
+    let mut listeners: Vec<_> = (0..4).map(|_| signal(SignalKind::user_defined2()).unwrap()).collect();
+    let tasks: Vec<_> = listeners
+        .drain(..2)
+        .map(|mut s| tern::spawn(async move { timeout(LONG, s.recv()).await.unwrap().unwrap() }))
+        .collect();
+    for _ in 0..100 {
+        raise(libc::SIGUSR2);
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    for s in &mut listeners {
+        timeout(LONG, s.recv()).await.unwrap().unwrap();
+    }
+    settle(libc::SIGUSR2);
+}
+
+#[test]
+fn listeners_in_two_runtimes_both_receive() {
+    let make = || {
+        let rt = tern::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let sig = rt.block_on(async { signal(SignalKind::io()).unwrap() });
+        (rt, sig)
+    };
+    let (rt1, mut s1) = make();
+    let (rt2, mut s2) = make();
+    let t =
+        std::thread::spawn(move || rt2.block_on(async { timeout(LONG, s2.recv()).await.unwrap().unwrap() }));
+    raise(libc::SIGIO);
+    rt1.block_on(async { timeout(LONG, s1.recv()).await.unwrap().unwrap() });
+    t.join().unwrap();
+}
+
+#[tern::test]
+async fn the_last_listener_dropped_restores_the_default_disposition() {
+    assert_eq!(disposition(libc::SIGALRM), libc::SIG_DFL);
+    let mut a = signal(SignalKind::alarm()).unwrap();
+    let b = signal(SignalKind::alarm()).unwrap();
+    assert_ne!(disposition(libc::SIGALRM), libc::SIG_DFL);
+    drop(b);
+    assert_ne!(disposition(libc::SIGALRM), libc::SIG_DFL, "a listener is left");
+    raise(libc::SIGALRM);
+    timeout(LONG, a.recv()).await.unwrap().unwrap();
+    drop(a);
+    assert_eq!(disposition(libc::SIGALRM), libc::SIG_DFL);
+
+    // Listening again reinstalls the handler, and it works.
+    let mut c = signal(SignalKind::alarm()).unwrap();
+    assert_ne!(disposition(libc::SIGALRM), libc::SIG_DFL);
+    raise(libc::SIGALRM);
+    timeout(LONG, c.recv()).await.unwrap().unwrap();
+    drop(c);
+    assert_eq!(disposition(libc::SIGALRM), libc::SIG_DFL);
+}
+
+#[tern::test]
+async fn the_previous_disposition_comes_back_even_if_not_default() {
+    // The Rust runtime ignores SIGPIPE at startup.
+    assert_eq!(disposition(libc::SIGPIPE), libc::SIG_IGN);
+    let mut s = signal(SignalKind::pipe()).unwrap();
+    raise(libc::SIGPIPE);
+    timeout(LONG, s.recv()).await.unwrap().unwrap();
+    drop(s);
+    assert_eq!(disposition(libc::SIGPIPE), libc::SIG_IGN);
+}
+
+#[tern::test]
+async fn ctrl_c_completes_on_sigint() {
+    // Held so that no SIGINT sent below can reach the default action.
+    let _guard = signal(SignalKind::interrupt()).unwrap();
+    let mut ctrl_c = tern::spawn(tern::signal::ctrl_c());
+    loop {
+        raise(libc::SIGINT);
+        tern::select! {
+            res = &mut ctrl_c => {
+                res.unwrap().unwrap();
+                break;
+            }
+            _ = tern::time::sleep(Duration::from_millis(10)) => {}
+        }
+    }
+    settle(libc::SIGINT);
+}
+
+#[tern::test]
+async fn forbidden_signals_are_refused_with_tokios_error() {
+    for signum in [libc::SIGKILL, libc::SIGSTOP, libc::SIGSEGV, 0, -1] {
+        let err = signal(SignalKind::from_raw(signum)).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::Other);
+        assert_eq!(err.to_string(), format!("Refusing to register signal {signum}"));
+    }
+}
+
+#[tern::test]
+async fn recv_is_cancel_safe() {
+    let mut s = signal(SignalKind::hangup()).unwrap();
+    // A recv dropped while pending loses nothing.
+    assert!(timeout(Duration::from_millis(10), s.recv()).await.is_err());
+    raise(libc::SIGHUP);
+    timeout(LONG, s.recv()).await.unwrap().unwrap();
+}
+
+#[test]
+#[should_panic]
+fn signal_outside_a_runtime_panics() {
+    let _ = signal(SignalKind::window_change());
+}
