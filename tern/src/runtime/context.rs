@@ -254,3 +254,9 @@ impl Drop for RuntimeGuard {
         let _ = HOT.try_with(|h| h.runtime_entered.set(false));
     }
 }
+
+/// Whether this thread drives a runtime right now (so a blocking call here
+/// would stall its tasks).
+pub(crate) fn runtime_entered() -> bool {
+    HOT.try_with(|h| h.runtime_entered.get()).unwrap_or(false)
+}
