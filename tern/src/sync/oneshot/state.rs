@@ -154,7 +154,7 @@ impl<T> Inner<T> {
 
     /// Sender: marks the channel complete unless the receiver closed it.
     pub(super) fn complete(&self) -> Complete {
-        let mut cur = self.state.load(Relaxed);
+        let mut cur = self.state.load(Acquire);
         loop {
             if cur & CLOSED != 0 {
                 return Complete::Closed;
@@ -190,7 +190,7 @@ impl<T> Inner<T> {
 
     /// Takes `side`'s waker cell back, unless its event already happened.
     pub(super) fn unset_task(&self, side: Side) -> UnsetTask {
-        let mut cur = self.state.load(Relaxed);
+        let mut cur = self.state.load(Acquire);
         loop {
             if cur & side.event_bit() != 0 {
                 return UnsetTask::Done;
