@@ -143,14 +143,20 @@ macro_rules! sync_scenarios {
                 RequestReply { rt, mailbox }
             }
 
+            /// The client is a task too: the row measures the channel
+            /// between two workers, not the `block_on` thread's wakeups.
             pub fn request_reply(s: &RequestReply) {
                 let mb = s.mailbox.clone();
                 s.rt.block_on(async move {
-                    for _ in 0..REQUESTS {
-                        let (tx, rx) = oneshot::channel();
-                        mb.push(Some(tx));
-                        assert_eq!(rx.await, Ok(2));
-                    }
+                    rt::spawn(async move {
+                        for _ in 0..REQUESTS {
+                            let (tx, rx) = oneshot::channel();
+                            mb.push(Some(tx));
+                            assert_eq!(rx.await, Ok(2));
+                        }
+                    })
+                    .await
+                    .unwrap();
                 });
             }
 
@@ -252,6 +258,7 @@ pub mod on_smol {
 
     /// `WORKERS` threads running one executor, as in `smol_mt.rs`.
     pub struct RequestReply {
+        ex: Arc<Executor<'static>>,
         mailbox: Arc<Mailbox<Option<smol::channel::Sender<u32>>>>,
         stop: Option<smol::channel::Sender<()>>,
         threads: Vec<std::thread::JoinHandle<()>>,
@@ -286,18 +293,19 @@ pub mod on_smol {
             }
         })
         .detach();
-        RequestReply { mailbox, stop: Some(stop), threads }
+        RequestReply { ex, mailbox, stop: Some(stop), threads }
     }
 
     pub fn request_reply(s: &RequestReply) {
         let mb = s.mailbox.clone();
-        smol::block_on(async move {
+        let client = s.ex.spawn(async move {
             for _ in 0..REQUESTS {
                 let (tx, rx) = smol::channel::bounded(1);
                 mb.push(Some(tx));
                 assert_eq!(rx.recv().await, Ok(2));
             }
         });
+        smol::block_on(client);
     }
 }
 

@@ -1,9 +1,10 @@
 //! A sharded list of wakers woken all at once (`broadcast` receivers,
 //! `watch` receivers, senders waiting in `closed()`).
 //!
-//! Waiters register into one of a few shards (each its own small lock), so
-//! that hundreds of receivers registering on two workers do not all queue on
-//! one lock; a waker is woken outside its shard's lock.
+//! Waiters register into one of a few shards (each its own small lock),
+//! chosen by the registering thread, so that receivers on different workers
+//! never queue on one lock (and those on one worker run one at a time); a
+//! waker is woken outside its shard's lock.
 //!
 //! Each shard counts *epochs*: [`WaitList::wake_all`] empties a shard and
 //! starts a new epoch. A future remembers where and in which epoch it
@@ -13,17 +14,20 @@
 //!
 //! # The no-lost-wakeup protocol
 //!
-//! A bit per non-empty shard lives in `nonempty`, set under the shard's lock.
+//! Each shard has a `waiting` flag, set (`SeqCst`) under the shard's lock
+//! by every registration and cleared under it by the wake-all that empties
+//! the shard. Each shard sits on its own cache line, and a worker registers
+//! into its own shard, so registrations on two workers share no line.
 //!
-//! - Waiter: register (sets the bit, `SeqCst`), then [`WaitList::fence`],
-//!   then re-check the condition it waits for.
+//! - Waiter: register (sets the flag), then [`WaitList::fence`], then
+//!   re-check the condition it waits for.
 //! - Notifier: publish the change, then `wake_all`, which starts with the
-//!   same fence and reads `nonempty`.
+//!   same fence and reads every shard's flag.
 //!
 //! With both fences, either the waiter's re-check sees the change or the
-//! notifier sees the bit (and then the waker, under the shard's lock).
+//! notifier sees the flag (and then the waker, under the shard's lock).
 
-use crate::loom::sync::atomic::{fence, AtomicUsize, Ordering::*};
+use crate::loom::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering::*};
 use crate::loom::sync::Mutex;
 use std::task::Waker;
 
@@ -52,18 +56,28 @@ struct Shard {
 /// A shard on its own cache line, so that two workers registering into
 /// two shards do not share one.
 #[repr(align(64))]
-#[derive(Default)]
-struct Padded(Mutex<Shard>);
+struct Padded {
+    lock: Mutex<Shard>,
+    /// `Shard::epoch`, written under the lock: a dropped future whose epoch
+    /// is over has nothing to free and need not take the lock.
+    epoch: AtomicU64,
+    /// The shard may hold wakers (see the protocol above).
+    waiting: AtomicBool,
+}
+
+/// This thread's shard hint: worker `i` of a multi-thread runtime uses
+/// shard `i + 1`, every other thread shard 0.
+fn thread_hint() -> usize {
+    crate::runtime::context::with_worker(|cx| cx.map_or(0, |cx| cx.worker_index() + 1))
+}
 
 pub(crate) struct WaitList {
     shards: Box<[Padded]>,
-    /// Bit `i` set: shard `i` may hold wakers.
-    nonempty: AtomicUsize,
 }
 
 impl std::fmt::Debug for WaitList {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WaitList").field("nonempty", &self.nonempty.load(Relaxed)).finish()
+        f.debug_struct("WaitList").field("shards", &self.shards.len()).finish()
     }
 }
 
@@ -71,7 +85,12 @@ impl WaitList {
     /// A list with `shards` shards (at most [`SHARDS`]; at least one).
     pub(crate) fn new(shards: usize) -> WaitList {
         let n = shards.clamp(1, SHARDS);
-        WaitList { shards: (0..n).map(|_| Padded::default()).collect(), nonempty: AtomicUsize::new(0) }
+        let shards = (0..n).map(|_| Padded {
+            lock: Mutex::new(Shard::default()),
+            epoch: AtomicU64::new(0),
+            waiting: AtomicBool::new(false),
+        });
+        WaitList { shards: shards.collect() }
     }
 
     /// A list sized for many concurrent waiters.
@@ -79,12 +98,13 @@ impl WaitList {
         WaitList::new(SHARDS)
     }
 
-    /// Registers (or refreshes) `waker` for a waiter whose spreading key is
-    /// `key`. The caller must then call [`WaitList::fence`] and re-check its
-    /// condition before returning `Pending`.
-    pub(crate) fn register(&self, key: usize, reg: &mut Option<Registration>, waker: &Waker) {
-        let shard_idx = reg.as_ref().map_or(key % self.shards.len(), |r| r.shard);
-        let mut shard = self.shards[shard_idx].0.lock();
+    /// Registers (or refreshes) `waker`. The caller must then call
+    /// [`WaitList::fence`] and re-check its condition before returning
+    /// `Pending`.
+    pub(crate) fn register(&self, reg: &mut Option<Registration>, waker: &Waker) {
+        let shard_idx = reg.as_ref().map_or_else(|| thread_hint() % self.shards.len(), |r| r.shard);
+        let padded = &self.shards[shard_idx];
+        let mut shard = padded.lock.lock();
         if let Some(r) = reg.as_ref().filter(|r| r.epoch == shard.epoch) {
             let entry = &mut shard.wakers[r.index];
             if !entry.as_ref().is_some_and(|w| w.will_wake(waker)) {
@@ -103,7 +123,11 @@ impl WaitList {
             }
         };
         *reg = Some(Registration { shard: shard_idx, epoch: shard.epoch, index });
-        self.nonempty.fetch_or(1 << shard_idx, SeqCst);
+        // Already set means an earlier registration of this epoch set it
+        // (under this lock, so before our fence): no need to write the line.
+        if !padded.waiting.load(Relaxed) {
+            padded.waiting.store(true, SeqCst);
+        }
     }
 
     /// Removes a registration that was not woken (a dropped future).
@@ -111,7 +135,10 @@ impl WaitList {
     /// Returns `true` if it was still registered, i.e. not yet woken.
     pub(crate) fn deregister(&self, reg: &mut Option<Registration>) -> bool {
         let Some(r) = reg.take() else { return false };
-        let mut shard = self.shards[r.shard].0.lock();
+        if self.shards[r.shard].epoch.load(Acquire) != r.epoch {
+            return false;
+        }
+        let mut shard = self.shards[r.shard].lock.lock();
         if shard.epoch != r.epoch {
             return false;
         }
@@ -123,7 +150,7 @@ impl WaitList {
     }
 
     /// Orders a registration before the waiter's re-check, and a
-    /// notifier's change before its reading of `nonempty`.
+    /// notifier's change before its reading of the `waiting` flags.
     pub(crate) fn fence() {
         fence(SeqCst);
     }
@@ -131,13 +158,14 @@ impl WaitList {
     /// Wakes every registered waker, each outside its shard's lock.
     pub(crate) fn wake_all(&self) {
         Self::fence();
-        let mut bits = self.nonempty.load(SeqCst);
-        while bits != 0 {
-            let i = bits.trailing_zeros() as usize;
-            bits &= bits - 1;
-            let mut shard = self.shards[i].0.lock();
-            self.nonempty.fetch_and(!(1 << i), Relaxed);
+        for padded in self.shards.iter() {
+            if !padded.waiting.load(SeqCst) {
+                continue;
+            }
+            let mut shard = padded.lock.lock();
+            padded.waiting.store(false, Relaxed);
             shard.epoch += 1;
+            padded.epoch.store(shard.epoch, Release);
             shard.free.clear();
             let spare = std::mem::take(&mut shard.spare);
             let mut wakers = std::mem::replace(&mut shard.wakers, spare);
@@ -145,7 +173,7 @@ impl WaitList {
             for w in wakers.drain(..).flatten() {
                 w.wake();
             }
-            let mut shard = self.shards[i].0.lock();
+            let mut shard = padded.lock.lock();
             if shard.spare.capacity() < wakers.capacity() {
                 shard.spare = wakers;
             }

@@ -45,15 +45,13 @@ pub struct Receiver<T> {
     shared: Arc<Shared<T>>,
     /// The next position to read.
     next: u64,
-    /// Spreads receivers over the waiter shards.
-    id: usize,
 }
 
 impl<T> Receiver<T> {
     #[track_caller]
     pub(super) fn new(shared: Arc<Shared<T>>) -> Receiver<T> {
-        let sub = shared.subscribe();
-        Receiver { shared, next: sub.next, id: sub.id }
+        let next = shared.subscribe();
+        Receiver { shared, next }
     }
 
     /// Returns the number of messages that were sent into the channel and that
@@ -371,7 +369,7 @@ impl<T: Clone> Future for Recv<'_, T> {
                 TryRecv::Closed => Err(RecvError::Closed),
                 TryRecv::Lagged(n) => Err(RecvError::Lagged(n)),
                 TryRecv::Empty => {
-                    rx.shared.waiters.register(rx.id, &mut this.reg, cx.waker());
+                    rx.shared.waiters.register(&mut this.reg, cx.waker());
                     WaitList::fence();
                     if rx.shared.ready_at(rx.next) {
                         continue;

@@ -355,7 +355,7 @@ impl<T> Sender<T> {
             if gone() {
                 return std::task::Poll::Ready(());
             }
-            shared.closed_waiters.register(0, reg, cx.waker());
+            shared.closed_waiters.register(reg, cx.waker());
             crate::sync::waiters::WaitList::fence();
             if gone() {
                 std::task::Poll::Ready(())

@@ -58,8 +58,6 @@ pub(super) struct Shared<T> {
     pub(super) rx_cnt: AtomicUsize,
     pub(super) num_tx: AtomicUsize,
     pub(super) num_weak_tx: AtomicUsize,
-    /// Hands out receiver ids, to spread receivers over waiter shards.
-    next_rx_id: AtomicUsize,
     /// Receivers waiting for a value or for the close.
     pub(super) waiters: WaitList,
     /// Senders waiting in `closed()` for the last receiver to go.
@@ -73,12 +71,6 @@ pub(super) enum TryRecv<T> {
     Empty,
     Closed,
     Lagged(u64),
-}
-
-/// A new receiver's place in the channel.
-pub(super) struct Subscription {
-    pub(super) next: u64,
-    pub(super) id: usize,
 }
 
 impl<T> Shared<T> {
@@ -98,7 +90,6 @@ impl<T> Shared<T> {
             rx_cnt: AtomicUsize::new(0),
             num_tx: AtomicUsize::new(1),
             num_weak_tx: AtomicUsize::new(0),
-            next_rx_id: AtomicUsize::new(0),
             waiters: WaitList::sharded(),
             closed_waiters: WaitList::new(1),
         }
@@ -147,16 +138,16 @@ impl<T> Shared<T> {
         self.waiters.wake_all();
     }
 
-    /// Adds a receiver that starts at the tail.
+    /// Adds a receiver; returns its first position (the tail).
     #[track_caller]
-    pub(super) fn subscribe(&self) -> Subscription {
+    pub(super) fn subscribe(&self) -> u64 {
         let tx = self.tx.lock();
         let n = self.rx_cnt.load(Relaxed);
         assert!(n != MAX_RECEIVERS, "max receivers");
         self.rx_cnt.store(n + 1, SeqCst);
         let next = self.tail.load(Relaxed) >> 1;
         drop(tx);
-        Subscription { next, id: self.next_rx_id.fetch_add(1, Relaxed) }
+        next
     }
 
     /// Removes a receiver that was at `next`: gives up its share of every
@@ -195,6 +186,12 @@ impl<T> Shared<T> {
     where
         T: Clone,
     {
+        // Nothing published at `next` yet: answer without the slot's lock
+        // (hundreds of receivers checking at once would all queue on it).
+        let tail = self.tail.load(SeqCst);
+        if tail >> 1 == *next {
+            return if tail & CLOSED != 0 { TryRecv::Closed } else { TryRecv::Empty };
+        }
         let mut slot = self.buffer[(*next as usize) & self.mask].lock();
         if slot.pos == *next {
             *next += 1;

@@ -215,8 +215,6 @@ struct Shared<T> {
     state: AtomicUsize,
     ref_count_rx: AtomicUsize,
     ref_count_tx: AtomicUsize,
-    /// Spreads receivers over the waiter shards.
-    next_rx_id: AtomicUsize,
     /// Receivers in `changed()`.
     notify_rx: WaitList,
     /// Senders in `closed()`.
@@ -273,11 +271,10 @@ pub fn channel<T>(init: T) -> (Sender<T>, Receiver<T>) {
         state: AtomicUsize::new(0),
         ref_count_rx: AtomicUsize::new(1),
         ref_count_tx: AtomicUsize::new(1),
-        next_rx_id: AtomicUsize::new(1),
         notify_rx: WaitList::sharded(),
         notify_tx: WaitList::new(1),
     });
     let tx = Sender { shared: shared.clone() };
-    let rx = Receiver { shared, version: 0, id: 0 };
+    let rx = Receiver { shared, version: 0 };
     (tx, rx)
 }

@@ -19,15 +19,12 @@ pub struct Receiver<T> {
     pub(super) shared: Arc<Shared<T>>,
     /// The state word's version (without `CLOSED`) last marked seen.
     pub(super) version: usize,
-    /// Spreads receivers over the waiter shards.
-    pub(super) id: usize,
 }
 
 impl<T> Receiver<T> {
     pub(super) fn from_shared(version: usize, shared: Arc<Shared<T>>) -> Self {
         shared.ref_count_rx.fetch_add(1, Relaxed);
-        let id = shared.next_rx_id.fetch_add(1, Relaxed);
-        Receiver { shared, version, id }
+        Receiver { shared, version }
     }
 
     fn current_version(&self) -> usize {
@@ -200,7 +197,7 @@ impl<T> Receiver<T> {
     /// }
     /// ```
     pub async fn changed(&mut self) -> Result<(), RecvError> {
-        Changed { shared: &self.shared, version: &mut self.version, id: self.id, reg: None }.await
+        Changed { shared: &self.shared, version: &mut self.version, reg: None }.await
     }
 
     /// Waits for a value that satisfies the provided condition.
@@ -276,7 +273,7 @@ impl<T> Receiver<T> {
             if closed {
                 return Err(RecvError(()));
             }
-            let changed = Changed { shared, version: &mut self.version, id: self.id, reg: None };
+            let changed = Changed { shared, version: &mut self.version, reg: None };
             closed = changed.await.is_err();
         }
     }
@@ -322,7 +319,6 @@ impl<T: fmt::Debug> fmt::Debug for Receiver<T> {
 pub(super) struct Changed<'a, T> {
     pub(super) shared: &'a Shared<T>,
     pub(super) version: &'a mut usize,
-    pub(super) id: usize,
     pub(super) reg: Option<Registration>,
 }
 
@@ -352,7 +348,7 @@ impl<T> Future for Changed<'_, T> {
             coop.made_progress();
             return Poll::Ready(out);
         }
-        this.shared.notify_rx.register(this.id, &mut this.reg, cx.waker());
+        this.shared.notify_rx.register(&mut this.reg, cx.waker());
         WaitList::fence();
         match this.check() {
             Some(out) => {

@@ -289,7 +289,7 @@ impl<T> Sender<T> {
                 coop.made_progress();
                 return std::task::Poll::Ready(());
             }
-            shared.notify_tx.register(0, reg, cx.waker());
+            shared.notify_tx.register(reg, cx.waker());
             WaitList::fence();
             if gone() {
                 coop.made_progress();
