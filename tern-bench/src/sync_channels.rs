@@ -332,6 +332,8 @@ pub fn oneshot_memory(runtime: &str) -> f64 {
         .lines()
         .find_map(|l| l.strip_prefix("rss_delta "))
         .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("memory child for {runtime} failed: {}", String::from_utf8_lossy(&out.stderr)));
+        .unwrap_or_else(|| {
+            panic!("memory child for {runtime} failed: {}", String::from_utf8_lossy(&out.stderr))
+        });
     delta / MEMORY_CHANNELS as f64
 }

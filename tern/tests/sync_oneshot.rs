@@ -101,7 +101,7 @@ fn value_returned_not_dropped_when_receiver_gone() {
     let drops = Arc::new(AtomicUsize::new(0));
     let (tx, rx) = oneshot::channel();
     drop(rx);
-    let back = tx.send(Counted(drops.clone())).err().expect("receiver is gone");
+    let back = tx.send(Counted(drops.clone())).expect_err("receiver is gone");
     assert_eq!(drops.load(SeqCst), 0);
     drop(back);
     assert_eq!(drops.load(SeqCst), 1);

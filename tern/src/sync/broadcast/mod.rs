@@ -97,11 +97,11 @@
 //! }
 //! ```
 
+#[cfg(all(test, tern_loom))]
+mod loom;
 mod receiver;
 mod sender;
 mod shared;
-#[cfg(all(test, tern_loom))]
-mod loom;
 
 pub use receiver::Receiver;
 pub use sender::{Sender, WeakSender};

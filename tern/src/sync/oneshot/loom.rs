@@ -11,7 +11,7 @@ use ::loom::future::block_on;
 use ::loom::thread;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Waker};
 
 #[test]
 fn send_races_receive() {

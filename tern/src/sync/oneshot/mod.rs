@@ -40,9 +40,9 @@
 //! }
 //! ```
 
-mod state;
 #[cfg(all(test, tern_loom))]
 mod loom;
+mod state;
 
 use state::{Complete, Inner, Release, SetTask, Side, UnsetTask, CLOSED, VALUE_SENT};
 

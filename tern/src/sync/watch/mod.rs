@@ -71,10 +71,10 @@
 //! # }
 //! ```
 
-mod receiver;
-mod sender;
 #[cfg(all(test, tern_loom))]
 mod loom;
+mod receiver;
+mod sender;
 
 pub use receiver::Receiver;
 pub use sender::Sender;
