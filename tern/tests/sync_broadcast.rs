@@ -297,3 +297,15 @@ fn capacity_rounds_up_to_a_power_of_two() {
     assert_eq!(rx.try_recv(), Err(TryRecvError::Lagged(1)));
     assert_eq!(rx.try_recv(), Ok(2));
 }
+
+#[test]
+fn dropping_a_pending_closed_future_then_waiting_again_works() {
+    let (tx, rx) = broadcast::channel::<u8>(2);
+    {
+        let mut fut = Box::pin(tx.closed());
+        assert!(poll_once(fut.as_mut()).is_pending());
+    }
+    drop(rx);
+    let mut fut = Box::pin(tx.closed());
+    assert!(poll_once(fut.as_mut()).is_ready());
+}

@@ -198,3 +198,20 @@ fn sender_new_and_default() {
     let d: watch::Sender<u8> = Default::default();
     assert_eq!(*d.borrow(), 0);
 }
+
+#[test]
+fn panicking_modify_notifies_nobody_but_keeps_its_changes() {
+    let (tx, rx) = watch::channel(0);
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        tx.send_modify(|v| {
+            *v = 7;
+            panic!("in modify");
+        })
+    }));
+    assert!(r.is_err());
+    assert!(!rx.has_changed().unwrap());
+    assert_eq!(*rx.borrow(), 7);
+    // Nothing is poisoned.
+    tx.send(8).unwrap();
+    assert!(rx.has_changed().unwrap());
+}
