@@ -309,3 +309,20 @@ fn dropping_a_pending_closed_future_then_waiting_again_works() {
     let mut fut = Box::pin(tx.closed());
     assert!(poll_once(fut.as_mut()).is_ready());
 }
+
+#[tern::test]
+async fn recv_loop_on_a_full_channel_yields_to_other_tasks() {
+    let (tx, mut rx) = broadcast::channel(512);
+    for i in 0..300 {
+        tx.send(i).unwrap();
+    }
+    let flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let f2 = flag.clone();
+    tern::spawn(async move { f2.store(true, SeqCst) });
+    let mut saw = false;
+    for i in 0..300 {
+        assert_eq!(rx.recv().await, Ok(i));
+        saw |= flag.load(SeqCst);
+    }
+    assert!(saw, "the coop budget never made recv yield");
+}

@@ -215,3 +215,18 @@ fn panicking_modify_notifies_nobody_but_keeps_its_changes() {
     tx.send(8).unwrap();
     assert!(rx.has_changed().unwrap());
 }
+
+#[tern::test]
+async fn changed_loop_that_is_always_ready_yields_to_other_tasks() {
+    let (_tx, mut rx) = watch::channel(0);
+    let flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let f2 = flag.clone();
+    tern::spawn(async move { f2.store(true, SeqCst) });
+    let mut saw = false;
+    for _ in 0..300 {
+        rx.mark_changed();
+        rx.changed().await.unwrap();
+        saw |= flag.load(SeqCst);
+    }
+    assert!(saw, "the coop budget never made changed yield");
+}
