@@ -17,6 +17,7 @@ mod net;
 mod scenarios;
 mod smol_mt;
 mod smol_scenarios;
+mod sync_channels;
 mod sync_locks;
 
 use scenarios::{on_tern, on_tokio};
@@ -392,6 +393,7 @@ fn scenarios() -> Vec<Scenario> {
         tokio: sample(sync_locks::on_tokio::with_waiters, sync_locks::on_tokio::notify_waiters),
         smol: None,
     });
+    v.extend(sync_channels_rows());
     v.push(Scenario {
         group: "memory",
         name: "idle_task_bytes",
@@ -425,6 +427,54 @@ fn scenarios() -> Vec<Scenario> {
         smol: None,
     });
     v
+}
+
+/// The `sync` group (see `sync_channels.rs`) and its memory row.
+fn sync_channels_rows() -> Vec<Scenario> {
+    use sync_channels::{on_smol, on_tern as tn, on_tokio as tk};
+    let g = "sync";
+    vec![
+        Scenario {
+            group: g,
+            name: "oneshot_request_response",
+            unit: "ns",
+            tern: sample(tn::request_reply_setup, tn::request_reply),
+            tokio: sample(tk::request_reply_setup, tk::request_reply),
+            smol: Some(sample(on_smol::request_reply_setup, on_smol::request_reply)),
+        },
+        Scenario {
+            group: g,
+            name: "watch_many_receivers",
+            unit: "ns",
+            tern: sample(|| tn::watch_setup(100), tn::watch_rounds),
+            tokio: sample(|| tk::watch_setup(100), tk::watch_rounds),
+            smol: None,
+        },
+        Scenario {
+            group: g,
+            name: "broadcast_contended",
+            unit: "ns",
+            tern: sample(|| tn::broadcast_setup(10), tn::broadcast_rounds),
+            tokio: sample(|| tk::broadcast_setup(10), tk::broadcast_rounds),
+            smol: None,
+        },
+        Scenario {
+            group: g,
+            name: "broadcast_fanout_500",
+            unit: "ns",
+            tern: sample(|| tn::broadcast_setup(500), tn::broadcast_rounds),
+            tokio: sample(|| tk::broadcast_setup(500), tk::broadcast_rounds),
+            smol: None,
+        },
+        Scenario {
+            group: "memory",
+            name: "oneshot_channel_bytes",
+            unit: "B",
+            tern: Box::new(|| sync_channels::oneshot_memory("tern")),
+            tokio: Box::new(|| sync_channels::oneshot_memory("tokio")),
+            smol: None,
+        },
+    ]
 }
 
 fn percentile(mut v: Vec<f64>, p: f64) -> f64 {
@@ -599,6 +649,10 @@ fn main() {
     if args.first().map(String::as_str) == Some("--memory-child") {
         let n = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(memory::IDLE_TASKS);
         memory::child(&args[1], n);
+    }
+    if args.first().map(String::as_str) == Some("--sync-memory-child") {
+        let n = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(sync_channels::MEMORY_CHANNELS);
+        sync_channels::memory_child(&args[1], n);
     }
     let quick = args.iter().any(|a| a == "--quick");
     let filter: Option<&String> = args.iter().find(|a| !a.starts_with("--"));

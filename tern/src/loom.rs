@@ -46,6 +46,27 @@ mod imp {
             }
         }
 
+        /// `std::sync::RwLock` with poisoning ignored, as for [`Mutex`].
+        #[derive(Debug, Default)]
+        pub(crate) struct RwLock<T>(std::sync::RwLock<T>);
+
+        pub(crate) type RwLockReadGuard<'a, T> = std::sync::RwLockReadGuard<'a, T>;
+        pub(crate) type RwLockWriteGuard<'a, T> = std::sync::RwLockWriteGuard<'a, T>;
+
+        impl<T> RwLock<T> {
+            pub(crate) const fn new(value: T) -> Self {
+                RwLock(std::sync::RwLock::new(value))
+            }
+
+            pub(crate) fn read(&self) -> RwLockReadGuard<'_, T> {
+                self.0.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+            }
+
+            pub(crate) fn write(&self) -> RwLockWriteGuard<'_, T> {
+                self.0.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+            }
+        }
+
         /// `std::sync::Condvar`, poisoning ignored as for [`Mutex`].
         #[derive(Debug, Default)]
         pub(crate) struct Condvar(std::sync::Condvar);
@@ -136,6 +157,26 @@ mod imp {
 
             pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
                 self.0.try_lock().ok()
+            }
+        }
+
+        #[derive(Debug, Default)]
+        pub(crate) struct RwLock<T>(loom::sync::RwLock<T>);
+
+        pub(crate) type RwLockReadGuard<'a, T> = loom::sync::RwLockReadGuard<'a, T>;
+        pub(crate) type RwLockWriteGuard<'a, T> = loom::sync::RwLockWriteGuard<'a, T>;
+
+        impl<T> RwLock<T> {
+            pub(crate) fn new(value: T) -> Self {
+                RwLock(loom::sync::RwLock::new(value))
+            }
+
+            pub(crate) fn read(&self) -> RwLockReadGuard<'_, T> {
+                self.0.read().unwrap()
+            }
+
+            pub(crate) fn write(&self) -> RwLockWriteGuard<'_, T> {
+                self.0.write().unwrap()
             }
         }
 

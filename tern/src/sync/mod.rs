@@ -6,12 +6,22 @@
 //! The synchronization primitives provided in this module permit these
 //! independent tasks to communicate together.
 //!
+//! - [`oneshot`]: a single value from one producer to one consumer;
+//! - [`broadcast`]: many producers, many consumers; every consumer sees
+//!   every value;
+//! - [`watch`]: many producers, many consumers; consumers see only the most
+//!   recent value;
 //! - [`Mutex`], [`RwLock`] and [`Semaphore`]: fair (FIFO) async locks on a
 //!   shared batch semaphore;
 //! - [`Notify`]: wakes one or all waiting tasks;
 //! - [`Barrier`]: tasks rendezvous;
 //! - [`OnceCell`] and [`SetOnce`]: values set once.
 
+pub mod broadcast;
+pub mod oneshot;
+pub mod watch;
+
+mod waiters;
 mod waitlist;
 
 mod batch_semaphore;

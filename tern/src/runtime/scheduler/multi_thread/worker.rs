@@ -214,6 +214,11 @@ pub(crate) struct Context {
 }
 
 impl Context {
+    /// This worker's index (0-based) in its runtime.
+    pub(crate) fn worker_index(&self) -> usize {
+        self.index
+    }
+
     fn with_core<R>(&self, f: impl FnOnce(&mut Core) -> R) -> R {
         let mut core = self.core.borrow_mut();
         f(core.as_mut().expect("worker core installed"))
