@@ -35,6 +35,7 @@ pub mod io;
 mod loom;
 pub mod net;
 pub mod runtime;
+pub mod sync;
 pub mod task;
 pub mod time;
 

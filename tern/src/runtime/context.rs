@@ -228,6 +228,11 @@ pub(crate) fn enter_runtime<R>(handle: &scheduler::Handle, f: impl FnOnce() -> R
     f()
 }
 
+/// Whether this thread is driving a runtime (so it must not block).
+pub(crate) fn runtime_entered() -> bool {
+    HOT.try_with(|h| h.runtime_entered.get()).unwrap_or(false)
+}
+
 /// While alive: this thread drives a runtime (`block_on` would panic) and
 /// `handle` is current.
 pub(crate) struct RuntimeGuard {
