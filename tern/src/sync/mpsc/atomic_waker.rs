@@ -61,7 +61,10 @@ impl AtomicWaker {
         sc_fence();
         if prev & WAKING != 0 {
             // A sender is taking the old waker right now: it will wake that
-            // one; make sure this poll is repeated too.
+            // one; make sure this poll is repeated too. (Under loom, let
+            // that sender run first, or the model sees a spin.)
+            #[cfg(tern_loom)]
+            ::loom::thread::yield_now();
             waker.wake_by_ref();
             self.state.fetch_and(!REGISTERING, AcqRel);
             return;
