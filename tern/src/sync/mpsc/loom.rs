@@ -46,13 +46,14 @@ fn loom_mpsc_unbounded_across_a_block_boundary() {
             tx2.send((1, 1)).unwrap();
         });
         tx.send((0, 0)).unwrap();
+        tx.send((0, 1)).unwrap();
         drop(tx);
         let mut next = [0, 0];
         while let Some((s, i)) = block_on(rx.recv()) {
             assert_eq!(i, next[s], "per-sender order");
             next[s] += 1;
         }
-        assert_eq!(next, [1, 2]);
+        assert_eq!(next, [2, 2]);
         t.join().unwrap();
     });
 }
