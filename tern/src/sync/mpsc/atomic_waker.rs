@@ -22,6 +22,7 @@
 //! registration or the receiver sees the message.
 
 use crate::loom::cell::UnsafeCell;
+use super::sc_fence;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::*};
 use std::task::Waker;
 
@@ -39,15 +40,6 @@ pub(super) struct AtomicWaker {
 unsafe impl Send for AtomicWaker {}
 // SAFETY: as above.
 unsafe impl Sync for AtomicWaker {}
-
-/// Under loom, SeqCst read-modify-writes are modelled as AcqRel; an
-/// explicit SeqCst fence restores the store-load ordering the protocol
-/// relies on. Natively the SeqCst operations already provide it.
-#[inline(always)]
-fn sc_fence() {
-    #[cfg(tern_loom)]
-    crate::loom::sync::atomic::fence(SeqCst);
-}
 
 impl AtomicWaker {
     pub(super) fn new() -> AtomicWaker {

@@ -85,6 +85,10 @@ impl<T> Tx<T> {
     fn find_block(&self, index: usize) -> NonNull<Block<T>> {
         let start = index & !mask::<T>();
         let offset = index & mask::<T>();
+        // Our index was taken (SeqCst) before this load: if a sender moved
+        // `block_tail` and then read a tail position that does not count
+        // us, this load sees the moved tail (see `tx_release` below).
+        super::sc_fence();
         let mut block_ptr = self.block_tail.load(SeqCst);
         // SAFETY (for every deref of a block in this walk): the block was
         // reachable from `block_tail` after this sender took its index, and
@@ -107,7 +111,10 @@ impl<T> Tx<T> {
             };
             if try_move_tail && block.is_final() {
                 match self.block_tail.compare_exchange(block_ptr, next_ptr, SeqCst, SeqCst) {
-                    Ok(_) => block.tx_release(self.tail_position.load(SeqCst)),
+                    Ok(_) => {
+                        super::sc_fence();
+                        block.tx_release(self.tail_position.load(SeqCst));
+                    }
                     Err(_) => try_move_tail = false,
                 }
             } else {

@@ -77,6 +77,17 @@ pub use bounded::{channel, Receiver, Sender, WeakSender};
 pub use permit::{OwnedPermit, Permit, PermitIterator};
 pub use unbounded::{unbounded_channel, UnboundedReceiver, UnboundedSender, WeakUnboundedSender};
 
+/// Under loom, SeqCst read-modify-writes and loads are modelled as
+/// AcqRel/Acquire; an explicit SeqCst fence restores the store-then-load
+/// ordering the channel relies on (a message's ready bit vs the receiver's
+/// waker state; a moved `block_tail` vs the tail position). Natively the
+/// SeqCst operations already give it, so this is empty.
+#[inline(always)]
+fn sc_fence() {
+    #[cfg(tern_loom)]
+    crate::loom::sync::atomic::fence(crate::loom::sync::atomic::Ordering::SeqCst);
+}
+
 /// Runs `f` to completion on this thread, for the `blocking_*` methods.
 #[track_caller]
 fn block_on<F: std::future::Future>(f: F) -> F::Output {
