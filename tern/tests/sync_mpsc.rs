@@ -261,7 +261,7 @@ async fn a_dropped_reserve_passes_its_turn_on() {
     });
     tern::task::yield_now().await; // `second` queues behind `first`
     assert_eq!(rx.recv().await, Some(0)); // the slot goes to `first`...
-    // ...which is dropped without being polled again: `second` gets it.
+                                          // ...which is dropped without being polled again: `second` gets it.
     drop(first);
     second.await.unwrap();
     assert_eq!(rx.recv().await, Some(2));

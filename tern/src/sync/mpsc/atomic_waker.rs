@@ -21,8 +21,8 @@
 //! total order one of the two comes first, so either the sender sees the
 //! registration or the receiver sees the message.
 
-use crate::loom::cell::UnsafeCell;
 use super::sc_fence;
+use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::*};
 use std::task::Waker;
 

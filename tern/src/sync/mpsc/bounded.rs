@@ -345,12 +345,12 @@ impl<T> Receiver<T> {
     ///
     /// This prevents any further messages from being sent on the channel
     /// while still enabling the receiver to drain messages that are
-    /// buffered. Any outstanding [`Permit`] values will still be able to
+    /// buffered. Any outstanding [`Permit`](super::Permit) values will still be able to
     /// send messages.
     ///
     /// To guarantee that no messages are dropped, after calling `close()`,
     /// `recv()` must be called until `None` is returned. If there are
-    /// outstanding [`Permit`] or [`OwnedPermit`] values, the `recv` method
+    /// outstanding [`Permit`](super::Permit) or [`OwnedPermit`](super::OwnedPermit) values, the `recv` method
     /// will not return `None` until those are released.
     ///
     /// # Examples

@@ -90,11 +90,11 @@ impl<T> Tx<T> {
         // us, this load sees the moved tail (see `tx_release` below).
         super::sc_fence();
         let mut block_ptr = self.block_tail.load(SeqCst);
-        // SAFETY (for every deref of a block in this walk): the block was
+        // SAFETY: (for every deref of a block in this walk) the block was
         // reachable from `block_tail` after this sender took its index, and
-        // the receiver frees a block only after every index below its
-        // recorded release position was written (see the module docs), which
-        // includes ours, still unwritten.
+        // the receiver frees a block only once its index reached the block's
+        // recorded release position; ours is at or past that position only
+        // if this load saw the moved tail (see the module docs).
         let mut block = unsafe { &*block_ptr };
         let distance = start.wrapping_sub(block.start()) / cap::<T>();
         // Only a sender near the front of its block tries to move the tail,

@@ -83,7 +83,10 @@ pub(super) enum TryAcquire {
 
 impl Semaphore {
     pub(super) fn new(permits: usize) -> Semaphore {
-        assert!(permits <= MAX_PERMITS, "a semaphore may not have more than MAX_PERMITS permits ({MAX_PERMITS})");
+        assert!(
+            permits <= MAX_PERMITS,
+            "a semaphore may not have more than MAX_PERMITS permits ({MAX_PERMITS})"
+        );
         Semaphore {
             state: AtomicUsize::new(permits << SHIFT),
             queue: Mutex::new(Queue { head: ptr::null_mut(), tail: ptr::null_mut() }),
@@ -249,7 +252,10 @@ unsafe fn unlink(queue: &mut Queue, w: *mut Waiter) {
         let (prev, next) = (*w).inner.with_mut(|p| {
             let inner = &mut *p;
             inner.linked = false;
-            (std::mem::replace(&mut inner.prev, ptr::null_mut()), std::mem::replace(&mut inner.next, ptr::null_mut()))
+            (
+                std::mem::replace(&mut inner.prev, ptr::null_mut()),
+                std::mem::replace(&mut inner.next, ptr::null_mut()),
+            )
         });
         if prev.is_null() {
             queue.head = next;

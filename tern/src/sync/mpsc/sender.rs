@@ -455,7 +455,9 @@ impl<T> Sender<T> {
         match first {
             TryAcquire::Acquired => Ok(()),
             TryAcquire::Closed => Err(SendError(())),
-            TryAcquire::NoPermits => AcquireFut::new(&self.chan.semaphore, n).await.map_err(|()| SendError(())),
+            TryAcquire::NoPermits => {
+                AcquireFut::new(&self.chan.semaphore, n).await.map_err(|()| SendError(()))
+            }
         }
     }
 
