@@ -15,6 +15,8 @@ use std::task::{Context, Poll, Waker};
 pub(super) trait Semaphore {
     /// Gives back the capacity of one received message.
     fn add_permit(&self);
+    /// Gives back the capacity of `n` received messages.
+    fn add_permits(&self, n: usize);
     /// No message or permit is outstanding.
     fn is_idle(&self) -> bool;
     /// Refuses further sends.
@@ -26,6 +28,9 @@ impl Semaphore for Bounded {
     #[inline]
     fn add_permit(&self) {
         self.release(1);
+    }
+    fn add_permits(&self, n: usize) {
+        self.release(n);
     }
     fn is_idle(&self) -> bool {
         Bounded::is_idle(self)
@@ -67,6 +72,11 @@ impl Semaphore for Unbounded {
     fn add_permit(&self) {
         self.0.fetch_sub(2, AcqRel);
     }
+    fn add_permits(&self, n: usize) {
+        if n > 0 {
+            self.0.fetch_sub(2 * n, AcqRel);
+        }
+    }
     fn is_idle(&self) -> bool {
         self.0.load(Acquire) >> 1 == 0
     }
@@ -85,13 +95,27 @@ struct ClosedWaiters {
 }
 
 pub(super) struct Chan<T, S> {
-    tx: list::Tx<T>,
+    /// Senders' hot line (tail position, block tail), apart from the
+    /// receiver's.
+    tx: Padded<list::Tx<T>>,
     rx_waker: AtomicWaker,
     pub(super) semaphore: S,
     tx_count: AtomicUsize,
     tx_weak_count: AtomicUsize,
     closed_waiters: Mutex<ClosedWaiters>,
-    rx_fields: UnsafeCell<RxFields<T>>,
+    rx_fields: Padded<UnsafeCell<RxFields<T>>>,
+}
+
+/// Keeps a field on cache lines of its own (senders write the tail, the
+/// receiver its index, on every message).
+#[repr(align(64))]
+struct Padded<T>(T);
+
+impl<T> std::ops::Deref for Padded<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
 }
 
 struct RxFields<T> {
@@ -118,13 +142,13 @@ impl<T, S> Drop for Chan<T, S> {
 pub(super) fn channel<T, S: Semaphore>(semaphore: S) -> Arc<Chan<T, S>> {
     let (tx, rx) = list::channel();
     Arc::new(Chan {
-        tx,
+        tx: Padded(tx),
         rx_waker: AtomicWaker::new(),
         semaphore,
         tx_count: AtomicUsize::new(1),
         tx_weak_count: AtomicUsize::new(0),
         closed_waiters: Mutex::new(ClosedWaiters { next_id: 0, list: Vec::new() }),
-        rx_fields: UnsafeCell::new(RxFields { list: rx, rx_closed: false }),
+        rx_fields: Padded(UnsafeCell::new(RxFields { list: rx, rx_closed: false })),
     })
 }
 
@@ -318,18 +342,25 @@ impl<T, S: Semaphore> Chan<T, S> {
     /// Pops up to `limit - *n` ready messages into `buffer`; true if the
     /// close marker was reached.
     fn drain_into(&self, buffer: &mut Vec<T>, limit: usize, n: &mut usize) -> bool {
+        let before = *n;
+        let mut closed = false;
         while *n < limit {
             match self.pop() {
                 Some(Read::Value(v)) => {
-                    self.semaphore.add_permit();
                     buffer.push(v);
                     *n += 1;
                 }
-                Some(Read::Closed) => return true,
-                None => return false,
+                Some(Read::Closed) => {
+                    closed = true;
+                    break;
+                }
+                None => break,
             }
         }
-        false
+        // One release for the batch (before returning, so `capacity` is
+        // exact once `recv_many` returns).
+        self.semaphore.add_permits(*n - before);
+        closed
     }
 
     /// One message if one is ready.

@@ -153,6 +153,9 @@ impl Semaphore {
     /// served. Clears `WAITERS` when the queue empties.
     #[cold]
     fn assign_to_waiters(&self, mut queue: crate::loom::sync::MutexGuard<'_, Queue>) {
+        // Usually one waiter is served per release: keep its waker inline
+        // rather than allocate a `Vec` under the lock.
+        let mut first: Option<Waker> = None;
         let mut wakers: Vec<Waker> = Vec::new();
         let mut cur = self.state.load(Acquire);
         loop {
@@ -182,7 +185,10 @@ impl Semaphore {
                             unsafe { unlink(&mut queue, w_ptr) };
                             // SAFETY: lock held.
                             if let Some(waker) = w.inner.with_mut(|p| unsafe { (*p).waker.take() }) {
-                                wakers.push(waker);
+                                match first {
+                                    None => first = Some(waker),
+                                    Some(_) => wakers.push(waker),
+                                }
                             }
                             w.remaining.store(0, Release);
                         } else {
@@ -195,6 +201,9 @@ impl Semaphore {
             }
         }
         drop(queue);
+        if let Some(w) = first {
+            w.wake();
+        }
         for w in wakers {
             w.wake();
         }
