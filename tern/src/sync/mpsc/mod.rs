@@ -66,6 +66,7 @@ mod chan;
 pub mod error;
 mod list;
 mod permit;
+mod reserve;
 mod semaphore;
 mod sender;
 mod unbounded;
