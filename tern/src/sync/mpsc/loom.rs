@@ -116,3 +116,26 @@ fn loom_mpsc_receiver_drop_drops_queued_values_once() {
         assert_eq!(drops.load(SeqCst), 2);
     });
 }
+
+#[test]
+fn loom_mpsc_granted_reserve_dropped_passes_the_slot_on() {
+    use std::future::Future;
+    use std::task::{Context, Waker};
+    model(|| {
+        let (tx, mut rx) = channel::<usize>(1);
+        block_on(tx.send(0)).unwrap(); // full
+        let tx2 = tx.clone();
+        let t = thread::spawn(move || {
+            block_on(tx2.send(2)).unwrap();
+        });
+        // Queue a reserve (before or after the thread's send), let the
+        // receive hand out the slot, then drop the reserve unpolled.
+        let mut reserve = Box::pin(tx.reserve());
+        let pending = reserve.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_pending();
+        assert!(pending);
+        assert_eq!(block_on(rx.recv()), Some(0));
+        drop(reserve);
+        assert_eq!(block_on(rx.recv()), Some(2));
+        t.join().unwrap();
+    });
+}
