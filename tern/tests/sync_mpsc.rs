@@ -408,3 +408,20 @@ async fn unbounded_len_and_close() {
     assert_eq!(rx.recv().await, Some(2));
     assert_eq!(rx.recv().await, None);
 }
+
+#[tern::test]
+async fn a_cancelled_partial_reserve_many_lets_a_closed_receiver_finish() {
+    let (tx, mut rx) = mpsc::channel::<u8>(2);
+    let permit = tx.reserve().await.unwrap();
+    // Wants both slots: takes the free one and waits for the other.
+    let mut many = Box::pin(tx.reserve_many(2));
+    assert!(poll_once(many.as_mut()).is_pending());
+    assert_eq!(tx.capacity(), 0);
+    rx.close();
+    drop(permit);
+    let recv = tern::spawn(async move { rx.recv().await });
+    tern::task::yield_now().await;
+    // The cancelled wait gives its slot back; the channel is now idle.
+    drop(many);
+    assert_eq!(recv.await.unwrap(), None);
+}

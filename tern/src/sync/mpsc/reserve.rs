@@ -170,7 +170,24 @@ impl<T> Sender<T> {
             TryAcquire::Acquired => Ok(()),
             TryAcquire::Closed => Err(SendError(())),
             TryAcquire::NoPermits => {
-                AcquireFut::new(&self.chan.semaphore, n).await.map_err(|()| SendError(()))
+                // A wait that fails or is cancelled while holding part of
+                // its permits gives them back; if that makes a closed channel
+                // idle, the receiver (waiting for exactly that) must hear of
+                // it, as Tokio does. On success the permits' owner does it.
+                struct WakeReceiverOnDrop<'a, T>(&'a super::bounded::BChan<T>);
+                impl<T> Drop for WakeReceiverOnDrop<'_, T> {
+                    fn drop(&mut self) {
+                        if self.0.semaphore.is_closed() && self.0.semaphore.is_idle() {
+                            self.0.wake_rx();
+                        }
+                    }
+                }
+                let guard = WakeReceiverOnDrop(&self.chan);
+                let res = AcquireFut::new(&self.chan.semaphore, n).await;
+                if res.is_ok() {
+                    std::mem::forget(guard);
+                }
+                res.map_err(|()| SendError(()))
             }
         }
     }
