@@ -86,6 +86,15 @@ impl AtomicWaker {
         }
     }
 
+    /// Withdraws a registration the receiver no longer needs (it found a
+    /// message right after registering and will register again before it
+    /// waits). Only the receiver calls this. The waker stays in the cell; a
+    /// sender that already saw `FULL` may still take and wake it, which is
+    /// merely spurious.
+    pub(super) fn unregister(&self) {
+        let _ = self.state.compare_exchange(FULL, 0, AcqRel, Relaxed);
+    }
+
     /// Wakes the stored waker, if any (any sender may call this).
     #[inline]
     pub(super) fn wake(&self) {

@@ -294,9 +294,14 @@ impl<T, S: Semaphore> Chan<T, S> {
     pub(super) fn recv(&self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let coop = std::task::ready!(crate::task::coop::poll_proceed(cx));
         macro_rules! try_pop {
-            () => {
+            ($($unregister:tt)?) => {
                 match self.pop() {
                     Some(Read::Value(v)) => {
+                        $(
+                            // Found after registering: the next send need
+                            // not wake a task that is not waiting.
+                            self.rx_waker.$unregister();
+                        )?
                         self.semaphore.add_permit();
                         coop.made_progress();
                         return Poll::Ready(Some(v));
@@ -311,7 +316,7 @@ impl<T, S: Semaphore> Chan<T, S> {
         }
         try_pop!();
         self.rx_waker.register(cx.waker());
-        try_pop!();
+        try_pop!(unregister);
         if self.rx_closed_and_idle() {
             coop.made_progress();
             return Poll::Ready(None);
@@ -331,6 +336,9 @@ impl<T, S: Semaphore> Chan<T, S> {
         if n == 0 && !closed {
             self.rx_waker.register(cx.waker());
             closed = self.drain_into(buffer, limit, &mut n);
+            if n > 0 {
+                self.rx_waker.unregister();
+            }
         }
         if n > 0 || closed || self.rx_closed_and_idle() {
             coop.made_progress();
