@@ -19,6 +19,10 @@ mod smol_mt;
 mod smol_scenarios;
 mod sync_channels;
 mod sync_locks;
+mod sync_mpsc;
+
+#[global_allocator]
+static ALLOC: sync_mpsc::Counting = sync_mpsc::Counting;
 
 use scenarios::{on_tern, on_tokio};
 use std::time::{Duration, Instant};
@@ -394,6 +398,42 @@ fn scenarios() -> Vec<Scenario> {
         smol: None,
     });
     v.extend(sync_channels_rows());
+    macro_rules! mpsc_row {
+        ($name:literal, $f:ident) => {
+            Scenario {
+                group: "sync",
+                name: $name,
+                unit: "ns",
+                tern: sample(on_tern::multi_thread, sync_mpsc::on_tern::$f),
+                tokio: sample(on_tokio::multi_thread, sync_mpsc::on_tokio::$f),
+                smol: smol_mt(sync_mpsc::on_smol::$f),
+            }
+        };
+    }
+    v.extend([
+        mpsc_row!("mpsc_contention_bounded", contention_bounded),
+        mpsc_row!("mpsc_contention_bounded_full", contention_bounded_full),
+        mpsc_row!("mpsc_contention_unbounded", contention_unbounded),
+        mpsc_row!("mpsc_contention_bounded_recv_many", contention_bounded_recv_many),
+        mpsc_row!("mpsc_uncontended_bounded", uncontended_bounded),
+        mpsc_row!("mpsc_uncontended_unbounded", uncontended_unbounded),
+    ]);
+    v.push(Scenario {
+        group: "memory",
+        name: "mpsc_drained_after_burst_bytes",
+        unit: "B",
+        tern: Box::new(sync_mpsc::on_tern::drained_bytes),
+        tokio: Box::new(sync_mpsc::on_tokio::drained_bytes),
+        smol: Some(Box::new(sync_mpsc::on_smol::drained_bytes)),
+    });
+    v.push(Scenario {
+        group: "memory",
+        name: "mpsc_idle_bounded_16_bytes",
+        unit: "B",
+        tern: Box::new(sync_mpsc::on_tern::idle_bounded_bytes),
+        tokio: Box::new(sync_mpsc::on_tokio::idle_bounded_bytes),
+        smol: Some(Box::new(sync_mpsc::on_smol::idle_bounded_bytes)),
+    });
     v.push(Scenario {
         group: "memory",
         name: "idle_task_bytes",

@@ -29,6 +29,13 @@ pub fn pool() -> Pool {
     Pool { ex, stop: Some(stop), threads }
 }
 
+impl Pool {
+    /// The shared executor (for scenarios in other modules).
+    pub fn executor(&self) -> &Arc<Executor<'static>> {
+        &self.ex
+    }
+}
+
 impl Drop for Pool {
     fn drop(&mut self) {
         self.stop.take();

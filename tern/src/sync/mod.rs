@@ -6,6 +6,7 @@
 //! The synchronization primitives provided in this module permit these
 //! independent tasks to communicate together.
 //!
+//! - [`mpsc`]: many producers, one consumer, bounded or unbounded;
 //! - [`oneshot`]: a single value from one producer to one consumer;
 //! - [`broadcast`]: many producers, many consumers; every consumer sees
 //!   every value;
@@ -18,6 +19,7 @@
 //! - [`OnceCell`] and [`SetOnce`]: values set once.
 
 pub mod broadcast;
+pub mod mpsc;
 pub mod oneshot;
 pub mod watch;
 
