@@ -16,7 +16,8 @@
 //! | a thread idle for `keep_alive`, or seeing shutdown with an empty queue | `threads -= 1` in the same critical section that saw the queue empty (so a spawn never counts on a thread that is leaving), then it runs `on_thread_stop` |
 //! | a thread unwinds (a panicking `on_thread_start`/`on_thread_stop`) | `threads -= 1` if not done yet; if no thread is left, cancel what is queued |
 //! | a thread ends, either way | `alive -= 1`; at zero, wake `shutdown` |
-//! | shutdown | `shutdown = true`; cancel what is queued; wake every waiter; wait (bounded by the caller's timeout) until `alive == 0` |
+//! | shutdown | `shutdown = true`; cancel what is queued except mandatory tasks (which the threads still run); wake every waiter; wait (bounded by the caller's timeout) until `alive == 0` |
+//! | spawn mandatory after shutdown | nothing: refused (`None`), the closure dropped unrun |
 //!
 //! Invariants: `notified <= idle` (a notification is only handed to a
 //! waiting thread); `pending` counts tasks queued or running (a paused
@@ -60,9 +61,13 @@ struct Inner {
 
 type Queued = Notified<BlockingSchedule>;
 
+/// A queued task, and whether it is mandatory (run even once the runtime
+/// shuts down, as `tern::fs` writes are).
+type Entry = (Queued, bool);
+
 #[derive(Default)]
 struct State {
-    queue: VecDeque<Queued>,
+    queue: VecDeque<Entry>,
     /// Threads that will still look at the queue (the count the cap and
     /// spawn decisions use).
     threads: usize,
@@ -94,6 +99,28 @@ impl BlockingSpawner {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
+        match self.spawn(rt, func, false) {
+            Ok(join) => join,
+            Err(join) => join,
+        }
+    }
+
+    /// As `spawn_blocking`, but the closure runs even if the runtime starts
+    /// shutting down before it does; refused (`None`) once it has.
+    pub(crate) fn spawn_mandatory_blocking<F, R>(&self, rt: &scheduler::Handle, func: F) -> Option<JoinHandle<R>>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.spawn(rt, func, true).ok()
+    }
+
+    /// Queues the closure; `Err` with a cancelled handle after shutdown.
+    fn spawn<F, R>(&self, rt: &scheduler::Handle, func: F, mandatory: bool) -> Result<JoinHandle<R>, JoinHandle<R>>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
         let (notified, join) =
             task::new_unowned_task(BlockingTask { func: Some(func) }, BlockingSchedule, Id::next());
         let mut state = self.inner.state.lock();
@@ -101,9 +128,9 @@ impl BlockingSpawner {
             drop(state);
             // The runtime is shutting down: the closure never runs.
             notified.into_task().shutdown();
-            return join;
+            return Err(join);
         }
-        state.queue.push_back(notified);
+        state.queue.push_back((notified, mandatory));
         state.pending += 1;
         if state.idle > state.notified {
             state.notified += 1;
@@ -117,7 +144,7 @@ impl BlockingSpawner {
                 self.inner.thread_failed(&e);
             }
         }
-        join
+        Ok(join)
     }
 
     /// Blocking closures queued or running now (a paused clock does not
@@ -133,7 +160,9 @@ impl BlockingSpawner {
         let deadline = timeout.map(|t| Instant::now() + t);
         let mut state = self.inner.state.lock();
         state.shutdown = true;
-        let queued = std::mem::take(&mut state.queue);
+        let (mandatory, queued): (VecDeque<Entry>, VecDeque<Entry>) =
+            std::mem::take(&mut state.queue).into_iter().partition(|(_, mandatory)| *mandatory);
+        state.queue = mandatory;
         state.pending -= queued.len();
         drop(state);
         cancel(queued);
@@ -201,7 +230,7 @@ impl Inner {
     }
 
     /// The queue, when no thread is left to run it.
-    fn take_orphans(&self, state: &mut State) -> VecDeque<Queued> {
+    fn take_orphans(&self, state: &mut State) -> VecDeque<Entry> {
         if state.threads > 0 {
             return VecDeque::new();
         }
@@ -216,7 +245,7 @@ impl Inner {
         let mut state = self.state.lock();
         let mut idle_since = None;
         loop {
-            if let Some(task) = state.queue.pop_front() {
+            if let Some((task, _)) = state.queue.pop_front() {
                 drop(state);
                 task.run();
                 state = self.state.lock();
@@ -268,8 +297,8 @@ impl Drop for ThreadExit<'_> {
 
 /// Cancels queued tasks that will never run (outside the pool lock: a
 /// cancelled task's join waker may run arbitrary code).
-fn cancel(queued: VecDeque<Queued>) {
-    for task in queued {
+fn cancel(queued: VecDeque<Entry>) {
+    for (task, _) in queued {
         task.into_task().shutdown();
     }
 }

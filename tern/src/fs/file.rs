@@ -1,0 +1,674 @@
+//! [`File`]: a file on the blocking pool.
+
+use super::file_io::{Inner, Operation, Src};
+use super::{asyncify, OpenOptions};
+use crate::io::{AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
+use std::fmt;
+use std::fs::{File as StdFile, Metadata, Permissions};
+use std::future::poll_fn;
+use std::io::{self, Seek};
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
+
+/// The largest chunk one blocking read or write moves by default, as in
+/// Tokio (2 MiB); see [`File::set_max_buf_size`].
+pub(super) const DEFAULT_MAX_BUF_SIZE: usize = 2 * 1024 * 1024;
+
+/// A reference to an open file on the filesystem.
+///
+/// This is a specialized version of [`std::fs::File`] for usage from the
+/// tern runtime.
+///
+/// An instance of a `File` can be read and/or written depending on what
+/// options it was opened with. Files also implement [`AsyncSeek`] to alter
+/// the logical cursor that the file contains internally.
+///
+/// A file will not be closed immediately when it goes out of scope if there
+/// are any IO operations that have not yet completed. To ensure that a file
+/// is closed immediately when it is dropped, you should call
+/// [`flush`](crate::io::AsyncWriteExt::flush) before dropping it. Note that
+/// this does not ensure that the file has been fully written to disk; the
+/// operating system might keep the changes around in an in-memory buffer.
+/// See the [`sync_all`](File::sync_all) method for telling the OS to write
+/// the data to disk.
+///
+/// Reading and writing to a `File` is usually done using the convenience
+/// methods found on the [`AsyncReadExt`](crate::io::AsyncReadExt) and
+/// [`AsyncWriteExt`](crate::io::AsyncWriteExt) traits.
+///
+/// # Writes, flush and errors
+///
+/// A write completes once its bytes are copied into the file's buffer; the
+/// disk write runs in the background, on the blocking pool, and
+/// [`flush`](crate::io::AsyncWriteExt::flush) waits for it. While one
+/// chunk is being written, the next is copied (write-behind), so a long
+/// stream of writes keeps the pool thread busy. A chunk handed over is
+/// written even if the `File` is dropped before `flush`.
+///
+/// Unlike Tokio's, a background write that fails (a full disk, `ENOSPC`)
+/// does not drop its bytes: they stay buffered, the error is reported by
+/// the next write or `flush`, and every later `flush` writes them again
+/// (and reports the error again while it persists). A read or seek first
+/// writes them too, and fails with that error if it cannot. Bytes still
+/// kept when the `File` is dropped are lost.
+///
+/// # Reading
+///
+/// Reads are buffered in chunks of up to [`max_buf_size`](File::max_buf_size)
+/// bytes, each one pool hand-off. [`File::read_to_end`] and
+/// [`File::read_to_string`] (which shadow the
+/// [`AsyncReadExt`](crate::io::AsyncReadExt) methods of the same names)
+/// read the whole rest of the file in a single hand-off.
+///
+/// # Examples
+///
+/// Create a new file and asynchronously write bytes to it:
+///
+/// ```no_run
+/// use tern::fs::File;
+/// use tern::io::AsyncWriteExt; // for write_all()
+///
+/// # async fn dox() -> std::io::Result<()> {
+/// let mut file = File::create("foo.txt").await?;
+/// file.write_all(b"hello, world!").await?;
+/// file.flush().await?;
+/// # Ok(())
+/// # }
+/// ```
+///
+/// Read the contents of a file into a buffer:
+///
+/// ```no_run
+/// use tern::fs::File;
+/// use tern::io::AsyncReadExt; // for read_to_end()
+///
+/// # async fn dox() -> std::io::Result<()> {
+/// let mut file = File::open("foo.txt").await?;
+///
+/// let mut contents = vec![];
+/// file.read_to_end(&mut contents).await?;
+///
+/// println!("len = {}", contents.len());
+/// # Ok(())
+/// # }
+/// ```
+pub struct File {
+    std: Arc<StdFile>,
+    inner: Mutex<Inner>,
+    max_buf_size: usize,
+}
+
+/// An `&self` method's turn (they run one at a time).
+struct OpTurn<'a>(&'a File);
+
+impl Drop for OpTurn<'_> {
+    fn drop(&mut self) {
+        let waiters = {
+            let mut inner = self.0.lock();
+            inner.op_locked = false;
+            std::mem::take(&mut inner.waiters)
+        };
+        waiters.into_iter().for_each(|w| w.wake());
+    }
+}
+
+impl File {
+    /// Attempts to open a file in read-only mode.
+    ///
+    /// See [`OpenOptions`] for more details.
+    ///
+    /// # Errors
+    ///
+    /// This function will return an error if called from outside of the
+    /// tern runtime or if path does not already exist. Other errors may
+    /// also be returned according to `OpenOptions::open`.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use tern::fs::File;
+    /// use tern::io::AsyncReadExt;
+    ///
+    /// # async fn dox() -> std::io::Result<()> {
+    /// let mut file = File::open("foo.txt").await?;
+    /// let mut contents = vec![];
+    /// file.read_to_end(&mut contents).await?;
+    /// println!("len = {}", contents.len());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn open(path: impl AsRef<Path>) -> io::Result<File> {
+        Self::options().read(true).open(path).await
+    }
+
+    /// Opens a file in write-only mode.
+    ///
+    /// This function will create a file if it does not exist, and will
+    /// truncate it if it does.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use tern::fs::File;
+    /// use tern::io::AsyncWriteExt;
+    ///
+    /// # async fn dox() -> std::io::Result<()> {
+    /// let mut file = File::create("foo.txt").await?;
+    /// file.write_all(b"hello, world!").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn create(path: impl AsRef<Path>) -> io::Result<File> {
+        Self::options().write(true).create(true).truncate(true).open(path).await
+    }
+
+    /// Opens a file in read-write mode, creating it; fails if the file
+    /// exists (`ErrorKind::AlreadyExists`).
+    ///
+    /// This option is useful because it is atomic. Otherwise, between
+    /// checking whether a file exists and creating a new one, the file may
+    /// have been created by another process (a TOCTOU race condition /
+    /// attack).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use tern::fs::File;
+    /// use tern::io::AsyncWriteExt;
+    ///
+    /// # async fn dox() -> std::io::Result<()> {
+    /// let mut file = File::create_new("foo.txt").await?;
+    /// file.write_all(b"hello, world!").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn create_new<P: AsRef<Path>>(path: P) -> io::Result<File> {
+        Self::options().read(true).write(true).create_new(true).open(path).await
+    }
+
+    /// Returns a new [`OpenOptions`] object.
+    ///
+    /// This function returns a new `OpenOptions` object that you can use to
+    /// open or create a file with specific options if `open()` or
+    /// `create()` are not appropriate.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use tern::fs::File;
+    ///
+    /// # async fn dox() -> std::io::Result<()> {
+    /// let file = File::options().read(true).open("foo.txt").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn options() -> OpenOptions {
+        OpenOptions::new()
+    }
+
+    /// Converts a [`std::fs::File`] to a [`tern::fs::File`](File).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # fn dox() -> std::io::Result<()> {
+    /// let std_file = std::fs::File::open("foo.txt")?;
+    /// let file = tern::fs::File::from_std(std_file);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn from_std(std: StdFile) -> File {
+        File { std: Arc::new(std), inner: Mutex::new(Inner::new()), max_buf_size: DEFAULT_MAX_BUF_SIZE }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn inner_mut(&mut self) -> (&Arc<StdFile>, &mut Inner) {
+        (&self.std, self.inner.get_mut().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Waits for this method's turn, then for the operation in flight (and
+    /// kept bytes) to be written; a write error is kept for the next write
+    /// or flush.
+    async fn turn(&self) -> OpTurn<'_> {
+        poll_fn(|cx| {
+            let mut inner = self.lock();
+            if inner.op_locked {
+                inner.waiters.push(cx.waker().clone());
+                return Poll::Pending;
+            }
+            inner.op_locked = true;
+            Poll::Ready(())
+        })
+        .await;
+        let turn = OpTurn(self);
+        poll_fn(|cx| self.lock().poll_complete_inflight(&self.std, cx)).await;
+        turn
+    }
+
+    /// Attempts to sync all OS-internal metadata to disk.
+    ///
+    /// This function will attempt to ensure that all in-core data reaches
+    /// the filesystem before returning.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use tern::fs::File;
+    /// use tern::io::AsyncWriteExt;
+    ///
+    /// # async fn dox() -> std::io::Result<()> {
+    /// let mut file = File::create("foo.txt").await?;
+    /// file.write_all(b"hello, world!").await?;
+    /// file.sync_all().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn sync_all(&self) -> io::Result<()> {
+        let _turn = self.turn().await;
+        let std = self.std.clone();
+        asyncify(move || std.sync_all()).await
+    }
+
+    /// This function is similar to `sync_all`, except that it may not
+    /// synchronize file metadata to the filesystem.
+    ///
+    /// This is intended for use cases that must synchronize content, but
+    /// don't need the metadata on disk. The goal of this method is to
+    /// reduce disk operations.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use tern::fs::File;
+    /// use tern::io::AsyncWriteExt;
+    ///
+    /// # async fn dox() -> std::io::Result<()> {
+    /// let mut file = File::create("foo.txt").await?;
+    /// file.write_all(b"hello, world!").await?;
+    /// file.sync_data().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn sync_data(&self) -> io::Result<()> {
+        let _turn = self.turn().await;
+        let std = self.std.clone();
+        asyncify(move || std.sync_data()).await
+    }
+
+    /// Truncates or extends the underlying file, updating the size of this
+    /// file to become size.
+    ///
+    /// If the size is less than the current file's size, then the file will
+    /// be shrunk. If it is greater than the current file's size, then the
+    /// file will be extended to size and have all of the intermediate data
+    /// filled in with 0s.
+    ///
+    /// # Errors
+    ///
+    /// This function will return an error if the file is not opened for
+    /// writing.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use tern::fs::File;
+    /// use tern::io::AsyncWriteExt;
+    ///
+    /// # async fn dox() -> std::io::Result<()> {
+    /// let mut file = File::create("foo.txt").await?;
+    /// file.write_all(b"hello, world!").await?;
+    /// file.set_len(10).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn set_len(&self, size: u64) -> io::Result<()> {
+        let _turn = self.turn().await;
+        {
+            let mut inner = self.lock();
+            let seek = inner.discard_read_ahead();
+            inner.spawn(&self.std, move |f, _buf| {
+                let res = match seek {
+                    Some(seek) => (&*f).seek(seek).map(drop),
+                    None => Ok(()),
+                };
+                Operation::Seek(res.and_then(|()| f.set_len(size)).map(|()| 0))
+            });
+        }
+        match poll_fn(|cx| self.lock().poll_op(cx)).await? {
+            Operation::Seek(res) => res.map(drop),
+            _ => unreachable!("set_len runs a seek operation"),
+        }
+    }
+
+    /// Queries metadata about the underlying file.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use tern::fs::File;
+    ///
+    /// # async fn dox() -> std::io::Result<()> {
+    /// let file = File::open("foo.txt").await?;
+    /// let metadata = file.metadata().await?;
+    /// println!("{:?}", metadata);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn metadata(&self) -> io::Result<Metadata> {
+        let std = self.std.clone();
+        asyncify(move || std.metadata()).await
+    }
+
+    /// Creates a new `File` instance that shares the same underlying file
+    /// handle as the existing `File` instance. Reads, writes, and seeks
+    /// will affect both `File` instances simultaneously.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use tern::fs::File;
+    ///
+    /// # async fn dox() -> std::io::Result<()> {
+    /// let file = File::open("foo.txt").await?;
+    /// let file_clone = file.try_clone().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn try_clone(&self) -> io::Result<File> {
+        let _turn = self.turn().await;
+        let std = self.std.clone();
+        let std_file = asyncify(move || std.try_clone()).await?;
+        let mut file = File::from_std(std_file);
+        file.set_max_buf_size(self.max_buf_size);
+        Ok(file)
+    }
+
+    /// Destructures `File` into a [`std::fs::File`]. This function is
+    /// async to allow any in-flight operations to complete.
+    ///
+    /// Use `File::try_into_std` to attempt conversion immediately.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use tern::fs::File;
+    ///
+    /// # async fn dox() -> std::io::Result<()> {
+    /// let tern_file = File::open("foo.txt").await?;
+    /// let std_file = tern_file.into_std().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn into_std(mut self) -> StdFile {
+        let (std, inner) = self.inner_mut();
+        poll_fn(|cx| inner.poll_complete_inflight(std, cx)).await;
+        Arc::try_unwrap(self.std).expect("Arc::try_unwrap failed")
+    }
+
+    /// Tries to immediately destructure `File` into a [`std::fs::File`].
+    ///
+    /// # Errors
+    ///
+    /// This function will return an error containing the file if some
+    /// operation is in-flight.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use tern::fs::File;
+    ///
+    /// # async fn dox() -> std::io::Result<()> {
+    /// let tern_file = File::open("foo.txt").await?;
+    /// let std_file = tern_file.try_into_std().unwrap();
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[allow(clippy::result_large_err)]
+    pub fn try_into_std(mut self) -> Result<StdFile, Self> {
+        match Arc::try_unwrap(self.std) {
+            Ok(file) => Ok(file),
+            Err(std) => {
+                self.std = std;
+                Err(self)
+            }
+        }
+    }
+
+    /// Changes the permissions on the underlying file.
+    ///
+    /// # Platform-specific behavior
+    ///
+    /// This function currently corresponds to the `fchmod` function on Unix
+    /// and the `SetFileInformationByHandle` function on Windows. Note that,
+    /// this may change in the future.
+    ///
+    /// # Errors
+    ///
+    /// This function will return an error if the user lacks permission
+    /// change attributes on the underlying file. It may also return an
+    /// error in other os-specific unspecified cases.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use tern::fs::File;
+    ///
+    /// # async fn dox() -> std::io::Result<()> {
+    /// let file = File::open("foo.txt").await?;
+    /// let mut perms = file.metadata().await?.permissions();
+    /// perms.set_readonly(true);
+    /// file.set_permissions(perms).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn set_permissions(&self, perm: Permissions) -> io::Result<()> {
+        let std = self.std.clone();
+        asyncify(move || std.set_permissions(perm)).await
+    }
+
+    /// Set the maximum buffer size for the underlying [`AsyncRead`] /
+    /// [`AsyncWrite`] operation.
+    ///
+    /// Although the default value is 2 MiB, a larger one may be set
+    /// (a large-file copy moves fewer, larger chunks), as may a smaller one.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `max_buf_size` is 0: "`max_buf_size` must be greater than 0".
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use tern::fs::File;
+    ///
+    /// # async fn dox() -> std::io::Result<()> {
+    /// let mut file = File::open("foo.txt").await?;
+    /// file.set_max_buf_size(16 * 1024 * 1024);
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn set_max_buf_size(&mut self, max_buf_size: usize) {
+        assert!(max_buf_size > 0, "`max_buf_size` must be greater than 0");
+        self.max_buf_size = max_buf_size;
+    }
+
+    /// Get the maximum buffer size for the underlying [`AsyncRead`] /
+    /// [`AsyncWrite`] operation.
+    pub fn max_buf_size(&self) -> usize {
+        self.max_buf_size
+    }
+
+    /// Reads all bytes until EOF, appending them to `buf`, and returns how
+    /// many it read; in one pool hand-off (not chunk by chunk as
+    /// [`AsyncReadExt::read_to_end`](crate::io::AsyncReadExt::read_to_end),
+    /// which this shadows, would).
+    ///
+    /// If `buf` is empty, the bytes arrive in a vector sized for the file,
+    /// without a copy.
+    ///
+    /// # Cancel safety
+    ///
+    /// If the future is dropped before it completes, the bytes read so far
+    /// are kept in the file's buffer for the next read; `buf` may hold some
+    /// of them.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use tern::fs::File;
+    ///
+    /// # async fn dox() -> std::io::Result<()> {
+    /// let mut file = File::open("foo.txt").await?;
+    /// let mut contents = vec![];
+    /// file.read_to_end(&mut contents).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn read_to_end(&mut self, buf: &mut Vec<u8>) -> io::Result<usize> {
+        let start = buf.len();
+        let (std, inner) = self.inner_mut();
+        poll_fn(|cx| inner.poll_read_to_end(std, cx, buf, start)).await
+    }
+
+    /// Reads all bytes until EOF, appending them to `buf` as UTF-8, in one
+    /// pool hand-off (shadows
+    /// [`AsyncReadExt::read_to_string`](crate::io::AsyncReadExt::read_to_string)).
+    ///
+    /// # Errors
+    ///
+    /// If the bytes are not valid UTF-8, an error of kind
+    /// `ErrorKind::InvalidData` is returned and `buf` is unchanged (the
+    /// bytes are consumed).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use tern::fs::File;
+    ///
+    /// # async fn dox() -> std::io::Result<()> {
+    /// let mut file = File::open("foo.txt").await?;
+    /// let mut contents = String::new();
+    /// file.read_to_string(&mut contents).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn read_to_string(&mut self, buf: &mut String) -> io::Result<usize> {
+        let mut bytes = Vec::new();
+        let n = self.read_to_end(&mut bytes).await?;
+        let s = String::from_utf8(bytes)
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"))?;
+        if buf.is_empty() {
+            *buf = s;
+        } else {
+            buf.push_str(&s);
+        }
+        Ok(n)
+    }
+}
+
+impl AsyncRead for File {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, dst: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let max = self.max_buf_size;
+        let (std, inner) = self.get_mut().inner_mut();
+        inner.poll_read(std, max, cx, dst)
+    }
+}
+
+impl AsyncSeek for File {
+    fn start_seek(self: Pin<&mut Self>, pos: io::SeekFrom) -> io::Result<()> {
+        let (std, inner) = self.get_mut().inner_mut();
+        inner.start_seek(std, pos)
+    }
+
+    fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        self.get_mut().inner_mut().1.poll_complete(cx)
+    }
+}
+
+impl AsyncWrite for File {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, src: &[u8]) -> Poll<io::Result<usize>> {
+        let max = self.max_buf_size;
+        let (std, inner) = self.get_mut().inner_mut();
+        inner.poll_write(std, max, cx, Src::One(src))
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let max = self.max_buf_size;
+        let (std, inner) = self.get_mut().inner_mut();
+        inner.poll_write(std, max, cx, Src::Many(bufs))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let (std, inner) = self.get_mut().inner_mut();
+        inner.poll_flush(std, cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_flush(cx)
+    }
+}
+
+impl From<StdFile> for File {
+    fn from(std: StdFile) -> Self {
+        Self::from_std(std)
+    }
+}
+
+impl fmt::Debug for File {
+    fn fmt(&self, fmt: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt.debug_struct("tern::fs::File").field("std", &self.std).finish()
+    }
+}
+
+#[cfg(unix)]
+mod unix {
+    use super::File;
+    use std::fs::File as StdFile;
+    use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+
+    impl From<OwnedFd> for File {
+        fn from(fd: OwnedFd) -> Self {
+            Self::from_std(StdFile::from(fd))
+        }
+    }
+
+    impl AsRawFd for File {
+        fn as_raw_fd(&self) -> RawFd {
+            self.std.as_raw_fd()
+        }
+    }
+
+    impl AsFd for File {
+        fn as_fd(&self) -> BorrowedFd<'_> {
+            self.std.as_fd()
+        }
+    }
+
+    impl FromRawFd for File {
+        /// # Safety
+        ///
+        /// `fd` must be an open file descriptor that the caller owns (it is
+        /// closed when the `File` is dropped), as for
+        /// [`std::fs::File::from_raw_fd`].
+        unsafe fn from_raw_fd(fd: RawFd) -> Self {
+            // SAFETY: the caller hands us ownership of an open descriptor,
+            // which is this function's contract.
+            unsafe { StdFile::from_raw_fd(fd).into() }
+        }
+    }
+}
