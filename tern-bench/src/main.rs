@@ -9,6 +9,7 @@
 //! a geometric mean per group, and the same rows go to
 //! `target/tern-bench.json`.
 
+mod blocking_fs;
 mod handoff;
 mod memory;
 mod net;
@@ -350,6 +351,7 @@ fn scenarios() -> Vec<Scenario> {
         tokio: sample(on_tokio::current_thread, on_tokio::select_two_ready),
         smol: None,
     });
+    v.extend(blocking_fs::scenarios());
     v
 }
 

@@ -166,7 +166,9 @@ impl Buf {
     pub(super) fn write_to(&mut self, wr: &mut impl Write) -> io::Result<()> {
         while self.has_unwritten() {
             match wr.write(&self.data[self.start..self.end]) {
-                Ok(0) => return Err(io::Error::new(io::ErrorKind::WriteZero, "failed to write whole buffer")),
+                Ok(0) => {
+                    return Err(io::Error::new(io::ErrorKind::WriteZero, "failed to write whole buffer"))
+                }
                 Ok(n) => self.start += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),

@@ -1,16 +1,13 @@
 //! [`File`]: a file on the blocking pool.
 
-use super::file_io::{Inner, Operation, Src};
+use super::file_io::{Inner, Operation};
 use super::{asyncify, OpenOptions};
-use crate::io::{AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
-use std::fmt;
 use std::fs::{File as StdFile, Metadata, Permissions};
 use std::future::poll_fn;
 use std::io::{self, Seek};
 use std::path::Path;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll};
+use std::task::Poll;
 
 /// The largest chunk one blocking read or write moves by default, as in
 /// Tokio (2 MiB); see [`File::set_max_buf_size`].
@@ -22,7 +19,7 @@ pub(super) const DEFAULT_MAX_BUF_SIZE: usize = 2 * 1024 * 1024;
 /// tern runtime.
 ///
 /// An instance of a `File` can be read and/or written depending on what
-/// options it was opened with. Files also implement [`AsyncSeek`] to alter
+/// options it was opened with. Files also implement [`AsyncSeek`](crate::io::AsyncSeek) to alter
 /// the logical cursor that the file contains internally.
 ///
 /// A file will not be closed immediately when it goes out of scope if there
@@ -95,9 +92,9 @@ pub(super) const DEFAULT_MAX_BUF_SIZE: usize = 2 * 1024 * 1024;
 /// # }
 /// ```
 pub struct File {
-    std: Arc<StdFile>,
+    pub(super) std: Arc<StdFile>,
     inner: Mutex<Inner>,
-    max_buf_size: usize,
+    pub(super) max_buf_size: usize,
 }
 
 /// An `&self` method's turn (they run one at a time).
@@ -228,7 +225,7 @@ impl File {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn inner_mut(&mut self) -> (&Arc<StdFile>, &mut Inner) {
+    pub(super) fn inner_mut(&mut self) -> (&Arc<StdFile>, &mut Inner) {
         (&self.std, self.inner.get_mut().unwrap_or_else(|e| e.into_inner()))
     }
 
@@ -472,8 +469,8 @@ impl File {
         asyncify(move || std.set_permissions(perm)).await
     }
 
-    /// Set the maximum buffer size for the underlying [`AsyncRead`] /
-    /// [`AsyncWrite`] operation.
+    /// Set the maximum buffer size for the underlying [`AsyncRead`](crate::io::AsyncRead) /
+    /// [`AsyncWrite`](crate::io::AsyncWrite) operation.
     ///
     /// Although the default value is 2 MiB, a larger one may be set
     /// (a large-file copy moves fewer, larger chunks), as may a smaller one.
@@ -499,8 +496,8 @@ impl File {
         self.max_buf_size = max_buf_size;
     }
 
-    /// Get the maximum buffer size for the underlying [`AsyncRead`] /
-    /// [`AsyncWrite`] operation.
+    /// Get the maximum buffer size for the underlying [`AsyncRead`](crate::io::AsyncRead) /
+    /// [`AsyncWrite`](crate::io::AsyncWrite) operation.
     pub fn max_buf_size(&self) -> usize {
         self.max_buf_size
     }
@@ -570,105 +567,5 @@ impl File {
             buf.push_str(&s);
         }
         Ok(n)
-    }
-}
-
-impl AsyncRead for File {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, dst: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        let max = self.max_buf_size;
-        let (std, inner) = self.get_mut().inner_mut();
-        inner.poll_read(std, max, cx, dst)
-    }
-}
-
-impl AsyncSeek for File {
-    fn start_seek(self: Pin<&mut Self>, pos: io::SeekFrom) -> io::Result<()> {
-        let (std, inner) = self.get_mut().inner_mut();
-        inner.start_seek(std, pos)
-    }
-
-    fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
-        self.get_mut().inner_mut().1.poll_complete(cx)
-    }
-}
-
-impl AsyncWrite for File {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, src: &[u8]) -> Poll<io::Result<usize>> {
-        let max = self.max_buf_size;
-        let (std, inner) = self.get_mut().inner_mut();
-        inner.poll_write(std, max, cx, Src::One(src))
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        let max = self.max_buf_size;
-        let (std, inner) = self.get_mut().inner_mut();
-        inner.poll_write(std, max, cx, Src::Many(bufs))
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        true
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let (std, inner) = self.get_mut().inner_mut();
-        inner.poll_flush(std, cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.poll_flush(cx)
-    }
-}
-
-impl From<StdFile> for File {
-    fn from(std: StdFile) -> Self {
-        Self::from_std(std)
-    }
-}
-
-impl fmt::Debug for File {
-    fn fmt(&self, fmt: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt.debug_struct("tern::fs::File").field("std", &self.std).finish()
-    }
-}
-
-#[cfg(unix)]
-mod unix {
-    use super::File;
-    use std::fs::File as StdFile;
-    use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
-
-    impl From<OwnedFd> for File {
-        fn from(fd: OwnedFd) -> Self {
-            Self::from_std(StdFile::from(fd))
-        }
-    }
-
-    impl AsRawFd for File {
-        fn as_raw_fd(&self) -> RawFd {
-            self.std.as_raw_fd()
-        }
-    }
-
-    impl AsFd for File {
-        fn as_fd(&self) -> BorrowedFd<'_> {
-            self.std.as_fd()
-        }
-    }
-
-    impl FromRawFd for File {
-        /// # Safety
-        ///
-        /// `fd` must be an open file descriptor that the caller owns (it is
-        /// closed when the `File` is dropped), as for
-        /// [`std::fs::File::from_raw_fd`].
-        unsafe fn from_raw_fd(fd: RawFd) -> Self {
-            // SAFETY: the caller hands us ownership of an open descriptor,
-            // which is this function's contract.
-            unsafe { StdFile::from_raw_fd(fd).into() }
-        }
     }
 }

@@ -61,6 +61,8 @@ pub(super) struct Behind {
     active: bool,
     next: Option<Buf>,
     spare: Option<Buf>,
+    /// A writer waiting for `next` to be taken (or the closure to end).
+    waiter: Option<Waker>,
 }
 
 pub(super) struct Inner {
@@ -112,7 +114,12 @@ fn write_unwritten(f: &StdFile, buf: &mut Buf) -> io::Result<()> {
 
 /// The write closure: seeks if asked, writes the buffer, then every chunk
 /// queued behind it, until none is queued or a write fails.
-fn write_behind(f: &StdFile, mut buf: Buf, seek: Option<SeekFrom>, behind: &Mutex<Behind>) -> (Operation, Buf) {
+fn write_behind(
+    f: &StdFile,
+    mut buf: Buf,
+    seek: Option<SeekFrom>,
+    behind: &Mutex<Behind>,
+) -> (Operation, Buf) {
     let mut res = match seek {
         Some(seek) => (&*f).seek(seek).map(drop),
         None => Ok(()),
@@ -122,10 +129,17 @@ fn write_behind(f: &StdFile, mut buf: Buf, seek: Option<SeekFrom>, behind: &Mute
             res = buf.write_to(&mut &*f);
         }
         let mut b = lock(behind);
+        let waiter = b.waiter.take();
         match (res, b.next.take()) {
             (Ok(()), Some(next)) => {
                 b.spare = Some(std::mem::replace(&mut buf, next));
                 res = Ok(());
+                drop(b);
+                // The slot is free: the writer may queue the next chunk
+                // while this one is written.
+                if let Some(w) = waiter {
+                    w.wake();
+                }
             }
             (res, next) => {
                 if let Some(mut next) = next {
@@ -135,6 +149,10 @@ fn write_behind(f: &StdFile, mut buf: Buf, seek: Option<SeekFrom>, behind: &Mute
                     b.spare = Some(next);
                 }
                 b.active = false;
+                drop(b);
+                if let Some(w) = waiter {
+                    w.wake();
+                }
                 return (Operation::Write(res), buf);
             }
         }
@@ -332,11 +350,17 @@ impl Inner {
                 }
                 State::Busy { writing: true, .. } => {
                     let mut b = lock(&self.behind);
-                    if b.active && b.next.is_none() {
-                        let mut next = b.spare.take().unwrap_or_default();
-                        let n = src.copy_into(&mut next, max_buf_size);
-                        b.next = Some(next);
-                        return Poll::Ready(Ok(n));
+                    if b.active {
+                        if b.next.is_none() {
+                            let mut next = b.spare.take().unwrap_or_default();
+                            let n = src.copy_into(&mut next, max_buf_size);
+                            b.next = Some(next);
+                            return Poll::Ready(Ok(n));
+                        }
+                        // Woken when the closure takes the queued chunk,
+                        // or ends.
+                        b.waiter = Some(cx.waker().clone());
+                        return Poll::Pending;
                     }
                     drop(b);
                     if let Operation::Write(Err(e)) = ready!(self.poll_busy(cx))? {
@@ -406,12 +430,11 @@ impl Inner {
         let mut extra = None;
         if buf.has_read_ahead() {
             let n = buf.discard_read();
-            match &mut pos {
-                SeekFrom::Current(offset) => match offset.checked_add(n) {
+            if let SeekFrom::Current(offset) = &mut pos {
+                match offset.checked_add(n) {
                     Some(sum) => *offset = sum,
                     None => extra = Some(SeekFrom::Current(n)),
-                },
-                _ => {}
+                }
             }
         }
         self.spawn(std, move |f, buf| {

@@ -78,6 +78,7 @@ mod buf;
 mod contents;
 mod dir_builder;
 mod file;
+mod file_impls;
 mod file_io;
 mod open_options;
 mod paths;

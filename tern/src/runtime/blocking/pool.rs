@@ -107,7 +107,11 @@ impl BlockingSpawner {
 
     /// As `spawn_blocking`, but the closure runs even if the runtime starts
     /// shutting down before it does; refused (`None`) once it has.
-    pub(crate) fn spawn_mandatory_blocking<F, R>(&self, rt: &scheduler::Handle, func: F) -> Option<JoinHandle<R>>
+    pub(crate) fn spawn_mandatory_blocking<F, R>(
+        &self,
+        rt: &scheduler::Handle,
+        func: F,
+    ) -> Option<JoinHandle<R>>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
@@ -116,7 +120,12 @@ impl BlockingSpawner {
     }
 
     /// Queues the closure; `Err` with a cancelled handle after shutdown.
-    fn spawn<F, R>(&self, rt: &scheduler::Handle, func: F, mandatory: bool) -> Result<JoinHandle<R>, JoinHandle<R>>
+    fn spawn<F, R>(
+        &self,
+        rt: &scheduler::Handle,
+        func: F,
+        mandatory: bool,
+    ) -> Result<JoinHandle<R>, JoinHandle<R>>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
@@ -404,5 +413,30 @@ mod tests {
         let rt2 = Builder::new_current_thread().build().unwrap();
         assert_eq!(rt2.block_on(running).unwrap(), "ran");
         assert!(rt2.block_on(queued).unwrap_err().is_cancelled());
+    }
+
+    #[test]
+    fn shutdown_still_runs_queued_mandatory_tasks_and_refuses_new_ones() {
+        let rt = Builder::new_current_thread().max_blocking_threads(1).build().unwrap();
+        let gate = Arc::new(Barrier::new(2));
+        let g = gate.clone();
+        let running = rt.spawn_blocking(move || {
+            g.wait();
+            std::thread::sleep(Duration::from_millis(20));
+        });
+        let sched: scheduler::Handle = rt.handle().inner.clone();
+        let ran = Arc::new(AtomicUsize::new(0));
+        let r = ran.clone();
+        let mandatory =
+            sched.blocking_spawner().spawn_mandatory_blocking(&sched, move || r.fetch_add(1, SeqCst));
+        let plain = rt.spawn_blocking(|| ());
+        gate.wait();
+        assert!(sched.blocking_spawner().shutdown(None));
+        assert_eq!(ran.load(SeqCst), 1);
+        let rt2 = Builder::new_current_thread().build().unwrap();
+        rt2.block_on(running).unwrap();
+        assert_eq!(rt2.block_on(mandatory.unwrap()).unwrap(), 0);
+        assert!(rt2.block_on(plain).unwrap_err().is_cancelled());
+        assert!(sched.blocking_spawner().spawn_mandatory_blocking(&sched, || ()).is_none());
     }
 }
