@@ -1,6 +1,7 @@
 //! The `blocking` group's file-system rows: `tern::fs` against `tokio::fs`
 //! (multi-thread runtimes with 2 workers both), the same code on each.
-//! Each row also prints the synchronous `std::fs` time, the floor.
+//! Each row also prints the synchronous `std::fs` time, the floor. The
+//! files live on `/dev/shm` (a tmpfs) when it exists, else in the temp dir.
 
 use crate::scenarios::{on_tern, on_tokio};
 use crate::{slice, time_slice, Sample, Scenario};
@@ -23,7 +24,12 @@ struct Fixture {
 
 impl Fixture {
     fn new() -> Arc<Fixture> {
-        let dir = std::env::temp_dir().join(format!("tern-bench-fs-{}", std::process::id()));
+        // On a tmpfs where there is one: the rows measure what the runtime
+        // adds to the file-system calls, which disk writeback (seconds-long
+        // stalls, shared by whoever writes) would drown.
+        let shm = Path::new("/dev/shm");
+        let base = if shm.is_dir() { shm.to_owned() } else { std::env::temp_dir() };
+        let dir = base.join(format!("tern-bench-fs-{}", std::process::id()));
         Arc::new(Fixture { dir, big: OnceLock::new(), walk: OnceLock::new(), data: OnceLock::new() })
     }
 

@@ -3,10 +3,10 @@
 //!
 //! The buffer holds either bytes read ahead from the file (not yet handed
 //! to the reader) or bytes written by the task and not yet on disk
-//! (`unwritten`); never both. `data[start..end]` are those bytes. The
-//! storage beyond `end` stays initialized, so that a read can use it
-//! without zeroing it again: `data` only grows (to the largest chunk asked
-//! for) and is zeroed once, when it does.
+//! (`unwritten`); never both. `data[start..end]` are those bytes; `data`
+//! may be longer (initialized storage a read fills without zeroing it
+//! again: it grows to the largest chunk asked for and is zeroed once, when
+//! it does; writes grow it by appending).
 
 use crate::io::ReadBuf;
 use std::io::{self, Read, Write};
@@ -87,9 +87,13 @@ impl Buf {
         }
         let end = self.end + n;
         if self.data.len() < end {
-            self.data.resize(end, 0);
+            // Grow by appending (no zeroing first); what lay past `end`
+            // held nothing to keep.
+            self.data.truncate(self.end);
+            self.data.extend_from_slice(&src[..n]);
+        } else {
+            self.data[self.end..end].copy_from_slice(&src[..n]);
         }
-        self.data[self.end..end].copy_from_slice(&src[..n]);
         self.end = end;
         self.unwritten = true;
         n

@@ -236,7 +236,9 @@ impl File {
         poll_fn(|cx| {
             let mut inner = self.lock();
             if inner.op_locked {
-                inner.waiters.push(cx.waker().clone());
+                if !inner.waiters.iter().any(|w| w.will_wake(cx.waker())) {
+                    inner.waiters.push(cx.waker().clone());
+                }
                 return Poll::Pending;
             }
             inner.op_locked = true;
