@@ -319,3 +319,20 @@ async fn kept_bytes_are_written_when_the_disk_has_room_again() {
     f.flush().await.unwrap();
     assert_eq!(std::fs::read(&path).unwrap(), b"kept and more");
 }
+
+#[tern::test]
+async fn set_times_and_set_modified() {
+    use std::time::{Duration, SystemTime};
+    let dir = TempDir::new("times");
+    let path = dir.path("a");
+    let mut f = File::create(&path).await.unwrap();
+    f.write_all(b"x").await.unwrap();
+    let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+    f.set_modified(t).await.unwrap();
+    assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), t);
+    let a = SystemTime::UNIX_EPOCH + Duration::from_secs(2_000_000);
+    let times = tern::fs::FileTimes::new().set_accessed(a).set_modified(a);
+    f.set_times(times).await.unwrap();
+    let m = std::fs::metadata(&path).unwrap();
+    assert_eq!((m.accessed().unwrap(), m.modified().unwrap()), (a, a));
+}

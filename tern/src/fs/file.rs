@@ -1,7 +1,7 @@
 //! [`File`]: a file on the blocking pool.
 
 use super::file_io::{Inner, Operation};
-use super::{asyncify, OpenOptions};
+use super::{asyncify, FileTimes, OpenOptions};
 use std::fs::{File as StdFile, Metadata, Permissions};
 use std::future::poll_fn;
 use std::io::{self, Seek};
@@ -471,6 +471,43 @@ impl File {
         asyncify(move || std.set_permissions(perm)).await
     }
 
+    /// Changes the timestamps on the underlying file, once the operation
+    /// in flight is done.
+    ///
+    /// # Errors
+    ///
+    /// This function will return an error if the user lacks permission to
+    /// change timestamps on the underlying file. It may also return an
+    /// error in other os-specific unspecified cases.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use tern::fs::{File, FileTimes};
+    ///
+    /// # async fn dox() -> std::io::Result<()> {
+    /// let file = File::open("foo.txt").await?;
+    /// let times = FileTimes::new()
+    ///     .set_accessed(std::time::SystemTime::now())
+    ///     .set_modified(std::time::SystemTime::now());
+    /// file.set_times(times).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn set_times(&self, times: FileTimes) -> io::Result<()> {
+        let _turn = self.turn().await;
+        let (std, times) = (self.std.clone(), times.into_std());
+        asyncify(move || std.set_times(times)).await
+    }
+
+    /// Changes the modification timestamp on the underlying file.
+    ///
+    /// This is equivalent to `set_times` with only the modification time
+    /// set.
+    pub async fn set_modified(&self, time: std::time::SystemTime) -> io::Result<()> {
+        self.set_times(FileTimes::new().set_modified(time)).await
+    }
+
     /// Set the maximum buffer size for the underlying [`AsyncRead`](crate::io::AsyncRead) /
     /// [`AsyncWrite`](crate::io::AsyncWrite) operation.
     ///
@@ -502,72 +539,5 @@ impl File {
     /// [`AsyncWrite`](crate::io::AsyncWrite) operation.
     pub fn max_buf_size(&self) -> usize {
         self.max_buf_size
-    }
-
-    /// Reads all bytes until EOF, appending them to `buf`, and returns how
-    /// many it read; in one pool hand-off (not chunk by chunk as
-    /// [`AsyncReadExt::read_to_end`](crate::io::AsyncReadExt::read_to_end),
-    /// which this shadows, would).
-    ///
-    /// If `buf` is empty, the bytes arrive in a vector sized for the file,
-    /// without a copy.
-    ///
-    /// # Cancel safety
-    ///
-    /// If the future is dropped before it completes, the bytes read so far
-    /// are kept in the file's buffer for the next read; `buf` may hold some
-    /// of them.
-    ///
-    /// # Examples
-    ///
-    /// ```no_run
-    /// use tern::fs::File;
-    ///
-    /// # async fn dox() -> std::io::Result<()> {
-    /// let mut file = File::open("foo.txt").await?;
-    /// let mut contents = vec![];
-    /// file.read_to_end(&mut contents).await?;
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub async fn read_to_end(&mut self, buf: &mut Vec<u8>) -> io::Result<usize> {
-        let start = buf.len();
-        let (std, inner) = self.inner_mut();
-        poll_fn(|cx| inner.poll_read_to_end(std, cx, buf, start)).await
-    }
-
-    /// Reads all bytes until EOF, appending them to `buf` as UTF-8, in one
-    /// pool hand-off (shadows
-    /// [`AsyncReadExt::read_to_string`](crate::io::AsyncReadExt::read_to_string)).
-    ///
-    /// # Errors
-    ///
-    /// If the bytes are not valid UTF-8, an error of kind
-    /// `ErrorKind::InvalidData` is returned and `buf` is unchanged (the
-    /// bytes are consumed).
-    ///
-    /// # Examples
-    ///
-    /// ```no_run
-    /// use tern::fs::File;
-    ///
-    /// # async fn dox() -> std::io::Result<()> {
-    /// let mut file = File::open("foo.txt").await?;
-    /// let mut contents = String::new();
-    /// file.read_to_string(&mut contents).await?;
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub async fn read_to_string(&mut self, buf: &mut String) -> io::Result<usize> {
-        let mut bytes = Vec::new();
-        let n = self.read_to_end(&mut bytes).await?;
-        let s = String::from_utf8(bytes)
-            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"))?;
-        if buf.is_empty() {
-            *buf = s;
-        } else {
-            buf.push_str(&s);
-        }
-        Ok(n)
     }
 }

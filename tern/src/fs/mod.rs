@@ -80,6 +80,8 @@ mod dir_builder;
 mod file;
 mod file_impls;
 mod file_io;
+mod file_read_all;
+mod file_times;
 mod open_options;
 mod paths;
 mod read_dir;
@@ -87,6 +89,7 @@ mod read_dir;
 pub use contents::{copy, read, read_to_string, write};
 pub use dir_builder::DirBuilder;
 pub use file::File;
+pub use file_times::FileTimes;
 pub use open_options::OpenOptions;
 #[cfg(unix)]
 pub use paths::symlink;
