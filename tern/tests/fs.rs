@@ -173,3 +173,14 @@ fn outside_a_runtime_panics() {
 }
 
 use std::future::Future;
+
+#[test]
+fn types_are_send_sync_and_unpin() {
+    fn check<T: Send + Sync + Unpin>() {}
+    check::<fs::File>();
+    check::<fs::OpenOptions>();
+    check::<fs::DirBuilder>();
+    check::<fs::ReadDir>();
+    check::<fs::DirEntry>();
+    check::<fs::FileTimes>();
+}

@@ -336,3 +336,24 @@ async fn set_times_and_set_modified() {
     let m = std::fs::metadata(&path).unwrap();
     assert_eq!((m.accessed().unwrap(), m.modified().unwrap()), (a, a));
 }
+
+#[tern::test]
+async fn buf_reader_seek_after_write() {
+    let dir = TempDir::new("bufreader");
+    for (seek, expected) in [(SeekFrom::Start(0), 0u64), (SeekFrom::End(-2), 3), (SeekFrom::Current(-2), 3)] {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(dir.path("a"))
+            .await
+            .unwrap();
+        let mut reader = tern::io::BufReader::new(file);
+        reader.write_all(b"hello").await.unwrap();
+        assert_eq!(reader.seek(seek).await.unwrap(), expected);
+        let mut rest = Vec::new();
+        AsyncReadExt::read_to_end(&mut reader, &mut rest).await.unwrap();
+        assert_eq!(rest, &b"hello"[expected as usize..]);
+    }
+}
