@@ -156,10 +156,22 @@ enum Op {
     Walk,
 }
 
+/// The median of three time slices: file-system times swing with what
+/// else the machine does (page cache, other processes), more than the
+/// scheduler rows' do.
+fn steady(mut iter: impl FnMut()) -> f64 {
+    let mut v = [0.0; 3];
+    for x in &mut v {
+        *x = time_slice(slice(), &mut iter);
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[1]
+}
+
 fn tern_sample(fx: Arc<Fixture>, op: Op, floor: Arc<Mutex<Vec<f64>>>) -> Sample {
     Box::new(move || {
         // The synchronous floor, once per round, printed as it goes.
-        let std_ns = time_slice(slice(), || run_std(&fx, op));
+        let std_ns = steady(|| run_std(&fx, op));
         let mut f = floor.lock().unwrap();
         f.push(std_ns);
         let mut sorted = f.clone();
@@ -168,7 +180,7 @@ fn tern_sample(fx: Arc<Fixture>, op: Op, floor: Arc<Mutex<Vec<f64>>>) -> Sample 
         drop(f);
         let rt = on_tern::multi_thread();
         let (fx, dir) = (&fx, fx.sub("tern"));
-        time_slice(slice(), || {
+        steady(|| {
             rt.block_on(async {
                 match op {
                     Op::Read => drop(with_tern::read_big(fx.big()).await),
@@ -185,7 +197,7 @@ fn tokio_sample(fx: Arc<Fixture>, op: Op) -> Sample {
     Box::new(move || {
         let rt = on_tokio::multi_thread();
         let (fx, dir) = (&fx, fx.sub("tokio"));
-        time_slice(slice(), || {
+        steady(|| {
             rt.block_on(async {
                 match op {
                     Op::Read => drop(with_tokio::read_big(fx.big()).await),
