@@ -65,8 +65,8 @@ pub async fn read_dir(path: impl AsRef<Path>) -> io::Result<ReadDir> {
 /// information like the entry's path and possibly other metadata can be
 /// learned.
 ///
-/// A `ReadDir` can be turned into a `Stream` with `ReadDirStream` (in
-/// Tokio's companion crate, through [`poll_next_entry`](ReadDir::poll_next_entry)).
+/// [`poll_next_entry`](ReadDir::poll_next_entry) lets a `Stream` adapter
+/// wrap it.
 ///
 /// # Errors
 ///
