@@ -1,6 +1,7 @@
 //! `tern::fs` free functions, `DirBuilder`, `read_dir`.
 
 use std::collections::HashSet;
+use std::future::Future;
 use std::io::ErrorKind;
 use std::path::PathBuf;
 use tern::fs;
@@ -171,8 +172,6 @@ fn outside_a_runtime_panics() {
     let mut cx = std::task::Context::from_waker(waker);
     let _ = std::pin::pin!(fut).as_mut().poll(&mut cx);
 }
-
-use std::future::Future;
 
 #[test]
 fn types_are_send_sync_and_unpin() {
