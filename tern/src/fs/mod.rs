@@ -23,7 +23,7 @@
 //! # Fewer hand-offs than Tokio
 //!
 //! Every pool hand-off costs a thread wake-up, so tern moves data in as
-//! few as it can: [`read`], [`read_to_string`] and [`write`] are one job
+//! few as it can: [`read`], [`read_to_string`] and [`write()`] are one job
 //! each; [`File::read_to_end`] reads the rest of a file in one job; writes
 //! to a [`File`] are written behind (the next chunk is copied while the
 //! previous one is written); and [`ReadDir`] reads entries in growing
@@ -32,7 +32,7 @@
 //! # Usage
 //!
 //! The easiest way to use this module is to use the utility functions that
-//! operate on entire files: [`read`], [`read_to_string`] and [`write`].
+//! operate on entire files: [`read`], [`read_to_string`] and [`write()`].
 //!
 //! ```no_run
 //! # async fn dox() -> std::io::Result<()> {
