@@ -9,6 +9,7 @@
 //! a geometric mean per group, and the same rows go to
 //! `target/tern-bench.json`.
 
+mod blocking_fs;
 mod blocking_pool;
 mod blocking_process;
 mod handoff;
@@ -466,6 +467,7 @@ fn scenarios() -> Vec<Scenario> {
         tokio: sample(on_tokio::current_thread, on_tokio::select_two_ready),
         smol: None,
     });
+    v.extend(blocking_fs::scenarios());
     v
 }
 

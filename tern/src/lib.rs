@@ -31,6 +31,7 @@
 #![warn(clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs, missing_debug_implementations)]
 
+pub mod fs;
 pub mod io;
 mod loom;
 pub mod net;

@@ -251,9 +251,10 @@ impl<R: AsyncRead + AsyncSeek> AsyncSeek for BufReader<R> {
     fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
         let (mut inner, me) = self.project();
         let polled = match mem::replace(&mut me.seek, SeekState::Idle) {
-            // No seek started: the position is unspecified, as `AsyncSeek`
-            // allows.
-            SeekState::Idle => return Poll::Ready(Ok(0)),
+            // No seek started: wait for whatever the inner stream has in
+            // flight (a file's background write, say: the `start_seek`
+            // that follows needs it done), as Tokio's does.
+            SeekState::Idle => return inner.as_mut().poll_complete(cx),
             SeekState::Start(SeekFrom::Current(n)) => {
                 // The buffered bytes were read from the inner reader but not
                 // by our caller: the inner position is past ours by them.

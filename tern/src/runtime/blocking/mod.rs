@@ -96,3 +96,22 @@ where
         Err(e) => panic!("{}", e.panic_message("tern::task::spawn_blocking")),
     }
 }
+
+/// As [`spawn_blocking`], but the closure runs even if the runtime starts
+/// shutting down before it does (as Tokio's file writes do); `None` once
+/// the runtime has begun shutting down.
+///
+/// # Panics
+///
+/// Panics if called outside of a tern runtime.
+#[track_caller]
+pub(crate) fn spawn_mandatory_blocking<F, R>(f: F) -> Option<JoinHandle<R>>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    match context::with_current_ref(|handle| handle.blocking_spawner().spawn_mandatory_blocking(handle, f)) {
+        Ok(join) => join,
+        Err(e) => panic!("{}", e.panic_message("tern::task::spawn_blocking")),
+    }
+}

@@ -16,7 +16,8 @@
 //! | a thread idle for `keep_alive`, or seeing shutdown with an empty queue | `threads -= 1` in the same critical section that saw the queue empty (so a spawn never counts on a thread that is leaving), then it runs `on_thread_stop` |
 //! | a thread unwinds (a panicking `on_thread_start`/`on_thread_stop`) | `threads -= 1` if not done yet; if no thread is left, cancel what is queued |
 //! | a thread ends, either way | `alive -= 1`; at zero, wake `shutdown` |
-//! | shutdown | `shutdown = true`; wake every waiter; the threads run what is queued, then end (as Tokio's: dropping a runtime waits for queued blocking work too); with no thread left, cancel what is queued; wait (bounded by the caller's timeout) until `alive == 0` |
+//! | shutdown | `shutdown = true`; wake every waiter; the threads run what is queued (mandatory or not), then end (as Tokio's: dropping a runtime waits for queued blocking work too); with no thread left, cancel what is queued; wait (bounded by the caller's timeout) until `alive == 0` |
+//! | spawn mandatory after shutdown | nothing: refused (`None`), the closure dropped unrun |
 //!
 //! Invariants: `notified <= idle` (a notification is only handed to a
 //! waiting thread); `pending` counts tasks queued or running (a paused
@@ -60,9 +61,13 @@ struct Inner {
 
 type Queued = Notified<BlockingSchedule>;
 
+/// A queued task, and whether it is mandatory (run even once the runtime
+/// shuts down, as `tern::fs` writes are).
+type Entry = (Queued, bool);
+
 #[derive(Default)]
 struct State {
-    queue: VecDeque<Queued>,
+    queue: VecDeque<Entry>,
     /// Threads that will still look at the queue (the count the cap and
     /// spawn decisions use).
     threads: usize,
@@ -94,6 +99,37 @@ impl BlockingSpawner {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
+        match self.spawn(rt, func, false) {
+            Ok(join) => join,
+            Err(join) => join,
+        }
+    }
+
+    /// As `spawn_blocking`, but the closure runs even if the runtime starts
+    /// shutting down before it does; refused (`None`) once it has.
+    pub(crate) fn spawn_mandatory_blocking<F, R>(
+        &self,
+        rt: &scheduler::Handle,
+        func: F,
+    ) -> Option<JoinHandle<R>>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.spawn(rt, func, true).ok()
+    }
+
+    /// Queues the closure; `Err` with a cancelled handle after shutdown.
+    fn spawn<F, R>(
+        &self,
+        rt: &scheduler::Handle,
+        func: F,
+        mandatory: bool,
+    ) -> Result<JoinHandle<R>, JoinHandle<R>>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
         let (notified, join) =
             task::new_unowned_task(BlockingTask { func: Some(func) }, BlockingSchedule, Id::next());
         let mut state = self.inner.state.lock();
@@ -101,9 +137,9 @@ impl BlockingSpawner {
             drop(state);
             // The runtime is shutting down: the closure never runs.
             notified.into_task().shutdown();
-            return join;
+            return Err(join);
         }
-        state.queue.push_back(notified);
+        state.queue.push_back((notified, mandatory));
         state.pending += 1;
         if state.idle > state.notified {
             state.notified += 1;
@@ -117,7 +153,7 @@ impl BlockingSpawner {
                 self.inner.thread_failed(&e);
             }
         }
-        join
+        Ok(join)
     }
 
     /// Blocking closures queued or running now (a paused clock does not
@@ -206,7 +242,7 @@ impl Inner {
     }
 
     /// The queue, when no thread is left to run it.
-    fn take_orphans(&self, state: &mut State) -> VecDeque<Queued> {
+    fn take_orphans(&self, state: &mut State) -> VecDeque<Entry> {
         if state.threads > 0 {
             return VecDeque::new();
         }
@@ -221,7 +257,7 @@ impl Inner {
         let mut state = self.state.lock();
         let mut idle_since = None;
         loop {
-            if let Some(task) = state.queue.pop_front() {
+            if let Some((task, _)) = state.queue.pop_front() {
                 drop(state);
                 task.run();
                 state = self.state.lock();
@@ -273,8 +309,8 @@ impl Drop for ThreadExit<'_> {
 
 /// Cancels queued tasks that will never run (outside the pool lock: a
 /// cancelled task's join waker may run arbitrary code).
-fn cancel(queued: VecDeque<Queued>) {
-    for task in queued {
+fn cancel(queued: VecDeque<Entry>) {
+    for (task, _) in queued {
         task.into_task().shutdown();
     }
 }
@@ -398,5 +434,31 @@ mod tests {
         assert_eq!(rt2.block_on(running).unwrap(), "ran");
         assert_eq!(rt2.block_on(queued).unwrap(), "queued, then ran");
         assert!(rt2.block_on(late).unwrap_err().is_cancelled());
+    }
+
+    #[test]
+    fn shutdown_runs_queued_mandatory_tasks_and_refuses_new_ones() {
+        let rt = Builder::new_current_thread().max_blocking_threads(1).build().unwrap();
+        let gate = Arc::new(Barrier::new(2));
+        let g = gate.clone();
+        let running = rt.spawn_blocking(move || {
+            g.wait();
+            std::thread::sleep(Duration::from_millis(20));
+        });
+        let sched: scheduler::Handle = rt.handle().inner.clone();
+        let ran = Arc::new(AtomicUsize::new(0));
+        let r = ran.clone();
+        let mandatory =
+            sched.blocking_spawner().spawn_mandatory_blocking(&sched, move || r.fetch_add(1, SeqCst));
+        let plain = rt.spawn_blocking(|| ());
+        gate.wait();
+        assert!(sched.blocking_spawner().shutdown(None));
+        assert_eq!(ran.load(SeqCst), 1);
+        let rt2 = Builder::new_current_thread().build().unwrap();
+        rt2.block_on(running).unwrap();
+        assert_eq!(rt2.block_on(mandatory.unwrap()).unwrap(), 0);
+        // A plain task queued before shutdown runs too (as in Tokio).
+        rt2.block_on(plain).unwrap();
+        assert!(sched.blocking_spawner().spawn_mandatory_blocking(&sched, || ()).is_none());
     }
 }

@@ -1,0 +1,543 @@
+//! [`File`]: a file on the blocking pool.
+
+use super::file_io::{Inner, Operation};
+use super::{asyncify, FileTimes, OpenOptions};
+use std::fs::{File as StdFile, Metadata, Permissions};
+use std::future::poll_fn;
+use std::io::{self, Seek};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::Poll;
+
+/// The largest chunk one blocking read or write moves by default, as in
+/// Tokio (2 MiB); see [`File::set_max_buf_size`].
+pub(super) const DEFAULT_MAX_BUF_SIZE: usize = 2 * 1024 * 1024;
+
+/// A reference to an open file on the filesystem.
+///
+/// This is a specialized version of [`std::fs::File`] for usage from the
+/// tern runtime.
+///
+/// An instance of a `File` can be read and/or written depending on what
+/// options it was opened with. Files also implement [`AsyncSeek`](crate::io::AsyncSeek) to alter
+/// the logical cursor that the file contains internally.
+///
+/// A file will not be closed immediately when it goes out of scope if there
+/// are any IO operations that have not yet completed. To ensure that a file
+/// is closed immediately when it is dropped, you should call
+/// [`flush`](crate::io::AsyncWriteExt::flush) before dropping it. Note that
+/// this does not ensure that the file has been fully written to disk; the
+/// operating system might keep the changes around in an in-memory buffer.
+/// See the [`sync_all`](File::sync_all) method for telling the OS to write
+/// the data to disk.
+///
+/// Reading and writing to a `File` is usually done using the convenience
+/// methods found on the [`AsyncReadExt`](crate::io::AsyncReadExt) and
+/// [`AsyncWriteExt`](crate::io::AsyncWriteExt) traits.
+///
+/// # Writes, flush and errors
+///
+/// A write completes once its bytes are copied into the file's buffer; the
+/// disk write runs in the background, on the blocking pool, and
+/// [`flush`](crate::io::AsyncWriteExt::flush) waits for it. While one
+/// chunk is being written, the next is copied (write-behind), so a long
+/// stream of writes keeps the pool thread busy. A chunk handed over is
+/// written even if the `File` is dropped before `flush`.
+///
+/// Unlike Tokio's, a background write that fails (a full disk, `ENOSPC`)
+/// does not drop its bytes: they stay buffered, the error is reported by
+/// the next write or `flush`, and every later `flush` writes them again
+/// (and reports the error again while it persists). A read or seek first
+/// writes them too, and fails with that error if it cannot. Bytes still
+/// kept when the `File` is dropped are lost.
+///
+/// # Reading
+///
+/// Reads are buffered in chunks of up to [`max_buf_size`](File::max_buf_size)
+/// bytes, each one pool hand-off. [`File::read_to_end`] and
+/// [`File::read_to_string`] (which shadow the
+/// [`AsyncReadExt`](crate::io::AsyncReadExt) methods of the same names)
+/// read the whole rest of the file in a single hand-off.
+///
+/// # Examples
+///
+/// Create a new file and asynchronously write bytes to it:
+///
+/// ```no_run
+/// use tern::fs::File;
+/// use tern::io::AsyncWriteExt; // for write_all()
+///
+/// # async fn dox() -> std::io::Result<()> {
+/// let mut file = File::create("foo.txt").await?;
+/// file.write_all(b"hello, world!").await?;
+/// file.flush().await?;
+/// # Ok(())
+/// # }
+/// ```
+///
+/// Read the contents of a file into a buffer:
+///
+/// ```no_run
+/// use tern::fs::File;
+/// use tern::io::AsyncReadExt; // for read_to_end()
+///
+/// # async fn dox() -> std::io::Result<()> {
+/// let mut file = File::open("foo.txt").await?;
+///
+/// let mut contents = vec![];
+/// file.read_to_end(&mut contents).await?;
+///
+/// println!("len = {}", contents.len());
+/// # Ok(())
+/// # }
+/// ```
+pub struct File {
+    pub(super) std: Arc<StdFile>,
+    inner: Mutex<Inner>,
+    pub(super) max_buf_size: usize,
+}
+
+/// An `&self` method's turn (they run one at a time).
+struct OpTurn<'a>(&'a File);
+
+impl Drop for OpTurn<'_> {
+    fn drop(&mut self) {
+        let waiters = {
+            let mut inner = self.0.lock();
+            inner.op_locked = false;
+            std::mem::take(&mut inner.waiters)
+        };
+        waiters.into_iter().for_each(|w| w.wake());
+    }
+}
+
+impl File {
+    /// Attempts to open a file in read-only mode.
+    ///
+    /// See [`OpenOptions`] for more details.
+    ///
+    /// # Errors
+    ///
+    /// This function will return an error if called from outside of the
+    /// tern runtime or if path does not already exist. Other errors may
+    /// also be returned according to `OpenOptions::open`.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use tern::fs::File;
+    /// use tern::io::AsyncReadExt;
+    ///
+    /// # async fn dox() -> std::io::Result<()> {
+    /// let mut file = File::open("foo.txt").await?;
+    /// let mut contents = vec![];
+    /// file.read_to_end(&mut contents).await?;
+    /// println!("len = {}", contents.len());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn open(path: impl AsRef<Path>) -> io::Result<File> {
+        Self::options().read(true).open(path).await
+    }
+
+    /// Opens a file in write-only mode.
+    ///
+    /// This function will create a file if it does not exist, and will
+    /// truncate it if it does.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use tern::fs::File;
+    /// use tern::io::AsyncWriteExt;
+    ///
+    /// # async fn dox() -> std::io::Result<()> {
+    /// let mut file = File::create("foo.txt").await?;
+    /// file.write_all(b"hello, world!").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn create(path: impl AsRef<Path>) -> io::Result<File> {
+        Self::options().write(true).create(true).truncate(true).open(path).await
+    }
+
+    /// Opens a file in read-write mode, creating it; fails if the file
+    /// exists (`ErrorKind::AlreadyExists`).
+    ///
+    /// This option is useful because it is atomic. Otherwise, between
+    /// checking whether a file exists and creating a new one, the file may
+    /// have been created by another process (a TOCTOU race condition /
+    /// attack).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use tern::fs::File;
+    /// use tern::io::AsyncWriteExt;
+    ///
+    /// # async fn dox() -> std::io::Result<()> {
+    /// let mut file = File::create_new("foo.txt").await?;
+    /// file.write_all(b"hello, world!").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn create_new<P: AsRef<Path>>(path: P) -> io::Result<File> {
+        Self::options().read(true).write(true).create_new(true).open(path).await
+    }
+
+    /// Returns a new [`OpenOptions`] object.
+    ///
+    /// This function returns a new `OpenOptions` object that you can use to
+    /// open or create a file with specific options if `open()` or
+    /// `create()` are not appropriate.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use tern::fs::File;
+    ///
+    /// # async fn dox() -> std::io::Result<()> {
+    /// let file = File::options().read(true).open("foo.txt").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn options() -> OpenOptions {
+        OpenOptions::new()
+    }
+
+    /// Converts a [`std::fs::File`] to a [`tern::fs::File`](File).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # fn dox() -> std::io::Result<()> {
+    /// let std_file = std::fs::File::open("foo.txt")?;
+    /// let file = tern::fs::File::from_std(std_file);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn from_std(std: StdFile) -> File {
+        File { std: Arc::new(std), inner: Mutex::new(Inner::new()), max_buf_size: DEFAULT_MAX_BUF_SIZE }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(super) fn inner_mut(&mut self) -> (&Arc<StdFile>, &mut Inner) {
+        (&self.std, self.inner.get_mut().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Waits for this method's turn, then for the operation in flight (and
+    /// kept bytes) to be written; a write error is kept for the next write
+    /// or flush.
+    async fn turn(&self) -> OpTurn<'_> {
+        poll_fn(|cx| {
+            let mut inner = self.lock();
+            if inner.op_locked {
+                if !inner.waiters.iter().any(|w| w.will_wake(cx.waker())) {
+                    inner.waiters.push(cx.waker().clone());
+                }
+                return Poll::Pending;
+            }
+            inner.op_locked = true;
+            Poll::Ready(())
+        })
+        .await;
+        let turn = OpTurn(self);
+        poll_fn(|cx| self.lock().poll_complete_inflight(&self.std, cx)).await;
+        turn
+    }
+
+    /// Attempts to sync all OS-internal metadata to disk.
+    ///
+    /// This function will attempt to ensure that all in-core data reaches
+    /// the filesystem before returning.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use tern::fs::File;
+    /// use tern::io::AsyncWriteExt;
+    ///
+    /// # async fn dox() -> std::io::Result<()> {
+    /// let mut file = File::create("foo.txt").await?;
+    /// file.write_all(b"hello, world!").await?;
+    /// file.sync_all().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn sync_all(&self) -> io::Result<()> {
+        let _turn = self.turn().await;
+        let std = self.std.clone();
+        asyncify(move || std.sync_all()).await
+    }
+
+    /// This function is similar to `sync_all`, except that it may not
+    /// synchronize file metadata to the filesystem.
+    ///
+    /// This is intended for use cases that must synchronize content, but
+    /// don't need the metadata on disk. The goal of this method is to
+    /// reduce disk operations.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use tern::fs::File;
+    /// use tern::io::AsyncWriteExt;
+    ///
+    /// # async fn dox() -> std::io::Result<()> {
+    /// let mut file = File::create("foo.txt").await?;
+    /// file.write_all(b"hello, world!").await?;
+    /// file.sync_data().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn sync_data(&self) -> io::Result<()> {
+        let _turn = self.turn().await;
+        let std = self.std.clone();
+        asyncify(move || std.sync_data()).await
+    }
+
+    /// Truncates or extends the underlying file, updating the size of this
+    /// file to become size.
+    ///
+    /// If the size is less than the current file's size, then the file will
+    /// be shrunk. If it is greater than the current file's size, then the
+    /// file will be extended to size and have all of the intermediate data
+    /// filled in with 0s.
+    ///
+    /// # Errors
+    ///
+    /// This function will return an error if the file is not opened for
+    /// writing.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use tern::fs::File;
+    /// use tern::io::AsyncWriteExt;
+    ///
+    /// # async fn dox() -> std::io::Result<()> {
+    /// let mut file = File::create("foo.txt").await?;
+    /// file.write_all(b"hello, world!").await?;
+    /// file.set_len(10).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn set_len(&self, size: u64) -> io::Result<()> {
+        let _turn = self.turn().await;
+        {
+            let mut inner = self.lock();
+            let seek = inner.discard_read_ahead();
+            inner.spawn(&self.std, move |f, _buf| {
+                let res = match seek {
+                    Some(seek) => (&*f).seek(seek).map(drop),
+                    None => Ok(()),
+                };
+                Operation::Seek(res.and_then(|()| f.set_len(size)).map(|()| 0))
+            });
+        }
+        match poll_fn(|cx| self.lock().poll_op(cx)).await? {
+            Operation::Seek(res) => res.map(drop),
+            _ => unreachable!("set_len runs a seek operation"),
+        }
+    }
+
+    /// Queries metadata about the underlying file.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use tern::fs::File;
+    ///
+    /// # async fn dox() -> std::io::Result<()> {
+    /// let file = File::open("foo.txt").await?;
+    /// let metadata = file.metadata().await?;
+    /// println!("{:?}", metadata);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn metadata(&self) -> io::Result<Metadata> {
+        let std = self.std.clone();
+        asyncify(move || std.metadata()).await
+    }
+
+    /// Creates a new `File` instance that shares the same underlying file
+    /// handle as the existing `File` instance. Reads, writes, and seeks
+    /// will affect both `File` instances simultaneously.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use tern::fs::File;
+    ///
+    /// # async fn dox() -> std::io::Result<()> {
+    /// let file = File::open("foo.txt").await?;
+    /// let file_clone = file.try_clone().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn try_clone(&self) -> io::Result<File> {
+        let _turn = self.turn().await;
+        let std = self.std.clone();
+        let std_file = asyncify(move || std.try_clone()).await?;
+        let mut file = File::from_std(std_file);
+        file.set_max_buf_size(self.max_buf_size);
+        Ok(file)
+    }
+
+    /// Destructures `File` into a [`std::fs::File`]. This function is
+    /// async to allow any in-flight operations to complete.
+    ///
+    /// Use `File::try_into_std` to attempt conversion immediately.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use tern::fs::File;
+    ///
+    /// # async fn dox() -> std::io::Result<()> {
+    /// let tern_file = File::open("foo.txt").await?;
+    /// let std_file = tern_file.into_std().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn into_std(mut self) -> StdFile {
+        let (std, inner) = self.inner_mut();
+        poll_fn(|cx| inner.poll_complete_inflight(std, cx)).await;
+        Arc::try_unwrap(self.std).expect("Arc::try_unwrap failed")
+    }
+
+    /// Tries to immediately destructure `File` into a [`std::fs::File`].
+    ///
+    /// # Errors
+    ///
+    /// This function will return an error containing the file if some
+    /// operation is in-flight.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use tern::fs::File;
+    ///
+    /// # async fn dox() -> std::io::Result<()> {
+    /// let tern_file = File::open("foo.txt").await?;
+    /// let std_file = tern_file.try_into_std().unwrap();
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[allow(clippy::result_large_err)]
+    pub fn try_into_std(mut self) -> Result<StdFile, Self> {
+        match Arc::try_unwrap(self.std) {
+            Ok(file) => Ok(file),
+            Err(std) => {
+                self.std = std;
+                Err(self)
+            }
+        }
+    }
+
+    /// Changes the permissions on the underlying file.
+    ///
+    /// # Platform-specific behavior
+    ///
+    /// This function currently corresponds to the `fchmod` function on Unix
+    /// and the `SetFileInformationByHandle` function on Windows. Note that,
+    /// this may change in the future.
+    ///
+    /// # Errors
+    ///
+    /// This function will return an error if the user lacks permission
+    /// change attributes on the underlying file. It may also return an
+    /// error in other os-specific unspecified cases.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use tern::fs::File;
+    ///
+    /// # async fn dox() -> std::io::Result<()> {
+    /// let file = File::open("foo.txt").await?;
+    /// let mut perms = file.metadata().await?.permissions();
+    /// perms.set_readonly(true);
+    /// file.set_permissions(perms).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn set_permissions(&self, perm: Permissions) -> io::Result<()> {
+        let std = self.std.clone();
+        asyncify(move || std.set_permissions(perm)).await
+    }
+
+    /// Changes the timestamps on the underlying file, once the operation
+    /// in flight is done.
+    ///
+    /// # Errors
+    ///
+    /// This function will return an error if the user lacks permission to
+    /// change timestamps on the underlying file. It may also return an
+    /// error in other os-specific unspecified cases.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use tern::fs::{File, FileTimes};
+    ///
+    /// # async fn dox() -> std::io::Result<()> {
+    /// let file = File::open("foo.txt").await?;
+    /// let times = FileTimes::new()
+    ///     .set_accessed(std::time::SystemTime::now())
+    ///     .set_modified(std::time::SystemTime::now());
+    /// file.set_times(times).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn set_times(&self, times: FileTimes) -> io::Result<()> {
+        let _turn = self.turn().await;
+        let (std, times) = (self.std.clone(), times.into_std());
+        asyncify(move || std.set_times(times)).await
+    }
+
+    /// Changes the modification timestamp on the underlying file.
+    ///
+    /// This is equivalent to `set_times` with only the modification time
+    /// set.
+    pub async fn set_modified(&self, time: std::time::SystemTime) -> io::Result<()> {
+        self.set_times(FileTimes::new().set_modified(time)).await
+    }
+
+    /// Set the maximum buffer size for the underlying [`AsyncRead`](crate::io::AsyncRead) /
+    /// [`AsyncWrite`](crate::io::AsyncWrite) operation.
+    ///
+    /// Although the default value is 2 MiB, a larger one may be set
+    /// (a large-file copy moves fewer, larger chunks), as may a smaller one.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `max_buf_size` is 0: "`max_buf_size` must be greater than 0".
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use tern::fs::File;
+    ///
+    /// # async fn dox() -> std::io::Result<()> {
+    /// let mut file = File::open("foo.txt").await?;
+    /// file.set_max_buf_size(16 * 1024 * 1024);
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn set_max_buf_size(&mut self, max_buf_size: usize) {
+        assert!(max_buf_size > 0, "`max_buf_size` must be greater than 0");
+        self.max_buf_size = max_buf_size;
+    }
+
+    /// Get the maximum buffer size for the underlying [`AsyncRead`](crate::io::AsyncRead) /
+    /// [`AsyncWrite`](crate::io::AsyncWrite) operation.
+    pub fn max_buf_size(&self) -> usize {
+        self.max_buf_size
+    }
+}
