@@ -151,3 +151,20 @@ async fn a_never_ready_future_keeps_join_pending() {
     };
     assert_eq!(v, 1);
 }
+
+/// The futures `join!`/`try_join!` build are the size of Tokio's (Tokio's
+/// own tests assert these numbers).
+#[test]
+fn join_future_sizes_match_tokios() {
+    use std::future::ready;
+    use std::mem::size_of_val;
+    let one = async { tern::join!(ready(0i32)) };
+    let two = async { tern::join!(ready(0i32), ready(0i32)) };
+    assert_eq!((size_of_val(&one), size_of_val(&two)), (32, 48));
+    let one = async { tern::join!(biased; ready(0i32)) };
+    let two = async { tern::join!(biased; ready(0i32), ready(0i32)) };
+    assert_eq!((size_of_val(&one), size_of_val(&two)), (24, 40));
+    let one = async { tern::try_join!(biased; ready(Ok::<i32, ()>(0))) };
+    let two = async { tern::try_join!(biased; ready(Ok::<i32, ()>(0)), ready(Ok::<i32, ()>(0))) };
+    assert_eq!((size_of_val(&one), size_of_val(&two)), (24, 40));
+}

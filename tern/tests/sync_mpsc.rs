@@ -425,3 +425,17 @@ async fn a_cancelled_partial_reserve_many_lets_a_closed_receiver_finish() {
     drop(many);
     assert_eq!(recv.await.unwrap(), None);
 }
+
+/// Every mpsc handle crosses `catch_unwind` boundaries, as Tokio's.
+#[test]
+fn handles_are_unwind_safe() {
+    fn check<T: std::panic::RefUnwindSafe + std::panic::UnwindSafe>() {}
+    check::<tern::sync::mpsc::Sender<u8>>();
+    check::<tern::sync::mpsc::Receiver<u8>>();
+    check::<tern::sync::mpsc::UnboundedSender<u8>>();
+    check::<tern::sync::mpsc::UnboundedReceiver<u8>>();
+    check::<tern::sync::mpsc::WeakSender<u8>>();
+    check::<tern::sync::mpsc::WeakUnboundedSender<u8>>();
+    check::<tern::sync::mpsc::OwnedPermit<u8>>();
+    check::<tern::sync::mpsc::Permit<'static, u8>>();
+}

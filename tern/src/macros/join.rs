@@ -46,7 +46,7 @@
 #[macro_export]
 macro_rules! join {
     (@ {
-        biased = $biased:literal;
+        rotator_select = $rotator_select:ty;
         // One `_` per future (unused once normalized).
         ( $($count:tt)* )
         // `0 + 1 + ... + 1`: the number of futures.
@@ -56,13 +56,14 @@ macro_rules! join {
         let mut futures = ( $( $crate::__private::maybe_done($e), )* );
         // The closure below holds only this reference: nothing is moved out
         // of `futures` while it is pinned.
-        let futures = &mut futures;
-        let mut rotator = $crate::__private::Rotator::<{ $($total)* }, $biased>::new();
+        let mut futures = &mut futures;
+        let mut rotator =
+            <$rotator_select as $crate::__private::RotatorSelect>::Rotator::<{ $($total)* }>::default();
 
         $crate::__private::poll_fn(move |cx| {
-            let count: u32 = $($total)*;
+            const COUNT: u32 = $($total)*;
             let mut is_pending = false;
-            let mut to_run = count;
+            let mut to_run = COUNT;
             // Futures passed over on the first lap, polled on the second.
             let mut skip = rotator.num_skip();
             loop {
@@ -101,16 +102,16 @@ macro_rules! join {
     }};
 
     // ===== Normalize =====
-    (@ { biased = $biased:literal; ( $($s:tt)* ) ( $($n:tt)* ) $($t:tt)* } $e:expr, $($r:tt)* ) => {
-        $crate::join!(@{ biased = $biased; ($($s)* _) ($($n)* + 1) $($t)* ($($s)*) $e, } $($r)*)
+    (@ { rotator_select = $rotator_select:ty; ( $($s:tt)* ) ( $($n:tt)* ) $($t:tt)* } $e:expr, $($r:tt)* ) => {
+        $crate::join!(@{ rotator_select = $rotator_select; ($($s)* _) ($($n)* + 1) $($t)* ($($s)*) $e, } $($r)*)
     };
 
     // ===== Entry points =====
     (biased; $($e:expr),+ $(,)?) => {
-        $crate::join!(@{ biased = true; () (0) } $($e,)*)
+        $crate::join!(@{ rotator_select = $crate::__private::SelectBiased; () (0) } $($e,)*)
     };
     ( $($e:expr),+ $(,)?) => {
-        $crate::join!(@{ biased = false; () (0) } $($e,)*)
+        $crate::join!(@{ rotator_select = $crate::__private::SelectNormal; () (0) } $($e,)*)
     };
     (biased;) => { async {}.await };
     () => { async {}.await };

@@ -36,7 +36,14 @@ pub fn poll_budget_available(cx: &mut Context<'_>) -> Poll<()> {
 }
 
 /// A future that keeps its output once done, until taken (`join!`).
+///
+/// `repr(C)` gives the enum a tag of its own: without it the tag may live
+/// in a niche inside the pinned future, and reading it would read bytes a
+/// self-referential future may have borrowed (the reason Tokio's is
+/// `repr(C)` too, rust-lang/miri#3780; it also gives `join!` futures
+/// Tokio's sizes, which Tokio's tests check).
 #[derive(Debug)]
+#[repr(C)]
 pub enum MaybeDone<F: Future> {
     /// Not complete yet.
     Future(F),
@@ -97,31 +104,58 @@ impl<F: Future> Future for MaybeDone<F> {
     }
 }
 
-/// Which future `join!`/`try_join!` polls first on each poll: the next one
-/// each time (fairness), or always the first with `biased;`.
+/// Picks the rotator type of a `join!`/`try_join!` (a trait, so that the
+/// macro names the count as a const argument without clashing with the
+/// caller's names).
+pub trait RotatorSelect {
+    /// The rotator for `COUNT` futures.
+    type Rotator<const COUNT: u32>: Default;
+}
+
+/// `join!` without `biased;`: the first future polled moves on each poll.
+#[derive(Debug)]
+pub struct SelectNormal;
+
+/// `join!` with `biased;`: always the first future first.
+#[derive(Debug)]
+pub struct SelectBiased;
+
+impl RotatorSelect for SelectNormal {
+    type Rotator<const COUNT: u32> = Rotator<COUNT>;
+}
+
+impl RotatorSelect for SelectBiased {
+    type Rotator<const COUNT: u32> = BiasedRotator;
+}
+
+/// Which future `join!`/`try_join!` polls first: the next one on each poll
+/// (fairness).
 #[derive(Debug, Default)]
-pub struct Rotator<const COUNT: u32, const BIASED: bool> {
+pub struct Rotator<const COUNT: u32> {
     next: u32,
 }
 
-impl<const COUNT: u32, const BIASED: bool> Rotator<COUNT, BIASED> {
-    /// A rotator starting at the first future.
-    #[inline]
-    pub fn new() -> Self {
-        Rotator { next: 0 }
-    }
-
+impl<const COUNT: u32> Rotator<COUNT> {
     /// How many futures to skip before the first one polled this time.
     #[inline]
     pub fn num_skip(&mut self) -> u32 {
-        if BIASED {
-            return 0;
-        }
         let skip = self.next;
         self.next += 1;
         if self.next == COUNT {
             self.next = 0;
         }
         skip
+    }
+}
+
+/// The `biased;` rotator: takes no space, always starts at the first.
+#[derive(Debug, Default)]
+pub struct BiasedRotator {}
+
+impl BiasedRotator {
+    /// Always 0: the first future is polled first.
+    #[inline]
+    pub fn num_skip(&mut self) -> u32 {
+        0
     }
 }

@@ -34,7 +34,7 @@
 #[macro_export]
 macro_rules! try_join {
     (@ {
-        biased = $biased:literal;
+        rotator_select = $rotator_select:ty;
         ( $($count:tt)* )
         ( $($total:tt)* )
         $( ( $($skip:tt)* ) $e:expr, )*
@@ -42,13 +42,14 @@ macro_rules! try_join {
         let mut futures = ( $( $crate::__private::maybe_done($e), )* );
         // The closure below holds only this reference: nothing is moved out
         // of `futures` while it is pinned.
-        let futures = &mut futures;
-        let mut rotator = $crate::__private::Rotator::<{ $($total)* }, $biased>::new();
+        let mut futures = &mut futures;
+        let mut rotator =
+            <$rotator_select as $crate::__private::RotatorSelect>::Rotator::<{ $($total)* }>::default();
 
         $crate::__private::poll_fn(move |cx| {
-            let count: u32 = $($total)*;
+            const COUNT: u32 = $($total)*;
             let mut is_pending = false;
-            let mut to_run = count;
+            let mut to_run = COUNT;
             let mut skip = rotator.num_skip();
             loop {
                 $(
@@ -96,16 +97,16 @@ macro_rules! try_join {
     }};
 
     // ===== Normalize =====
-    (@ { biased = $biased:literal; ( $($s:tt)* ) ( $($n:tt)* ) $($t:tt)* } $e:expr, $($r:tt)* ) => {
-        $crate::try_join!(@{ biased = $biased; ($($s)* _) ($($n)* + 1) $($t)* ($($s)*) $e, } $($r)*)
+    (@ { rotator_select = $rotator_select:ty; ( $($s:tt)* ) ( $($n:tt)* ) $($t:tt)* } $e:expr, $($r:tt)* ) => {
+        $crate::try_join!(@{ rotator_select = $rotator_select; ($($s)* _) ($($n)* + 1) $($t)* ($($s)*) $e, } $($r)*)
     };
 
     // ===== Entry points =====
     (biased; $($e:expr),+ $(,)?) => {
-        $crate::try_join!(@{ biased = true; () (0) } $($e,)*)
+        $crate::try_join!(@{ rotator_select = $crate::__private::SelectBiased; () (0) } $($e,)*)
     };
     ( $($e:expr),+ $(,)?) => {
-        $crate::try_join!(@{ biased = false; () (0) } $($e,)*)
+        $crate::try_join!(@{ rotator_select = $crate::__private::SelectNormal; () (0) } $($e,)*)
     };
     (biased;) => { async { $crate::__private::Result::Ok(()) }.await };
     () => { async { $crate::__private::Result::Ok(()) }.await };

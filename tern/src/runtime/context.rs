@@ -157,15 +157,22 @@ pub(crate) fn with_worker<R>(f: impl FnOnce(Option<&multi_thread::Context>) -> R
 /// Restores the previous current handle on drop.
 pub(crate) struct SetCurrentGuard {
     prev: Option<scheduler::Handle>,
+    /// This guard's nesting depth; 0 for a guard that set nothing (the
+    /// thread-locals were already destroyed).
     depth: usize,
 }
 
+/// Makes `handle` current until the guard drops. During thread-local
+/// destruction (a runtime kept in a user's `thread_local!` and dropped at
+/// thread exit) there is no current handle to set: the guard does nothing.
 pub(crate) fn set_current(handle: scheduler::Handle) -> SetCurrentGuard {
-    CURRENT.with(|c| {
-        let mut c = c.borrow_mut();
-        c.depth += 1;
-        SetCurrentGuard { prev: c.handle.replace(handle), depth: c.depth }
-    })
+    CURRENT
+        .try_with(|c| {
+            let mut c = c.borrow_mut();
+            c.depth += 1;
+            SetCurrentGuard { prev: c.handle.replace(handle), depth: c.depth }
+        })
+        .unwrap_or(SetCurrentGuard { prev: None, depth: 0 })
 }
 
 impl std::fmt::Debug for SetCurrentGuard {
@@ -176,6 +183,9 @@ impl std::fmt::Debug for SetCurrentGuard {
 
 impl Drop for SetCurrentGuard {
     fn drop(&mut self) {
+        if self.depth == 0 {
+            return;
+        }
         let prev = self.prev.take();
         let restored = CURRENT.try_with(|c| {
             let mut c = c.borrow_mut();

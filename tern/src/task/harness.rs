@@ -157,7 +157,9 @@ unsafe fn complete<T: Future, S: Schedule>(ptr: NonNull<Header>, cell: &Cell<T, 
     let snapshot = cell.header.state.transition_to_complete();
     let _ = panic::catch_unwind(AssertUnwindSafe(|| {
         if !snapshot.is_join_interested() {
-            // Nobody will read the output: it is ours to drop.
+            // Nobody will read the output: it is ours to drop, as the task
+            // (its destructor sees `task::id()`, as in Tokio).
+            let _id = context::TaskIdGuard::enter(cell.header.id);
             // SAFETY: COMPLETE with no JOIN_INTEREST: the output is ours.
             drop(unsafe { take_output(cell) });
         } else if snapshot.is_join_waker_set() {
@@ -298,6 +300,8 @@ pub(super) unsafe fn drop_join_handle_slow<T: Future, S: Schedule>(ptr: NonNull<
     let cell = unsafe { cell::<T, S>(ptr) };
     let transition = cell.header.state.transition_to_join_handle_dropped();
     if transition.drop_output {
+        // Dropped as the task (its destructor sees `task::id()`).
+        let _id = context::TaskIdGuard::enter(cell.header.id);
         // SAFETY: complete, and the output was the JoinHandle's, unread.
         let _ = panic::catch_unwind(AssertUnwindSafe(|| drop(unsafe { take_output(cell) })));
     }

@@ -181,12 +181,18 @@ impl<V> NotifySet<V> {
                 None => {
                     let mut shared = self.shared.lock();
                     if shared.woken.is_empty() {
-                        if let Some(waiter) = waiter {
-                            match &shared.waiter {
-                                Some(w) if w.will_wake(waiter) => {}
-                                _ => shared.waiter = Some(waiter.clone()),
-                            }
-                        }
+                        let replaced = match waiter {
+                            Some(waiter) => match &shared.waiter {
+                                Some(w) if w.will_wake(waiter) => None,
+                                _ => shared.waiter.replace(waiter.clone()),
+                            },
+                            None => None,
+                        };
+                        drop(shared);
+                        // The old waker is dropped outside the lock: its
+                        // destructor may run anything, even the tasks whose
+                        // wakers take this lock.
+                        drop(replaced);
                         return None;
                     }
                     self.local.extend(shared.woken.drain(..));

@@ -37,7 +37,7 @@ pub mod join_set;
 mod join_set_builder;
 mod join_set_entries;
 pub(crate) mod list;
-mod local;
+pub(crate) mod local;
 pub(crate) mod raw;
 pub(crate) mod state;
 mod waker;

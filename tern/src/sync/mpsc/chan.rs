@@ -130,6 +130,13 @@ unsafe impl<T: Send, S: Send> Send for Chan<T, S> {}
 // SAFETY: as above.
 unsafe impl<T: Send, S: Sync> Sync for Chan<T, S> {}
 
+// The channel's state is consistent at every point a user panic can unwind
+// through (values move in and out whole; a panicking `Drop` of a value
+// leaves the queue intact), so sharing it across `catch_unwind` is sound,
+// as Tokio's `Chan` declares.
+impl<T, S> std::panic::RefUnwindSafe for Chan<T, S> {}
+impl<T, S> std::panic::UnwindSafe for Chan<T, S> {}
+
 impl<T, S> Drop for Chan<T, S> {
     fn drop(&mut self) {
         let tx = &self.tx;

@@ -151,6 +151,12 @@ impl Drop for Entered {
     }
 }
 
+/// Whether a `LocalSet` is entered on this thread (its tasks, or code
+/// inside `run_until`, are running here).
+pub(crate) fn is_entered() -> bool {
+    CURRENT.try_with(|c| !c.get().is_null()).unwrap_or(false)
+}
+
 /// Runs `f` with the entered context, if any.
 fn with_current<R>(f: impl FnOnce(Option<&Context>) -> R) -> R {
     let ptr = CURRENT.try_with(Cell::get).unwrap_or(std::ptr::null());

@@ -52,9 +52,10 @@ use crate::task::coop;
 ///
 /// # Panics
 ///
-/// This function panics if called from a current-thread runtime (Tokio's
-/// message: "can call blocking only when running on the multi-threaded
-/// runtime"); use [`spawn_blocking`](crate::task::spawn_blocking) there.
+/// This function panics if called from a current-thread runtime or inside
+/// a [`LocalSet`](crate::task::LocalSet) (Tokio's message: "can call
+/// blocking only when running on the multi-threaded runtime"); use
+/// [`spawn_blocking`](crate::task::spawn_blocking) there.
 ///
 /// # Examples
 ///
@@ -78,7 +79,9 @@ pub fn block_in_place<F, R>(f: F) -> R
 where
     F: FnOnce() -> R,
 {
-    if context::with_current_thread(|cx| cx.is_some()) {
+    // Inside a `LocalSet` too (as Tokio): its tasks must stay on this
+    // thread, which the hand-off would leave blocked.
+    if context::with_current_thread(|cx| cx.is_some()) || crate::task::local::is_entered() {
         panic!(
             "can call blocking only when running on the multi-threaded runtime: \
              `block_in_place` needs another worker to take over; on a current-thread \
