@@ -56,7 +56,7 @@ macro_rules! join {
         let mut futures = ( $( $crate::__private::maybe_done($e), )* );
         // The closure below holds only this reference: nothing is moved out
         // of `futures` while it is pinned.
-        let mut futures = &mut futures;
+        let futures = &mut futures;
         let mut rotator =
             <$rotator_select as $crate::__private::RotatorSelect>::Rotator::<{ $($total)* }>::default();
 
