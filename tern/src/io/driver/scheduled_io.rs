@@ -34,7 +34,8 @@
 //!
 //! `wake` takes the wakers out under the lock and calls them after
 //! releasing it, in batches of at most `WAKE_BATCH`, so no waker runs under
-//! the lock and no allocation happens on the driver's path.
+//! the lock and no allocation happens on the driver's path. Each call goes
+//! through `runtime::driver::wake`, which contains a panicking waker.
 
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::*};
 use crate::loom::sync::Mutex;
@@ -171,12 +172,9 @@ impl ScheduledIo {
         let w = if ready & Direction::Write.mask() != 0 { waiters.writer.take() } else { None };
         if waiters.armed == 0 {
             drop(waiters);
-            if let Some(r) = r {
-                r.wake();
-            }
-            if let Some(w) = w {
-                w.wake();
-            }
+            // Through `runtime::driver::wake`: a waker that panics cannot
+            // unwind through the driver's dispatch.
+            r.into_iter().chain(w).for_each(crate::runtime::driver::wake);
             return;
         }
         let mut batch: [Option<Waker>; WAKE_BATCH] = std::array::from_fn(|_| None);
@@ -199,9 +197,9 @@ impl ScheduledIo {
             let done = next >= waiters.list.len();
             drop(waiters);
             if let Some((r, w)) = first.take() {
-                r.into_iter().chain(w).for_each(Waker::wake);
+                r.into_iter().chain(w).for_each(crate::runtime::driver::wake);
             }
-            batch[..n].iter_mut().filter_map(Option::take).for_each(Waker::wake);
+            batch[..n].iter_mut().filter_map(Option::take).for_each(crate::runtime::driver::wake);
             if done {
                 return;
             }

@@ -240,23 +240,21 @@ impl Handle {
     }
 
     /// Takes the role of the worker that parks with the drivers (in the
-    /// I/O poll, until the next timer).
-    fn try_take_time_driver(&self, index: usize) -> bool {
+    /// I/O poll, until the next timer). The role is released when the
+    /// returned guard drops, also if the worker unwinds.
+    fn try_take_time_driver(&self, index: usize) -> Option<TimeDriverRole<'_>> {
         let taken = (self.time.is_some() || self.io.is_some()) && !self.time_driver_taken.swap(true, Acquire);
-        if taken {
-            self.time_driver_holder.store(index, Release);
+        if !taken {
+            return None;
         }
-        taken
+        self.time_driver_holder.store(index, Release);
+        Some(TimeDriverRole { handle: self })
     }
 
     /// Wakes the worker holding the time-driver role (it parked without the
     /// I/O driver, which was busy; `DriverSlot`).
     fn wake_time_driver(&self) {
         self.remotes[self.time_driver_holder.load(Acquire)].park.unpark();
-    }
-
-    fn release_time_driver(&self) {
-        self.time_driver_taken.store(false, Release);
     }
 
     pub(crate) fn num_workers(&self) -> usize {
@@ -327,6 +325,18 @@ impl Handle {
             }
         }
         true
+    }
+}
+
+/// The time-driver role, held by one parked worker at a time; released on
+/// drop.
+struct TimeDriverRole<'a> {
+    handle: &'a Handle,
+}
+
+impl Drop for TimeDriverRole<'_> {
+    fn drop(&mut self) {
+        self.handle.time_driver_taken.store(false, Release);
     }
 }
 
