@@ -233,8 +233,10 @@ impl Handle {
         }
     }
 
+    /// Called by the last searcher as it parks: wakes a worker if work it
+    /// could have taken was left behind.
     fn notify_if_work_pending(&self) {
-        if self.remotes.iter().any(|r| !r.steal.is_empty()) || !self.inject.is_empty() {
+        if stealable_work(self.remotes.iter().map(|r| &r.steal), &self.inject) {
             self.notify_parked();
         }
     }
@@ -327,6 +329,22 @@ impl Handle {
         true
     }
 }
+
+/// Whether a parked worker, once woken, could take some of this work: a
+/// peer's ring (stealing) or the injection queue. A task in a peer's LIFO
+/// slot does not count: ordinary stealing cannot take it (only its owner
+/// or the watchdog does), so waking a worker for it makes that worker (most
+/// often the caller itself, the most recently parked) search, find
+/// nothing, and park again, in a loop until the watchdog's next round.
+fn stealable_work<'a, S: crate::task::Schedule>(
+    steals: impl IntoIterator<Item = &'a queue::Steal<S>>,
+    inject: &Inject<S>,
+) -> bool {
+    !inject.is_empty() || steals.into_iter().any(queue::Steal::has_stealable)
+}
+
+#[cfg(all(test, not(tern_loom)))]
+mod tests;
 
 /// The time-driver role, held by one parked worker at a time; released on
 /// drop.
