@@ -17,6 +17,7 @@
 pub(crate) mod blocking;
 mod builder;
 pub(crate) mod context;
+pub(crate) mod driver;
 mod handle;
 mod id;
 pub(crate) mod local;

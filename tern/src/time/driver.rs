@@ -214,7 +214,7 @@ impl Handle {
                 n += 1;
                 if n == WAKE_BATCH {
                     drop(core);
-                    wakers.iter_mut().filter_map(Option::take).for_each(Waker::wake);
+                    wakers.iter_mut().filter_map(Option::take).for_each(crate::runtime::driver::wake);
                     n = 0;
                     core = self.inner.core.lock();
                 }
@@ -224,7 +224,7 @@ impl Handle {
         let earliest = core.wheel.next_expiration().map_or(u64::MAX, |e| e.deadline);
         self.inner.earliest.store(earliest, Relaxed);
         drop(core);
-        wakers.iter_mut().filter_map(Option::take).for_each(Waker::wake);
+        wakers.iter_mut().filter_map(Option::take).for_each(crate::runtime::driver::wake);
     }
 
     /// Stops the driver: every filed timer fires, and later polls of a
@@ -250,7 +250,7 @@ impl Handle {
             }
             self.inner.earliest.store(u64::MAX, Relaxed);
         }
-        wakers.into_iter().for_each(Waker::wake);
+        wakers.into_iter().for_each(crate::runtime::driver::wake);
     }
 
     /// Number of filed timers (tests).

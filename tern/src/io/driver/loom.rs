@@ -23,8 +23,7 @@ use std::task::Poll;
 
 /// The driver's dispatch of one event, on a thread of its own: records
 /// `ready` at `tick` and wakes, if the slot is still at `generation`
-/// (`None`: no check). The check and the update are two steps, as in the
-/// driver (`slab.rs`).
+/// (`None`: whichever is current when the thread runs).
 fn dispatch(
     io: &Arc<ScheduledIo>,
     generation: Option<usize>,
@@ -33,8 +32,7 @@ fn dispatch(
 ) -> thread::JoinHandle<()> {
     let io = io.clone();
     thread::spawn(move || {
-        if generation.is_none_or(|g| io.generation() == g) {
-            io.set_readiness(tick, ready);
+        if io.set_readiness(usize::MAX, generation.unwrap_or(io.generation()), tick, ready) {
             io.wake(ready);
         }
     })
@@ -85,6 +83,34 @@ fn a_waiter_dropped_during_a_wake_frees_its_slot() {
 }
 
 #[test]
+fn a_stale_event_never_lands_in_the_slots_next_registration() {
+    use super::scheduled_io::READ_CLOSED;
+    use super::slab::Slab;
+    ::loom::model(|| {
+        let slab = Arc::new(Slab::new());
+        let (_, index, old) = slab.alloc(0).unwrap();
+        // The driver dispatches an event fetched for the first connection
+        // (its peer hung up) ...
+        let driver = {
+            let slab = slab.clone();
+            thread::spawn(move || {
+                slab.dispatch(old, 1, READABLE | READ_CLOSED);
+            })
+        };
+        // ... while its task closes it and the next connection takes the
+        // slot (most recently freed first).
+        slab.release(index);
+        let (io, again, new) = slab.alloc(0).unwrap();
+        assert_eq!(again, index);
+        assert_ne!(new, old);
+        driver.join().unwrap();
+        // A stale `READ_CLOSED` here would never be cleared: every read
+        // would find the connection ready and get `WouldBlock` forever.
+        assert!(io.ready_now_masked(ALL).is_none(), "a stale event reached the new registration");
+    });
+}
+
+#[test]
 fn a_slot_retired_during_a_dispatch_is_clean_for_its_next_registration() {
     ::loom::model(|| {
         let io = Arc::new(ScheduledIo::new_ready(0));
@@ -94,8 +120,7 @@ fn a_slot_retired_during_a_dispatch_is_clean_for_its_next_registration() {
         }));
         assert!(pending);
         let generation = io.generation();
-        // The driver's dispatch of an event with the old token: the
-        // generation check and the update are two steps (`slab.rs`).
+        // The driver's dispatch of an event with the old token.
         let driver = dispatch(&io, Some(generation), 1, READABLE);
         // The resource drops: its readiness future first, then the slot.
         io.remove_waiter(&mut key);
@@ -138,8 +163,9 @@ impl Kernel {
     }
 
     fn deliver(&self) {
-        self.io.set_readiness(1, READABLE);
-        self.io.wake(READABLE);
+        if self.io.set_readiness(usize::MAX, self.io.generation(), 1, READABLE) {
+            self.io.wake(READABLE);
+        }
     }
 
     fn data_arrives(&self) {

@@ -325,8 +325,6 @@ impl Driver {
                     }
                 }
                 Token(token) => {
-                    // A released slot's events are stale: ignored.
-                    let Some(io) = handle.inner.slab.get(token) else { continue };
                     let mut ready = 0;
                     if event.is_readable() {
                         ready |= scheduled_io::READABLE;
@@ -346,8 +344,10 @@ impl Driver {
                     if event.is_priority() {
                         ready |= scheduled_io::PRIORITY;
                     }
-                    io.set_readiness(self.tick, ready);
-                    io.wake(ready);
+                    // A released slot's events are stale: ignored.
+                    if let Some(io) = handle.inner.slab.dispatch(token, self.tick, ready) {
+                        io.wake(ready);
+                    }
                 }
             }
         }

@@ -2,11 +2,24 @@
 //!
 //! # The readiness word
 //!
+//! One `AtomicU64`:
+//!
 //! | bits   | field      | meaning                                             |
 //! |--------|------------|-----------------------------------------------------|
 //! | 0..6   | readiness  | `READABLE`, `WRITABLE`, `READ_CLOSED`, `WRITE_CLOSED`, `ERROR`, `PRIORITY` seen and not yet cleared |
 //! | 16..31 | tick       | the driver turn that last set readiness             |
 //! | 31     | `SHUTDOWN` | the driver is gone: every poll is ready (and fails) |
+//! | 32..64 | generation | which registration of the slot is current (`slab.rs`; wraps) |
+//!
+//! The generation lives in the same word as readiness so that the
+//! driver's update is one compare-and-swap that fails if the slot was
+//! released since the event's token was handed out: a stale event (say
+//! the hang-up of a connection closed meanwhile) can never land in the
+//! slot's next registration, where a closed bit would never be cleared
+//! and every read would find the connection ready, then `WouldBlock`,
+//! forever. Checking the generation and then updating, in two steps, let
+//! a release and a re-registration slip in between (loom model in
+//! `loom.rs`).
 //!
 //! A freshly accepted connection starts out `READABLE | WRITABLE` at tick
 //! 0 (assumed, not observed; no driver turn has tick 0), so its first read
@@ -34,9 +47,10 @@
 //!
 //! `wake` takes the wakers out under the lock and calls them after
 //! releasing it, in batches of at most `WAKE_BATCH`, so no waker runs under
-//! the lock and no allocation happens on the driver's path.
+//! the lock and no allocation happens on the driver's path. Each call goes
+//! through `runtime::driver::wake`, which contains a panicking waker.
 
-use crate::loom::sync::atomic::{AtomicUsize, Ordering::*};
+use crate::loom::sync::atomic::{AtomicU64, Ordering::*};
 use crate::loom::sync::Mutex;
 use std::task::{Context, Poll, Waker};
 
@@ -52,6 +66,23 @@ const READINESS_MASK: usize = 0xFFFF;
 const TICK_SHIFT: u32 = 16;
 const TICK_MASK: usize = 0x7FFF << TICK_SHIFT;
 const SHUTDOWN: usize = 1 << 31;
+/// The readiness, tick and `SHUTDOWN` fields (the low half of the word).
+const STATE_MASK: u64 = 0xFFFF_FFFF;
+const GEN_SHIFT: u32 = 32;
+/// Generation bits the word keeps, as a mask on a `usize` generation.
+pub(crate) const GEN_BITS: usize = 0xFFFF_FFFF;
+
+/// The low half of the word as a `usize` (readiness, tick, `SHUTDOWN`).
+#[inline]
+fn state(word: u64) -> usize {
+    (word & STATE_MASK) as usize
+}
+
+/// The generation field of the word.
+#[inline]
+fn generation(word: u64) -> usize {
+    (word >> GEN_SHIFT) as usize
+}
 
 /// Which side of the resource waits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,12 +136,11 @@ struct ListWaiter {
 }
 
 pub(crate) struct ScheduledIo {
-    readiness: AtomicUsize,
+    /// Readiness, tick, `SHUTDOWN` and the slot's generation (the table
+    /// above). The generation is bumped when the resource drops, so events
+    /// carrying an older token are ignored (`slab.rs`).
+    readiness: AtomicU64,
     waiters: Mutex<Waiters>,
-    /// Which registration of this driver slot is current: bumped when the
-    /// resource drops, so events carrying an older token are ignored
-    /// (`slab.rs`).
-    generation: AtomicUsize,
 }
 
 impl ScheduledIo {
@@ -121,46 +151,65 @@ impl ScheduledIo {
     /// the driver recorded meanwhile.
     pub(crate) fn new_ready(ready: usize) -> ScheduledIo {
         ScheduledIo {
-            readiness: AtomicUsize::new(ready & READINESS_MASK),
+            readiness: AtomicU64::new((ready & READINESS_MASK) as u64),
             waiters: Mutex::new(Waiters::default()),
-            generation: AtomicUsize::new(0),
         }
     }
 
-    /// A slot handed out again: readiness starts as `ready` (tick 0).
+    /// A slot handed out again: readiness starts as `ready` (tick 0), the
+    /// generation stays.
     pub(crate) fn reset(&self, ready: usize) {
-        self.readiness.store(ready & READINESS_MASK, Release);
+        let _ = self
+            .readiness
+            .fetch_update(AcqRel, Acquire, |cur| Some((cur & !STATE_MASK) | (ready & READINESS_MASK) as u64));
     }
 
+    /// The slot's current generation (`GEN_BITS` wide).
     pub(crate) fn generation(&self) -> usize {
-        self.generation.load(Acquire)
+        generation(self.readiness.load(Acquire))
     }
 
-    /// The resource dropped: the generation moves on first (so the driver
-    /// stops dispatching to it), then readiness and waiters are cleared.
-    /// Returns the waiters for the caller to drop outside its locks.
+    /// The resource dropped: in one step the generation moves on (so the
+    /// driver's updates for the old token fail from here on) and readiness
+    /// is cleared; then the waiters are taken. Returns the waiters for the
+    /// caller to drop outside its locks.
     #[must_use = "holds the dropped resource's wakers; drop it outside any lock"]
     pub(crate) fn retire(&self) -> impl Sized {
-        self.generation.fetch_add(1, AcqRel);
-        self.readiness.store(0, Release);
+        let _ = self
+            .readiness
+            .fetch_update(AcqRel, Acquire, |cur| Some((cur & !STATE_MASK).wrapping_add(1 << GEN_SHIFT)));
         std::mem::take(&mut *self.waiters.lock())
     }
 
-    /// Driver side: records readiness seen at `tick`.
-    pub(crate) fn set_readiness(&self, tick: usize, ready: usize) {
+    /// Driver side: records readiness seen at `tick` if the slot is still
+    /// at `generation` (compared on its low `GEN_BITS` and `mask`), in the
+    /// same compare-and-swap. Returns whether it did; `false`: the event
+    /// is stale, the resource it was for has been released.
+    #[must_use = "a stale event must not wake the slot's waiters"]
+    pub(crate) fn set_readiness(
+        &self,
+        generation_mask: usize,
+        generation: usize,
+        tick: usize,
+        ready: usize,
+    ) -> bool {
         let tick = (tick << TICK_SHIFT) & TICK_MASK;
         let mut cur = self.readiness.load(Acquire);
         loop {
-            let next = (cur & (READINESS_MASK | SHUTDOWN)) | ready | tick;
+            if self::generation(cur) & generation_mask != generation & generation_mask {
+                return false;
+            }
+            let low = (state(cur) & (READINESS_MASK | SHUTDOWN)) | ready | tick;
+            let next = (cur & !STATE_MASK) | low as u64;
             match self.readiness.compare_exchange_weak(cur, next, AcqRel, Acquire) {
-                Ok(_) => return,
+                Ok(_) => return true,
                 Err(actual) => cur = actual,
             }
         }
     }
 
     pub(crate) fn shutdown(&self) {
-        self.readiness.fetch_or(SHUTDOWN, AcqRel);
+        self.readiness.fetch_or(SHUTDOWN as u64, AcqRel);
         self.wake(READINESS_MASK);
     }
 
@@ -171,12 +220,9 @@ impl ScheduledIo {
         let w = if ready & Direction::Write.mask() != 0 { waiters.writer.take() } else { None };
         if waiters.armed == 0 {
             drop(waiters);
-            if let Some(r) = r {
-                r.wake();
-            }
-            if let Some(w) = w {
-                w.wake();
-            }
+            // Through `runtime::driver::wake`: a waker that panics cannot
+            // unwind through the driver's dispatch.
+            r.into_iter().chain(w).for_each(crate::runtime::driver::wake);
             return;
         }
         let mut batch: [Option<Waker>; WAKE_BATCH] = std::array::from_fn(|_| None);
@@ -199,9 +245,9 @@ impl ScheduledIo {
             let done = next >= waiters.list.len();
             drop(waiters);
             if let Some((r, w)) = first.take() {
-                r.into_iter().chain(w).for_each(Waker::wake);
+                r.into_iter().chain(w).for_each(crate::runtime::driver::wake);
             }
-            batch[..n].iter_mut().filter_map(Option::take).for_each(Waker::wake);
+            batch[..n].iter_mut().filter_map(Option::take).for_each(crate::runtime::driver::wake);
             if done {
                 return;
             }
@@ -281,10 +327,10 @@ impl ScheduledIo {
     /// Resource side: clears what `event` saw, unless newer readiness came.
     pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
         // Closed states are final: never cleared.
-        let clear = event.ready & !(READ_CLOSED | WRITE_CLOSED | SHUTDOWN);
+        let clear = (event.ready & !(READ_CLOSED | WRITE_CLOSED | SHUTDOWN)) as u64;
         let mut cur = self.readiness.load(Acquire);
         loop {
-            if (cur & TICK_MASK) >> TICK_SHIFT != event.tick {
+            if (state(cur) & TICK_MASK) >> TICK_SHIFT != event.tick {
                 return;
             }
             let next = cur & !clear;
@@ -330,7 +376,7 @@ impl ScheduledIo {
     }
 
     fn ready_masked(&self, mask: usize) -> Option<ReadyEvent> {
-        let cur = self.readiness.load(Acquire);
+        let cur = state(self.readiness.load(Acquire));
         let ready = cur & mask;
         if ready != 0 || cur & SHUTDOWN != 0 {
             Some(ReadyEvent { tick: (cur & TICK_MASK) >> TICK_SHIFT, ready: ready | (cur & SHUTDOWN) })
@@ -363,8 +409,29 @@ mod tests {
         let io = ScheduledIo::new_ready(READABLE | WRITABLE);
         let assumed = io.ready_now(Direction::Read).unwrap();
         // The driver records real readability (any turn: ticks start at 1).
-        io.set_readiness(1, READABLE);
+        assert!(io.set_readiness(usize::MAX, 0, 1, READABLE));
         io.clear_readiness(assumed);
         assert!(io.ready_now(Direction::Read).is_some(), "the driver's event survived");
+    }
+
+    #[test]
+    fn an_update_for_a_retired_generation_changes_nothing() {
+        let io = ScheduledIo::new_ready(0);
+        let old = io.generation();
+        drop(io.retire());
+        io.reset(0);
+        assert!(!io.set_readiness(usize::MAX, old, 1, READABLE | READ_CLOSED));
+        assert!(io.ready_now_masked(ALL).is_none());
+        assert!(io.set_readiness(usize::MAX, old + 1, 1, READABLE));
+        assert!(io.ready_now(Direction::Read).is_some());
+    }
+
+    #[test]
+    fn the_generation_wraps_without_touching_the_state() {
+        let io = ScheduledIo::new_ready(0);
+        io.readiness.store(u64::from(u32::MAX) << GEN_SHIFT, Relaxed);
+        drop(io.retire());
+        assert_eq!(io.generation(), 0);
+        assert!(io.ready_now_masked(ALL).is_none());
     }
 }

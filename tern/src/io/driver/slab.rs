@@ -21,17 +21,18 @@
 //! |-------|------------|------------|------------------|
 //! | fresh | page allocated | 0 | no (`next` has not reached it) |
 //! | live  | [`Slab::alloc`] from fresh or free: readiness set to the initial value, under the slab lock | unchanged; the token carries it | no |
-//! | free  | [`Slab::release`]: generation bumped first, then readiness and waiters cleared | old + 1 | yes |
+//! | free  | [`Slab::release`]: generation bumped and readiness cleared in one step, then waiters cleared | old + 1 | yes |
 //!
 //! The driver looks a token up with [`Slab::get`], which returns the slot
-//! only if its generation still matches. An event that names a released
-//! slot (fetched in the same `epoll_wait` batch as the drop, or from a
-//! descriptor whose file outlives the resource because it was `dup`ed or
-//! inherited) is ignored. The check and the readiness update are two
-//! steps: a release racing the dispatch at worst leaves a spurious
-//! readiness in the slot's next registration, which costs that resource
-//! one `WouldBlock`. No event can touch freed memory, because no slot's
-//! memory is ever freed while the driver lives.
+//! only if its generation still matches, and the driver records an event
+//! with [`Slab::dispatch`], whose generation check is part of the
+//! readiness word's compare-and-swap (`scheduled_io.rs`). An event that
+//! names a released slot (fetched in the same `epoll_wait` batch as the
+//! drop, or from a descriptor whose file outlives the resource because it
+//! was `dup`ed or inherited) is ignored, even if the slot is released and
+//! handed out again while the driver dispatches it. No event can touch
+//! freed memory, because no slot's memory is ever freed while the driver
+//! lives.
 //!
 //! This is what lets a resource that owns its descriptor skip
 //! `epoll_ctl(EPOLL_CTL_DEL)` on drop: closing the descriptor removes it
@@ -46,8 +47,9 @@ use std::sync::OnceLock;
 
 const INDEX_BITS: u32 = 24;
 const INDEX_MASK: usize = (1 << INDEX_BITS) - 1;
-/// Generation bits carried in the token (below the reserved top bit).
-const GEN_MASK: usize = usize::MAX >> (INDEX_BITS + 1);
+/// Generation bits carried in the token (below the reserved top bit, and
+/// no more than the readiness word keeps).
+const GEN_MASK: usize = (usize::MAX >> (INDEX_BITS + 1)) & super::scheduled_io::GEN_BITS;
 const FIRST_PAGE_SHIFT: u32 = 6;
 const PAGES: usize = (INDEX_BITS - FIRST_PAGE_SHIFT + 1) as usize;
 /// Live registrations at most: slot indexes below this.
@@ -133,9 +135,18 @@ impl Slab {
 
     /// The live slot `token` names, or `None` if it has been released
     /// since (a stale event).
+    #[cfg(all(test, not(tern_loom)))]
     pub(super) fn get(&self, token: usize) -> Option<&ScheduledIo> {
         let io = self.slot(token & INDEX_MASK)?;
         (io.generation() & GEN_MASK == token >> INDEX_BITS).then_some(io)
+    }
+
+    /// Driver side: records `ready` (seen at `tick`) in the slot `token`
+    /// names if the token is still current; returns the slot to wake.
+    pub(super) fn dispatch(&self, token: usize, tick: usize, ready: usize) -> Option<&ScheduledIo> {
+        let io = self.slot(token & INDEX_MASK)?;
+        // The generation check and the update are one compare-and-swap.
+        io.set_readiness(GEN_MASK, token >> INDEX_BITS, tick, ready).then_some(io)
     }
 
     fn slot(&self, index: usize) -> Option<&ScheduledIo> {
@@ -143,7 +154,7 @@ impl Slab {
         self.pages.get(page)?.get()?.get(offset)
     }
 
-    #[cfg(all(test, not(tern_loom)))]
+    #[cfg(test)]
     pub(super) fn live(&self) -> usize {
         let state = self.state.lock();
         state.next - state.free.len()
@@ -194,6 +205,20 @@ mod tests {
         assert!(slab.get(old).is_none());
         assert!(slab.get(new).is_some());
         assert_eq!(slab.live(), 1);
+    }
+
+    #[test]
+    fn a_stale_dispatch_leaves_the_reused_slot_clean() {
+        use super::super::scheduled_io::{ALL, READABLE, READ_CLOSED};
+        let slab = Slab::new();
+        let (_, index, old) = slab.alloc(0).unwrap();
+        slab.release(index);
+        let (io, again, new) = slab.alloc(0).unwrap();
+        assert_eq!(again, index);
+        assert!(slab.dispatch(old, 1, READABLE | READ_CLOSED).is_none(), "stale: ignored");
+        assert!(io.ready_now_masked(ALL).is_none());
+        assert!(slab.dispatch(new, 2, READABLE).is_some());
+        assert!(io.ready_now_masked(READABLE).is_some());
     }
 
     #[test]

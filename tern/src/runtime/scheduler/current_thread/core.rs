@@ -3,6 +3,7 @@
 use super::inject::{Inject, Queue};
 use super::Handle;
 use crate::runtime::context;
+use crate::runtime::driver::IoTurn;
 use crate::runtime::metrics::{BusyClock, WorkerMetrics};
 use crate::runtime::scheduler;
 use crate::task::coop;
@@ -213,9 +214,9 @@ pub(super) fn drive<F: Future>(handle: &Arc<Handle>, core: Box<Core>, mut future
             busy.checkpoint(&published.worker);
         });
         if let Some(io) = &handle.io {
-            if let Some(mut driver) = io.try_take_driver() {
-                driver.turn(io, Some(std::time::Duration::ZERO), false);
-                let _ = io.put_driver(driver);
+            // Nobody parks waiting for this driver: a want is not reported.
+            if let Some(mut turn) = IoTurn::try_take(io, |_| {}) {
+                turn.turn(Some(std::time::Duration::ZERO), false);
             }
         }
         if let Some(time) = &handle.time {
@@ -288,10 +289,9 @@ fn park(cx: &Context) {
 /// or on the condvar. Returns whether an unpark token was consumed.
 fn park_once(handle: &Handle, timeout: Option<std::time::Duration>) -> bool {
     if let Some(io) = &handle.io {
-        if let Some(mut driver) = io.try_take_driver() {
-            let woken = handle.park.park_on_driver(&mut driver, io, timeout, true);
-            let _ = io.put_driver(driver);
-            return woken;
+        // Put back when the turn drops, also if the dispatch unwinds.
+        if let Some(mut turn) = IoTurn::try_take(io, |_| {}) {
+            return handle.park.park_on_driver(turn.driver(), io, timeout, true);
         }
     }
     handle.park.park(timeout)

@@ -248,3 +248,44 @@ fn loom_shutdown_racing_spawn_and_wake() {
         drop(token);
     });
 }
+
+/// The `WATCHDOG` bit (`idle.rs`): two workers park while a third stays
+/// awake, each takes the watch if it is vacant, wakes (releasing it) and
+/// re-decides once (`rearm_watchdog`). At most one worker ever watches,
+/// and one of the first two parks does take the watch, since a peer is
+/// awake.
+#[test]
+fn loom_watchdog_is_held_by_at_most_one_parked_worker() {
+    use crate::loom::sync::atomic::AtomicUsize;
+    model(|| {
+        let idle = Arc::new(Idle::new(3));
+        let watching = Arc::new(AtomicUsize::new(0));
+        let took = Arc::new(AtomicUsize::new(0));
+        let watch = |watching: &AtomicUsize, idle: &Idle| {
+            assert_eq!(watching.fetch_add(1, SeqCst), 0, "two workers on watch");
+            watching.fetch_sub(1, SeqCst);
+            idle.release_watchdog();
+        };
+        let workers: Vec<_> = (1..3)
+            .map(|i| {
+                let (idle, watching, took) = (idle.clone(), watching.clone(), took.clone());
+                thread::spawn(move || {
+                    let parked = idle.transition_worker_to_parked(i, false);
+                    if parked.watchdog {
+                        took.fetch_add(1, SeqCst);
+                        watch(&watching, &idle);
+                    }
+                    if idle.rearm_watchdog() {
+                        watch(&watching, &idle);
+                    }
+                    assert!(idle.unpark_worker_by_id(i));
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join().unwrap();
+        }
+        assert!(took.load(SeqCst) >= 1, "a peer was awake, yet nobody took the watch");
+        assert!(!idle.needs_watchdog(), "every worker awake again: no watch needed");
+    });
+}

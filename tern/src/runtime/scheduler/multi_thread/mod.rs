@@ -234,30 +234,30 @@ impl Handle {
         }
     }
 
+    /// Called by the last searcher as it parks: wakes a worker if work it
+    /// could have taken was left behind.
     fn notify_if_work_pending(&self) {
-        if self.remotes.iter().any(|r| !r.steal.is_empty()) || !self.inject.is_empty() {
+        if stealable_work(self.remotes.iter().map(|r| &r.steal), &self.inject) {
             self.notify_parked();
         }
     }
 
     /// Takes the role of the worker that parks with the drivers (in the
-    /// I/O poll, until the next timer).
-    fn try_take_time_driver(&self, index: usize) -> bool {
+    /// I/O poll, until the next timer). The role is released when the
+    /// returned guard drops, also if the worker unwinds.
+    fn try_take_time_driver(&self, index: usize) -> Option<TimeDriverRole<'_>> {
         let taken = (self.time.is_some() || self.io.is_some()) && !self.time_driver_taken.swap(true, Acquire);
-        if taken {
-            self.time_driver_holder.store(index, Release);
+        if !taken {
+            return None;
         }
-        taken
+        self.time_driver_holder.store(index, Release);
+        Some(TimeDriverRole { handle: self })
     }
 
     /// Wakes the worker holding the time-driver role (it parked without the
     /// I/O driver, which was busy; `DriverSlot`).
     fn wake_time_driver(&self) {
         self.remotes[self.time_driver_holder.load(Acquire)].park.unpark();
-    }
-
-    fn release_time_driver(&self) {
-        self.time_driver_taken.store(false, Release);
     }
 
     pub(crate) fn num_workers(&self) -> usize {
@@ -328,6 +328,34 @@ impl Handle {
             }
         }
         true
+    }
+}
+
+/// Whether a parked worker, once woken, could take some of this work: a
+/// peer's ring (stealing) or the injection queue. A task in a peer's LIFO
+/// slot does not count: ordinary stealing cannot take it (only its owner
+/// or the watchdog does), so waking a worker for it makes that worker (most
+/// often the caller itself, the most recently parked) search, find
+/// nothing, and park again, in a loop until the watchdog's next round.
+fn stealable_work<'a, S: crate::task::Schedule>(
+    steals: impl IntoIterator<Item = &'a queue::Steal<S>>,
+    inject: &Inject<S>,
+) -> bool {
+    !inject.is_empty() || steals.into_iter().any(queue::Steal::has_stealable)
+}
+
+#[cfg(all(test, not(tern_loom)))]
+mod tests;
+
+/// The time-driver role, held by one parked worker at a time; released on
+/// drop.
+struct TimeDriverRole<'a> {
+    handle: &'a Handle,
+}
+
+impl Drop for TimeDriverRole<'_> {
+    fn drop(&mut self) {
+        self.handle.time_driver_taken.store(false, Release);
     }
 }
 

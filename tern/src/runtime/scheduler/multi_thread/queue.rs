@@ -250,9 +250,12 @@ impl<S: 'static> Drop for Local<S> {
 }
 
 impl<S: Schedule> Steal<S> {
-    pub(crate) fn is_empty(&self) -> bool {
+    /// Whether the ring holds tasks a thief could take. The LIFO slot is
+    /// not counted: `steal_into` never takes it (only the owner and the
+    /// watchdog's `steal_lifo` do).
+    pub(crate) fn has_stealable(&self) -> bool {
         let (_, real) = unpack(self.0.head.load(Acquire));
-        real == self.0.tail.load(Acquire) && self.0.lifo.load(Acquire).is_null()
+        real != self.0.tail.load(Acquire)
     }
 
     /// Takes the task in the LIFO slot (a stranded task of a stuck worker).

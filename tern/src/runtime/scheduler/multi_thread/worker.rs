@@ -41,6 +41,7 @@ use super::block_on::Standby;
 use super::queue::Local;
 use super::{Handle, Sched};
 use crate::runtime::context;
+use crate::runtime::driver::{self, IoTurn};
 use crate::runtime::metrics::BusyClock;
 use crate::runtime::scheduler;
 use crate::task::coop;
@@ -313,9 +314,12 @@ fn run_worker(handle: Arc<Handle>, index: usize, core: Box<Core>, own_thread: bo
     let cx = Context { handle: handle.clone(), index, core: RefCell::new(Some(core)) };
     let _installed = context::set_scheduler(context::Driven::MultiThread(&cx));
     let _precise = handle.time.as_ref().map(|_| crate::time::slack::PreciseTimers::enter());
+    // Every way out of this function (a panic included) counts the
+    // worker as exited, or the runtime's drop would wait for it forever.
+    let _exit = ExitGuard { cx: &cx };
     if own_thread {
         if let Some(f) = &handle.config.after_start {
-            f();
+            driver::run_hook(&**f);
         }
     }
     let metrics = &handle.remotes[index].metrics;
@@ -327,7 +331,7 @@ fn run_worker(handle: Arc<Handle>, index: usize, core: Box<Core>, own_thread: bo
             // it out at shutdown): this thread's part is over.
             if own_thread {
                 if let Some(f) = &handle.config.before_stop {
-                    f();
+                    driver::run_hook(&**f);
                 }
             }
             return;
@@ -346,13 +350,15 @@ fn run_worker(handle: Arc<Handle>, index: usize, core: Box<Core>, own_thread: bo
             // tasks they wake land in this worker's queue.
             cx.with_core(|core| core.in_driver_park = true);
             if let Some(io) = &handle.io {
-                if let Some(mut driver) = io.try_take_driver() {
-                    driver.turn(io, Some(Duration::ZERO), false);
-                    if io.put_driver(driver) {
+                let turn = IoTurn::try_take(io, |wanted| {
+                    if wanted {
                         // The time-driving worker parked without it.
                         handle.wake_time_driver();
                     }
                     answer_handover(&handle);
+                });
+                if let Some(mut turn) = turn {
+                    turn.turn(Some(Duration::ZERO), false);
                 }
             }
             if let Some(time) = &handle.time {
@@ -385,10 +391,41 @@ fn run_worker(handle: Arc<Handle>, index: usize, core: Box<Core>, own_thread: bo
     cx.with_core(|core| core.busy.stop(metrics));
     if own_thread {
         if let Some(f) = &handle.config.before_stop {
-            f();
+            driver::run_hook(&**f);
         }
     }
-    handle.worker_exited();
+}
+
+/// Ends a worker: on a normal exit only counts it out; when the worker
+/// unwinds (a bug, or the driver's `epoll_wait` failing), its queued tasks
+/// first move to the injection queue, where its peers find them.
+struct ExitGuard<'a> {
+    cx: &'a Context,
+}
+
+impl Drop for ExitGuard<'_> {
+    fn drop(&mut self) {
+        let handle = &self.cx.handle;
+        if !self.cx.has_core() {
+            // `block_in_place` handed the core (and the worker's place) to
+            // another thread, which counts the worker out when it exits.
+            return;
+        }
+        if std::thread::panicking() {
+            if let Ok(mut core) = self.cx.core.try_borrow_mut() {
+                if let Some(core) = core.as_mut() {
+                    core.in_driver_park = false;
+                    // A closed queue (shutdown) drops them instead, as
+                    // shutdown drops queued notifications.
+                    while let Some(task) = core.run_queue.pop_lifo().or_else(|| core.run_queue.pop()) {
+                        let _ = handle.inject.push(task);
+                    }
+                }
+            }
+            handle.notify_parked();
+        }
+        handle.worker_exited();
+    }
 }
 
 /// After polling the drivers: if they woke more than this worker takes
@@ -475,7 +512,7 @@ fn park(cx: &Context) {
         handle.notify_if_work_pending();
     }
     if let Some(f) = &handle.config.before_park {
-        f();
+        driver::run_hook(&**f);
     }
     let mut watchdog = parked.watchdog;
     if watchdog {
@@ -493,7 +530,8 @@ fn park(cx: &Context) {
         }
         // One parked worker drives time: it sleeps no later than the next
         // timer and fires what is due when it wakes.
-        let drives_time = handle.try_take_time_driver(cx.index);
+        let time_role = handle.try_take_time_driver(cx.index);
+        let drives_time = time_role.is_some();
         let timer = match (&handle.time, drives_time) {
             (Some(time), true) => time.prepare_park(&remote.park),
             _ => None,
@@ -521,22 +559,23 @@ fn park(cx: &Context) {
         };
         // If a busy worker has the driver for a non-blocking turn, it
         // wakes us when it puts it back (`DriverSlot`).
-        let io_driver = if drives_time && standby.is_none() {
-            handle.io.as_ref().and_then(|io| io.take_driver_or_want())
+        // Only the time-driving worker (this one) ever waits for the
+        // driver, so a want reported when it goes back is not ours to act
+        // on; a `block_on` thread's handover is.
+        let io_turn = if drives_time && standby.is_none() {
+            handle.io.as_ref().and_then(|io| IoTurn::take_or_want(io, |_| answer_handover(handle)))
         } else {
             None
         };
         if drives_time {
             cx.with_core(|core| core.in_driver_park = true);
         }
-        match (io_driver, &handle.io) {
-            (Some(mut driver), Some(io)) => {
-                remote.park.park_on_driver(&mut driver, io, timeout, precise);
-                // Only the time-driving worker (this one) ever waits for it.
-                let _ = io.put_driver(driver);
-                answer_handover(handle);
+        match io_turn {
+            Some(mut turn) => {
+                let io = turn.io();
+                remote.park.park_on_driver(turn.driver(), io, timeout, precise);
             }
-            _ => {
+            None => {
                 remote.park.park(timeout);
             }
         }
@@ -544,7 +583,7 @@ fn park(cx: &Context) {
             if let Some(time) = &handle.time {
                 time.process();
             }
-            handle.release_time_driver();
+            drop(time_role);
             end_driver_poll(cx);
         }
         if watchdog {
@@ -574,7 +613,7 @@ fn park(cx: &Context) {
     remote.metrics.unparked();
     cx.with_core(|core| core.busy.start());
     if let Some(f) = &handle.config.after_unpark {
-        f();
+        driver::run_hook(&**f);
     }
 }
 
