@@ -326,3 +326,41 @@ async fn recv_loop_on_a_full_channel_yields_to_other_tasks() {
     }
     assert!(saw, "the coop budget never made recv yield");
 }
+
+/// A waker whose drop sends on the channel it waits on.
+struct SendOnDrop(broadcast::Sender<()>);
+
+impl std::task::Wake for SendOnDrop {
+    fn wake(self: Arc<Self>) {}
+}
+
+impl Drop for SendOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.send(());
+    }
+}
+
+#[test]
+fn a_waker_that_sends_when_dropped_does_not_deadlock() {
+    // The old waker is replaced by a re-poll with another waker.
+    let (tx, mut rx) = broadcast::channel(16);
+    let mut fut = Box::pin(rx.recv());
+    let waker = Waker::from(Arc::new(SendOnDrop(tx)));
+    assert!(fut.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
+    drop(waker);
+    assert_eq!(poll_once(fut.as_mut()), Poll::Ready(Ok(())));
+    drop(fut);
+
+    // The waker is woken (and dropped) by a send.
+    let (tx, mut rx) = broadcast::channel(16);
+    let mut fut = Box::pin(rx.recv());
+    let waker = Waker::from(Arc::new(SendOnDrop(tx.clone())));
+    assert!(fut.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
+    drop(waker);
+    assert_eq!(tx.send(()).unwrap(), 1);
+    assert_eq!(poll_once(fut.as_mut()), Poll::Ready(Ok(())));
+    drop(fut);
+    // Both sends arrived.
+    assert_eq!(rx.try_recv(), Ok(()));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+}
