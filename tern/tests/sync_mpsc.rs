@@ -439,3 +439,34 @@ fn handles_are_unwind_safe() {
     check::<tern::sync::mpsc::OwnedPermit<u8>>();
     check::<tern::sync::mpsc::Permit<'static, u8>>();
 }
+
+/// Counts its wakes; its strong count tells who still holds it.
+struct CountWakes(AtomicUsize);
+impl std::task::Wake for CountWakes {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+#[test]
+fn a_served_reserve_fails_once_closed_and_its_slot_wakes_the_receiver() {
+    let (tx, mut rx) = mpsc::channel::<()>(1);
+    let permit = tx.try_reserve().unwrap();
+    let res_w = Arc::new(CountWakes(AtomicUsize::new(0)));
+    let res_waker = Waker::from(res_w.clone());
+    let mut reserve = Box::pin(tx.reserve());
+    assert!(reserve.as_mut().poll(&mut Context::from_waker(&res_waker)).is_pending());
+    // The slot goes to the queued reservation (woken, not yet polled).
+    drop(permit);
+    assert_eq!(res_w.0.load(SeqCst), 1);
+    rx.close();
+    let rx_w = Arc::new(CountWakes(AtomicUsize::new(0)));
+    let rx_waker = Waker::from(rx_w.clone());
+    let mut recv = Box::pin(rx.recv());
+    assert!(recv.as_mut().poll(&mut Context::from_waker(&rx_waker)).is_pending());
+    // Closed: the reservation fails although it held the slot, gives it
+    // back, and the now idle channel wakes the receiver.
+    assert!(matches!(poll_once(reserve.as_mut()), Poll::Ready(Err(_))));
+    assert_eq!(rx_w.0.load(SeqCst), 1);
+    assert_eq!(poll_once(recv.as_mut()), Poll::Ready(None));
+}
