@@ -470,3 +470,22 @@ fn a_served_reserve_fails_once_closed_and_its_slot_wakes_the_receiver() {
     assert_eq!(rx_w.0.load(SeqCst), 1);
     assert_eq!(poll_once(recv.as_mut()), Poll::Ready(None));
 }
+
+#[test]
+fn a_permit_send_whose_receiver_waker_panics_keeps_the_message_and_its_slot() {
+    struct Panics;
+    impl std::task::Wake for Panics {
+        fn wake(self: Arc<Self>) {
+            panic!("waker panicked");
+        }
+    }
+    let (tx, mut rx) = mpsc::channel(1);
+    let waker = Waker::from(Arc::new(Panics));
+    assert!(rx.poll_recv(&mut Context::from_waker(&waker)).is_pending());
+    let permit = tx.try_reserve().unwrap();
+    assert!(std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| permit.send(7))).is_err());
+    assert_eq!(tx.capacity(), 0);
+    assert_eq!(rx.len(), 1);
+    assert_eq!(rx.try_recv(), Ok(7));
+    assert_eq!(tx.capacity(), 1);
+}
