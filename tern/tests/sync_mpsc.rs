@@ -489,3 +489,45 @@ fn a_permit_send_whose_receiver_waker_panics_keeps_the_message_and_its_slot() {
     assert_eq!(rx.try_recv(), Ok(7));
     assert_eq!(tx.capacity(), 1);
 }
+
+#[test]
+fn a_receiver_drop_drops_every_value_even_if_one_drop_panics() {
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    struct A(bool);
+    impl Drop for A {
+        fn drop(&mut self) {
+            DROPS.fetch_add(1, SeqCst);
+            if self.0 {
+                panic!("drop panicked");
+            }
+        }
+    }
+    let (tx, rx) = mpsc::unbounded_channel();
+    tx.send(A(true)).unwrap();
+    tx.send(A(false)).unwrap();
+    tx.send(A(false)).unwrap();
+    assert!(std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(rx))).is_err());
+    // All three, before the sender (and the channel) go.
+    assert_eq!(DROPS.load(SeqCst), 3);
+    drop(tx);
+    assert_eq!(DROPS.load(SeqCst), 3);
+}
+
+#[test]
+fn dropping_the_receiver_releases_its_waker() {
+    let w = Arc::new(CountWakes(AtomicUsize::new(0)));
+    let waker = Waker::from(w.clone());
+    for bounded in [true, false] {
+        let (btx, mut brx) = mpsc::channel::<()>(1);
+        let (utx, mut urx) = mpsc::unbounded_channel::<()>();
+        if bounded {
+            assert!(brx.poll_recv(&mut Context::from_waker(&waker)).is_pending());
+        } else {
+            assert!(urx.poll_recv(&mut Context::from_waker(&waker)).is_pending());
+        }
+        assert_eq!(Arc::strong_count(&w), 3);
+        drop((brx, urx));
+        assert_eq!(Arc::strong_count(&w), 2, "dropping the receiver kept its waker");
+        drop((btx, utx));
+    }
+}
