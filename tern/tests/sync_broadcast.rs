@@ -151,17 +151,19 @@ fn values_are_cloned_only_when_read_and_dropped_exactly_once() {
     assert_eq!(clones.load(SeqCst), 4);
     assert_eq!(drops.load(SeqCst), 4);
     assert_eq!(tx.len(), 4);
-    // rx2 is the last reader of the first two: it gets them by move.
+    // rx2 is the last reader of the first two: it gets clones too (every
+    // receive calls `clone`, as Tokio's), and the originals are dropped.
     assert_eq!(rx2.try_recv().unwrap().0, 0);
     assert_eq!(rx2.try_recv().unwrap().0, 1);
-    assert_eq!(clones.load(SeqCst), 4);
+    assert_eq!(clones.load(SeqCst), 6);
+    assert_eq!(drops.load(SeqCst), 8);
     assert_eq!(tx.len(), 2);
     // Dropping rx2 releases the two it never read.
     drop(rx2);
-    assert_eq!(drops.load(SeqCst), 8);
+    assert_eq!(drops.load(SeqCst), 10);
     assert_eq!(tx.len(), 0);
     drop((tx, rx1));
-    assert_eq!(drops.load(SeqCst), 8);
+    assert_eq!(drops.load(SeqCst), 10);
 }
 
 #[test]
@@ -325,4 +327,73 @@ async fn recv_loop_on_a_full_channel_yields_to_other_tasks() {
         saw |= flag.load(SeqCst);
     }
     assert!(saw, "the coop budget never made recv yield");
+}
+
+/// Panics in `clone` when its value is 0.
+#[derive(Debug, PartialEq)]
+struct PanicOnZero(u32);
+
+impl Clone for PanicOnZero {
+    fn clone(&self) -> Self {
+        assert_ne!(self.0, 0, "clone of zero");
+        PanicOnZero(self.0)
+    }
+}
+
+#[test]
+fn a_panicking_clone_still_moves_the_receiver_past_its_value() {
+    let (tx, mut rx) = broadcast::channel(4);
+    tx.send(PanicOnZero(0)).unwrap();
+    tx.send(PanicOnZero(1)).unwrap();
+    tx.send(PanicOnZero(0)).unwrap();
+    tx.send(PanicOnZero(2)).unwrap();
+    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rx.try_recv()));
+    assert!(res.is_err(), "even the only receiver clones the value");
+    assert_eq!(rx.try_recv(), Ok(PanicOnZero(1)));
+    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut fut = Box::pin(rx.recv());
+        let _ = poll_once(fut.as_mut());
+    }));
+    assert!(res.is_err());
+    assert_eq!(rx.try_recv(), Ok(PanicOnZero(2)));
+    // The values whose clone panicked were released: nothing is queued.
+    assert_eq!(tx.len(), 0);
+}
+
+/// A waker whose drop sends on the channel it waits on.
+struct SendOnDrop(broadcast::Sender<()>);
+
+impl std::task::Wake for SendOnDrop {
+    fn wake(self: Arc<Self>) {}
+}
+
+impl Drop for SendOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.send(());
+    }
+}
+
+#[test]
+fn a_waker_that_sends_when_dropped_does_not_deadlock() {
+    // The old waker is replaced by a re-poll with another waker.
+    let (tx, mut rx) = broadcast::channel(16);
+    let mut fut = Box::pin(rx.recv());
+    let waker = Waker::from(Arc::new(SendOnDrop(tx)));
+    assert!(fut.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
+    drop(waker);
+    assert_eq!(poll_once(fut.as_mut()), Poll::Ready(Ok(())));
+    drop(fut);
+
+    // The waker is woken (and dropped) by a send.
+    let (tx, mut rx) = broadcast::channel(16);
+    let mut fut = Box::pin(rx.recv());
+    let waker = Waker::from(Arc::new(SendOnDrop(tx.clone())));
+    assert!(fut.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
+    drop(waker);
+    assert_eq!(tx.send(()).unwrap(), 1);
+    assert_eq!(poll_once(fut.as_mut()), Poll::Ready(Ok(())));
+    drop(fut);
+    // Both sends arrived.
+    assert_eq!(rx.try_recv(), Ok(()));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
 }

@@ -439,3 +439,95 @@ fn handles_are_unwind_safe() {
     check::<tern::sync::mpsc::OwnedPermit<u8>>();
     check::<tern::sync::mpsc::Permit<'static, u8>>();
 }
+
+/// Counts its wakes; its strong count tells who still holds it.
+struct CountWakes(AtomicUsize);
+impl std::task::Wake for CountWakes {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+#[test]
+fn a_served_reserve_fails_once_closed_and_its_slot_wakes_the_receiver() {
+    let (tx, mut rx) = mpsc::channel::<()>(1);
+    let permit = tx.try_reserve().unwrap();
+    let res_w = Arc::new(CountWakes(AtomicUsize::new(0)));
+    let res_waker = Waker::from(res_w.clone());
+    let mut reserve = Box::pin(tx.reserve());
+    assert!(reserve.as_mut().poll(&mut Context::from_waker(&res_waker)).is_pending());
+    // The slot goes to the queued reservation (woken, not yet polled).
+    drop(permit);
+    assert_eq!(res_w.0.load(SeqCst), 1);
+    rx.close();
+    let rx_w = Arc::new(CountWakes(AtomicUsize::new(0)));
+    let rx_waker = Waker::from(rx_w.clone());
+    let mut recv = Box::pin(rx.recv());
+    assert!(recv.as_mut().poll(&mut Context::from_waker(&rx_waker)).is_pending());
+    // Closed: the reservation fails although it held the slot, gives it
+    // back, and the now idle channel wakes the receiver.
+    assert!(matches!(poll_once(reserve.as_mut()), Poll::Ready(Err(_))));
+    assert_eq!(rx_w.0.load(SeqCst), 1);
+    assert_eq!(poll_once(recv.as_mut()), Poll::Ready(None));
+}
+
+#[test]
+fn a_permit_send_whose_receiver_waker_panics_keeps_the_message_and_its_slot() {
+    struct Panics;
+    impl std::task::Wake for Panics {
+        fn wake(self: Arc<Self>) {
+            panic!("waker panicked");
+        }
+    }
+    let (tx, mut rx) = mpsc::channel(1);
+    let waker = Waker::from(Arc::new(Panics));
+    assert!(rx.poll_recv(&mut Context::from_waker(&waker)).is_pending());
+    let permit = tx.try_reserve().unwrap();
+    assert!(std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| permit.send(7))).is_err());
+    assert_eq!(tx.capacity(), 0);
+    assert_eq!(rx.len(), 1);
+    assert_eq!(rx.try_recv(), Ok(7));
+    assert_eq!(tx.capacity(), 1);
+}
+
+#[test]
+fn a_receiver_drop_drops_every_value_even_if_one_drop_panics() {
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    struct A(bool);
+    impl Drop for A {
+        fn drop(&mut self) {
+            DROPS.fetch_add(1, SeqCst);
+            if self.0 {
+                panic!("drop panicked");
+            }
+        }
+    }
+    let (tx, rx) = mpsc::unbounded_channel();
+    tx.send(A(true)).unwrap();
+    tx.send(A(false)).unwrap();
+    tx.send(A(false)).unwrap();
+    assert!(std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(rx))).is_err());
+    // All three, before the sender (and the channel) go.
+    assert_eq!(DROPS.load(SeqCst), 3);
+    drop(tx);
+    assert_eq!(DROPS.load(SeqCst), 3);
+}
+
+#[test]
+fn dropping_the_receiver_releases_its_waker() {
+    let w = Arc::new(CountWakes(AtomicUsize::new(0)));
+    let waker = Waker::from(w.clone());
+    for bounded in [true, false] {
+        let (btx, mut brx) = mpsc::channel::<()>(1);
+        let (utx, mut urx) = mpsc::unbounded_channel::<()>();
+        if bounded {
+            assert!(brx.poll_recv(&mut Context::from_waker(&waker)).is_pending());
+        } else {
+            assert!(urx.poll_recv(&mut Context::from_waker(&waker)).is_pending());
+        }
+        assert_eq!(Arc::strong_count(&w), 3);
+        drop((brx, urx));
+        assert_eq!(Arc::strong_count(&w), 2, "dropping the receiver kept its waker");
+        drop((btx, utx));
+    }
+}

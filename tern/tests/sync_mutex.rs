@@ -199,3 +199,45 @@ fn the_futures_are_send_and_sync() {
     let b = tern::sync::Barrier::new(1);
     send_sync(&b.wait());
 }
+
+/// Spends the running task's whole coop budget.
+fn exhaust_budget() {
+    while poll_with(pin!(tern::task::coop::consume_budget()), Waker::noop()).is_ready() {}
+}
+
+#[tern::test]
+async fn an_acquirer_out_of_budget_keeps_its_place_in_line() {
+    let m = Arc::new(Mutex::new(0));
+    let g0 = m.clone().try_lock_owned().unwrap();
+    exhaust_budget();
+    let (ca, wa) = counting();
+    let (cb, wb) = counting();
+    let mut a = Box::pin(m.clone().lock_owned());
+    assert!(poll_with(a.as_mut(), &wa).is_pending());
+    let mut b = Box::pin(m.clone().lock_owned());
+    assert!(poll_with(b.as_mut(), &wb).is_pending());
+    drop(g0);
+    // The first in line gets the lock although it had no budget left.
+    assert_eq!(ca.0.load(SeqCst), 1);
+    assert_eq!(cb.0.load(SeqCst), 0);
+    // Still out of budget: it holds the lock but yields.
+    assert!(poll_with(a.as_mut(), &wa).is_pending());
+    assert!(m.try_lock().is_err());
+    assert_eq!(cb.0.load(SeqCst), 0);
+    // Dropped while holding it unreturned: the lock passes to the next.
+    drop(a);
+    assert_eq!(cb.0.load(SeqCst), 1);
+    *b.await += 1;
+    assert_eq!(*m.lock().await, 1);
+}
+
+#[tern::test]
+async fn a_free_lock_taken_out_of_budget_is_released_when_dropped() {
+    let m = Mutex::new(());
+    exhaust_budget();
+    {
+        let mut a = pin!(m.lock());
+        assert!(poll_with(a.as_mut(), Waker::noop()).is_pending());
+    }
+    assert!(m.try_lock().is_ok());
+}

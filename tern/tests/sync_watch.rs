@@ -230,3 +230,20 @@ async fn changed_loop_that_is_always_ready_yields_to_other_tasks() {
     }
     assert!(saw, "the coop budget never made changed yield");
 }
+
+#[tern::test]
+async fn wait_for_that_matches_at_once_still_spends_budget() {
+    let (tx, mut rx) = watch::channel(0);
+    // Without budget spent by an always-matching `wait_for`, this loop
+    // would never let the `yield_now` branch run.
+    tern::select! {
+        biased;
+        _ = async {
+            loop {
+                tx.send(1).unwrap();
+                assert_eq!(*rx.wait_for(|v| *v == 1).await.unwrap(), 1);
+            }
+        } => {},
+        _ = tern::task::yield_now() => {},
+    }
+}

@@ -13,6 +13,7 @@
 //! | queue                        | `Acquire::poll`  | yes  | takes all `available` (partial), links the node  |
 //! | grant                        | `release`        | yes  | fills the front nodes; unlinks and wakes the full ones; the rest go back to `available` only once the queue is empty |
 //! | fast release                 | `release`        | no   | `available += n`, only if `available > 0` before |
+//! | out of budget after acquire  | `Acquire::poll`  | no   | the node keeps all `n` (`remaining = 0`) for the next poll, or drop releases them |
 //! | cancel                       | `Acquire::drop`  | yes  | unlinks the node, releases what it was assigned  |
 //! | close                        | `close`          | yes  | sets `CLOSED`, unlinks and wakes every node      |
 //!
@@ -395,25 +396,44 @@ impl Future for Acquire<'_> {
     type Output = Result<(), AcquireError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let coop = ready!(crate::task::coop::poll_proceed(cx));
         // SAFETY: `node` is never moved out of; the other fields are Unpin.
         let this = unsafe { self.get_unchecked_mut() };
-        let sem = this.semaphore;
-        let node = NonNull::from(&this.node);
-        let closed = || Poll::Ready(Err(AcquireError(())));
-        if !this.queued {
-            if sem.try_acquire(this.num_permits).is_ok() {
+        // Queue first, then spend budget, as Tokio: a task out of budget
+        // still takes its place in the FIFO (and is woken in its turn).
+        ready!(this.poll_acquire(cx))?;
+        match crate::task::coop::poll_proceed(cx) {
+            Poll::Ready(coop) => {
                 coop.made_progress();
+                this.queued = false;
+                Poll::Ready(Ok(()))
+            }
+            Poll::Pending => {
+                // Out of budget with the permits in hand: keep them in the
+                // node (re-poll returns them, drop releases them).
+                this.node.remaining.store(0, Relaxed);
+                this.queued = true;
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl Acquire<'_> {
+    /// Acquires or queues, spending no budget. `Ready(Ok)` means every
+    /// permit is held; `queued` is still to be cleared by the caller.
+    fn poll_acquire(&mut self, cx: &Context<'_>) -> Poll<Result<(), AcquireError>> {
+        let sem = self.semaphore;
+        let node = NonNull::from(&self.node);
+        let closed = || Poll::Ready(Err(AcquireError(())));
+        if !self.queued {
+            if sem.try_acquire(self.num_permits).is_ok() {
                 return Poll::Ready(Ok(()));
             }
-            return match sem.queue(cx, this.num_permits, node) {
-                Queued::Acquired => {
-                    coop.made_progress();
-                    Poll::Ready(Ok(()))
-                }
+            return match sem.queue(cx, self.num_permits, node) {
+                Queued::Acquired => Poll::Ready(Ok(())),
                 Queued::Closed => closed(),
                 Queued::Waiting => {
-                    this.queued = true;
+                    self.queued = true;
                     Poll::Pending
                 }
             };
@@ -421,19 +441,16 @@ impl Future for Acquire<'_> {
         if sem.is_closed() {
             return closed();
         }
-        if this.node.remaining.load(Acquire) == 0 {
-            this.queued = false;
-            coop.made_progress();
+        if self.node.remaining.load(Acquire) == 0 {
+            // Granted (or kept across an out-of-budget poll): the node is
+            // no longer linked.
             return Poll::Ready(Ok(()));
         }
         let waiters = sem.waiters.lock();
         if waiters.closed {
             return closed();
         }
-        if this.node.remaining.load(Acquire) == 0 {
-            drop(waiters);
-            this.queued = false;
-            coop.made_progress();
+        if self.node.remaining.load(Acquire) == 0 {
             return Poll::Ready(Ok(()));
         }
         // SAFETY: we hold the lock.

@@ -107,9 +107,14 @@ impl WaitList {
         let mut shard = padded.lock.lock();
         if let Some(r) = reg.as_ref().filter(|r| r.epoch == shard.epoch) {
             let entry = &mut shard.wakers[r.index];
-            if !entry.as_ref().is_some_and(|w| w.will_wake(waker)) {
-                *entry = Some(waker.clone());
+            if entry.as_ref().is_some_and(|w| w.will_wake(waker)) {
+                return;
             }
+            let old = entry.replace(waker.clone());
+            // A waker's drop may run any code, even a send on this very
+            // channel (which wakes this list): never under the shard's lock.
+            drop(shard);
+            drop(old);
             return;
         }
         let index = match shard.free.pop() {

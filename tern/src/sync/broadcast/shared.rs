@@ -4,7 +4,8 @@
 //!
 //! - `buffer`: `capacity` slots (a power of two), each a small mutex over
 //!   `{ pos, rem, val }`: the position it holds, how many receivers still
-//!   have to read it, and the value (taken by the last reader).
+//!   have to read it, and the value (dropped by the last reader, after
+//!   its clone, as Tokio's: every receive calls `T::clone`).
 //! - `tail`: the next position to write, shifted left once, with the
 //!   `CLOSED` bit (all strong senders gone) as bit 0. Written under the
 //!   senders' lock *and* the slot's lock; read by receivers atomically.
@@ -25,12 +26,12 @@
 //!
 //! | slot `pos` vs `next` | meaning                            | outcome                          |
 //! |----------------------|------------------------------------|----------------------------------|
-//! | equal                | the value is there                 | clone (or take, if last reader)  |
+//! | equal                | the value is there                 | clone; the last reader drops it  |
 //! | older                | not written yet                    | `Empty`, or `Closed` if closed   |
 //! | newer                | overwritten: the receiver lagged   | `Lagged(k)`, `next` = oldest kept |
 
 use crate::loom::sync::atomic::{AtomicU64, AtomicUsize, Ordering::*};
-use crate::loom::sync::Mutex;
+use crate::loom::sync::{Mutex, MutexGuard};
 use crate::sync::waiters::WaitList;
 
 /// Bit 0 of `tail`: every strong sender is gone.
@@ -62,6 +63,32 @@ pub(super) struct Shared<T> {
     pub(super) waiters: WaitList,
     /// Senders waiting in `closed()` for the last receiver to go.
     pub(super) closed_waiters: WaitList,
+}
+
+/// A receiver's read of a slot holding its position: dropped (after the
+/// clone, or while a panicking clone unwinds) it gives up the receiver's
+/// share of the value; the last reader drops the value outside the lock.
+struct ReadGuard<'a, T> {
+    slot: Option<MutexGuard<'a, Slot<T>>>,
+}
+
+impl<T: Clone> ReadGuard<'_, T> {
+    fn clone_value(&self) -> T {
+        let slot = self.slot.as_ref().expect("a read guard holds its slot until dropped");
+        slot.val.clone().expect("a slot with readers left holds its value")
+    }
+}
+
+impl<T> Drop for ReadGuard<'_, T> {
+    fn drop(&mut self) {
+        let Some(mut slot) = self.slot.take() else { return };
+        slot.rem -= 1;
+        let last = if slot.rem == 0 { slot.val.take() } else { None };
+        // The value's drop may run any code, a send on this channel
+        // included: not under the slot's lock.
+        drop(slot);
+        drop(last);
+    }
 }
 
 /// The outcome of one receive attempt.
@@ -192,15 +219,14 @@ impl<T> Shared<T> {
         if tail >> 1 == *next {
             return if tail & CLOSED != 0 { TryRecv::Closed } else { TryRecv::Empty };
         }
-        let mut slot = self.buffer[(*next as usize) & self.mask].lock();
+        let slot = self.buffer[(*next as usize) & self.mask].lock();
         if slot.pos == *next {
+            // Past this value even if its `clone` panics, as Tokio's
+            // receiver: the guard gives up our share while unwinding too.
             *next += 1;
-            slot.rem -= 1;
-            if slot.rem == 0 {
-                // The last reader takes the value instead of cloning it.
-                return TryRecv::Value(slot.val.take().expect("a slot with readers left holds its value"));
-            }
-            let value = slot.val.clone().expect("a slot with readers left holds its value");
+            let read = ReadGuard { slot: Some(slot) };
+            let value = read.clone_value();
+            drop(read);
             return TryRecv::Value(value);
         }
         let tail = self.tail.load(SeqCst);

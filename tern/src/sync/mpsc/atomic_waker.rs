@@ -13,7 +13,8 @@
 //! Legal transitions: `register` sets `REGISTERING`, stores, then moves to
 //! `FULL` (or, if a wake came in meanwhile, takes the waker back, clears the
 //! state and wakes it itself); `wake` sets `WAKING` only when nobody else
-//! holds the slot, takes the waker and clears `WAKING | FULL`.
+//! holds the slot, takes the waker and clears `WAKING | FULL`; the dropped
+//! receiver's `take` does the same without waking.
 //!
 //! Ordering: a sender publishes its message with a SeqCst read-modify-write
 //! and then loads this state with SeqCst; the receiver sets `REGISTERING`
@@ -93,6 +94,22 @@ impl AtomicWaker {
     /// merely spurious.
     pub(super) fn unregister(&self) {
         let _ = self.state.compare_exchange(FULL, 0, AcqRel, Relaxed);
+    }
+
+    /// Takes the stored waker out without waking it (only the receiver
+    /// calls this, as it goes away: its task's memory need not outlive it).
+    /// `None` if there is none, or if a sender is taking it right now (that
+    /// sender wakes and drops it).
+    pub(super) fn take(&self) -> Option<Waker> {
+        let prev = self.state.fetch_or(WAKING, AcqRel);
+        if prev & WAKING != 0 {
+            return None;
+        }
+        // SAFETY: we set `WAKING` while it was clear, and only the receiver
+        // (us, not registering now) sets `REGISTERING`: the cell is ours.
+        let w = self.waker.with_mut(|slot| unsafe { (*slot).take() });
+        self.state.fetch_and(!(WAKING | FULL), Release);
+        w
     }
 
     /// Wakes the stored waker, if any (any sender may call this).

@@ -240,22 +240,30 @@ impl<T, S: Semaphore> Chan<T, S> {
         if self.semaphore.is_closed() {
             return Poll::Ready(());
         }
-        match id.and_then(|id| w.list.iter_mut().find(|(i, _)| *i == id)) {
-            Some((_, waker)) => waker.clone_from(cx.waker()),
+        let old = match id.and_then(|id| w.list.iter_mut().find(|(i, _)| *i == id)) {
+            Some((_, waker)) if waker.will_wake(cx.waker()) => None,
+            Some((_, waker)) => Some(std::mem::replace(waker, cx.waker().clone())),
             None => {
                 let new = w.next_id;
                 w.next_id += 1;
                 w.list.push((new, cx.waker().clone()));
                 *id = Some(new);
+                None
             }
-        }
+        };
+        // A waker's drop may run any code: not under the lock.
+        drop(w);
+        drop(old);
         Poll::Pending
     }
 
     /// Forgets a `closed` future's registration.
     pub(super) fn cancel_closed(&self, id: Option<u64>) {
         if let Some(id) = id {
-            self.closed_waiters.lock().list.retain(|(i, _)| *i != id);
+            let mut w = self.closed_waiters.lock();
+            let removed = w.list.iter().position(|(i, _)| *i == id).map(|at| w.list.swap_remove(at));
+            drop(w);
+            drop(removed);
         }
     }
 
@@ -401,13 +409,29 @@ impl<T, S: Semaphore> Chan<T, S> {
         }
     }
 
-    /// Receiver dropped: close, then drop every queued message now.
+    /// Receiver dropped: close, release the receiver's waker, then drop
+    /// every queued message now (all of them, even if one's `Drop` panics).
     pub(super) fn rx_drop(&self) {
         self.close();
-        while let Some(Read::Value(v)) = self.pop() {
-            self.semaphore.add_permit();
-            drop(v);
+        // Nothing will poll the receiver again: free its task's waker
+        // before the drops below, which may panic, as Tokio does.
+        drop(self.rx_waker.take());
+        /// Keeps draining while a panicking message drop unwinds.
+        struct Drain<'a, T, S: Semaphore>(&'a Chan<T, S>);
+        impl<T, S: Semaphore> Drain<'_, T, S> {
+            fn run(&self) {
+                while let Some(Read::Value(v)) = self.0.pop() {
+                    self.0.semaphore.add_permit();
+                    drop(v);
+                }
+            }
         }
+        impl<T, S: Semaphore> Drop for Drain<'_, T, S> {
+            fn drop(&mut self) {
+                self.run();
+            }
+        }
+        Drain(self).run();
     }
 }
 

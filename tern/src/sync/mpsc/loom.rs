@@ -139,3 +139,34 @@ fn loom_mpsc_granted_reserve_dropped_passes_the_slot_on() {
         t.join().unwrap();
     });
 }
+
+/// Counts wakes; its `Arc`'s strong count says who still holds a waker.
+struct Wakes(AtomicUsize);
+
+impl std::task::Wake for Wakes {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+#[test]
+fn loom_mpsc_receiver_drop_takes_its_waker_while_a_send_wakes_it() {
+    use std::task::{Context, Waker};
+    model(|| {
+        let (tx, mut rx) = channel::<usize>(1);
+        let wakes = std::sync::Arc::new(Wakes(AtomicUsize::new(0)));
+        let waker = Waker::from(wakes.clone());
+        assert!(rx.poll_recv(&mut Context::from_waker(&waker)).is_pending());
+        drop(waker);
+        let t = thread::spawn(move || {
+            // Takes and wakes the stored waker, unless the drop took it.
+            let _ = tx.try_send(1);
+        });
+        // Takes the waker (or finds the send taking it): the cell is never
+        // touched by both at once (loom checks the `UnsafeCell`).
+        drop(rx);
+        t.join().unwrap();
+        // Whoever took it dropped it: nothing holds the waker any more.
+        assert_eq!(std::sync::Arc::strong_count(&wakes), 1);
+    });
+}

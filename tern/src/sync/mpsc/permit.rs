@@ -81,8 +81,11 @@ impl<'a, T> Permit<'a, T> {
     /// }
     /// ```
     pub fn send(self, value: T) {
-        self.chan.send(value);
+        let chan = self.chan;
+        // The queued message holds the slot from here on, even if waking
+        // the receiver panics: this permit must not give it back.
         std::mem::forget(self);
+        chan.send(value);
     }
 }
 

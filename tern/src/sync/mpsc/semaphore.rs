@@ -332,6 +332,9 @@ impl Acquire {
             },
             Phase::Queued => {}
         }
+        if sem.is_closed() {
+            return this.fail_closed(sem);
+        }
         if this.waiter.remaining.load(Acquire) == 0 {
             this.phase = Phase::Done;
             return Poll::Ready(Ok(()));
@@ -342,14 +345,18 @@ impl Acquire {
             return Poll::Ready(Ok(()));
         }
         // SAFETY: inner fields are guarded by the lock we hold.
-        let linked = this.waiter.inner.with_mut(|p| unsafe {
+        let (linked, old) = this.waiter.inner.with_mut(|p| unsafe {
             let inner = &mut *p;
-            if inner.linked && !inner.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                inner.waker = Some(cx.waker().clone());
-            }
-            inner.linked
+            let old = if inner.linked && !inner.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                inner.waker.replace(cx.waker().clone())
+            } else {
+                None
+            };
+            (inner.linked, old)
         });
         drop(queue);
+        // A waker's drop may run any code: not under the lock.
+        drop(old);
         if linked {
             return Poll::Pending;
         }
@@ -357,6 +364,31 @@ impl Acquire {
         // back the part already assigned.
         this.phase = Phase::Done;
         sem.release(this.n - this.waiter.remaining.load(Acquire));
+        Poll::Ready(Err(()))
+    }
+
+    /// Queued, and the semaphore closed: fail, as Tokio's, even if every
+    /// permit was already assigned, and give back what was.
+    fn fail_closed(&mut self, sem: &Semaphore) -> Poll<Result<(), ()>> {
+        let mut queue = sem.queue.lock();
+        let me: *mut Waiter = &mut self.waiter;
+        // SAFETY: the lock is held; `me` is linked exactly when `linked`
+        // says so (`close` sets `CLOSED` before it unlinks every waiter
+        // under this lock, so we may get here first).
+        let waker = unsafe {
+            if self.waiter.inner.with(|p| (*p).linked) {
+                unlink(&mut queue, me);
+                if queue.head.is_null() {
+                    sem.state.fetch_and(!WAITERS, AcqRel);
+                }
+            }
+            self.waiter.inner.with_mut(|p| (*p).waker.take())
+        };
+        let assigned = self.n - self.waiter.remaining.load(Acquire);
+        drop(queue);
+        drop(waker);
+        self.phase = Phase::Done;
+        sem.release(assigned);
         Poll::Ready(Err(()))
     }
 

@@ -255,7 +255,13 @@ impl<T> Receiver<T> {
     ///     assert_eq!(*rx.borrow(), "goodbye");
     /// }
     /// ```
-    pub async fn wait_for(&mut self, mut f: impl FnMut(&T) -> bool) -> Result<Ref<'_, T>, RecvError> {
+    pub async fn wait_for(&mut self, f: impl FnMut(&T) -> bool) -> Result<Ref<'_, T>, RecvError> {
+        // One unit of budget per poll, even when the value already matches,
+        // so a loop of `wait_for`s that never waits still yields (as Tokio).
+        crate::task::coop::cooperative(self.wait_for_inner(f)).await
+    }
+
+    async fn wait_for_inner(&mut self, mut f: impl FnMut(&T) -> bool) -> Result<Ref<'_, T>, RecvError> {
         let mut closed = false;
         let shared: &Shared<T> = &self.shared;
         loop {
