@@ -24,7 +24,7 @@
 //! two; that is the number of messages the ring buffer holds. If a value is
 //! sent when the channel is at capacity, the oldest value is overwritten. Any
 //! receiver that has not yet seen the overwritten value will return
-//! [`RecvError::Lagged`] the next time [`recv`] (or
+//! [`RecvError::Lagged`](error::RecvError::Lagged) the next time [`recv`] (or
 //! [`try_recv`](Receiver::try_recv)) is called, carrying the number of
 //! messages it missed. The receiver's cursor then moves to the oldest value
 //! still retained, which the next successful receive returns.
@@ -39,7 +39,7 @@
 //! When **all** [`Sender`] handles have been dropped, no new values may be
 //! sent. At this point, the channel is "closed". Once a receiver has received
 //! all values retained by the channel, the next call to [`recv`] will return
-//! with [`RecvError::Closed`].
+//! with [`RecvError::Closed`](error::RecvError::Closed).
 //!
 //! When a [`Receiver`] handle is dropped, any messages not read by the receiver
 //! will be marked as read. If this receiver was the only one not to have read
