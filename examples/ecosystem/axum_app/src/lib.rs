@@ -80,14 +80,14 @@ pub fn app() -> Router {
 
 /// Serves [`app`] on `listener` until `shutdown` completes, then lets the
 /// in-flight requests finish.
-pub async fn serve(listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     axum::serve(listener, app()).with_graceful_shutdown(shutdown).await
 }
 
 /// The listen address: the first argument, else `$ADDR`, else `default`.
 pub fn listen_addr(default: &str) -> String {
-    std::env::args()
-        .nth(1)
-        .or_else(|| std::env::var("ADDR").ok())
-        .unwrap_or_else(|| default.to_string())
+    std::env::args().nth(1).or_else(|| std::env::var("ADDR").ok()).unwrap_or_else(|| default.to_string())
 }

@@ -99,8 +99,5 @@ async fn session(stream: TcpStream, id: u64, tx: broadcast::Sender<Msg>, shutdow
 
 /// The listen address: the first argument, else `$ADDR`, else `default`.
 pub fn listen_addr(default: &str) -> String {
-    std::env::args()
-        .nth(1)
-        .or_else(|| std::env::var("ADDR").ok())
-        .unwrap_or_else(|| default.to_string())
+    std::env::args().nth(1).or_else(|| std::env::var("ADDR").ok()).unwrap_or_else(|| default.to_string())
 }

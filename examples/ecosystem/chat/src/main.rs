@@ -6,7 +6,11 @@ use tokio_util::sync::CancellationToken;
 async fn main() -> std::io::Result<()> {
     let addr = chat::listen_addr("127.0.0.1:6142");
     let listener = tokio::net::TcpListener::bind(&addr).await?;
-    println!("chat listening on {}; try `nc {}`", listener.local_addr()?, listener.local_addr()?.to_string().replace(':', " "));
+    println!(
+        "chat listening on {}; try `nc {}`",
+        listener.local_addr()?,
+        listener.local_addr()?.to_string().replace(':', " ")
+    );
     let shutdown = CancellationToken::new();
     let on_signal = shutdown.clone();
     tokio::spawn(async move {

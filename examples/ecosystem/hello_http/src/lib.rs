@@ -55,8 +55,5 @@ pub async fn serve(listener: TcpListener, shutdown: CancellationToken) -> std::i
 
 /// The listen address: the first argument, else `$ADDR`, else `default`.
 pub fn listen_addr(default: &str) -> String {
-    std::env::args()
-        .nth(1)
-        .or_else(|| std::env::var("ADDR").ok())
-        .unwrap_or_else(|| default.to_string())
+    std::env::args().nth(1).or_else(|| std::env::var("ADDR").ok()).unwrap_or_else(|| default.to_string())
 }

@@ -37,9 +37,8 @@ async fn conn_api_on_current_thread() {
     let server = tokio::spawn(hello_http::serve(listener, token.clone()));
 
     let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let (mut send, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-        .await
-        .unwrap();
+    let (mut send, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await.unwrap();
     let conn = tokio::spawn(conn);
     let req = hyper::Request::get("/").header("host", "localhost").body(Empty::<Bytes>::new()).unwrap();
     let res = send.send_request(req).await.unwrap();
