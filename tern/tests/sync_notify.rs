@@ -221,3 +221,21 @@ async fn notify_waiters_reaches_every_task() {
         h.await.unwrap();
     }
 }
+
+/// `tern::sync::futures` names the `Notify` futures at Tokio's path, so they
+/// can be stored in struct fields (as tokio-util's `CancellationToken` does).
+#[test]
+fn futures_module_names_the_notified_types() {
+    struct Holder<'a> {
+        borrowed: tern::sync::futures::Notified<'a>,
+        owned: tern::sync::futures::OwnedNotified,
+    }
+    let notify = std::sync::Arc::new(tern::sync::Notify::new());
+    let holder = Holder { borrowed: notify.notified(), owned: notify.clone().notified_owned() };
+    notify.notify_waiters();
+    let rt = tern::runtime::Builder::new_current_thread().build().unwrap();
+    rt.block_on(async move {
+        holder.borrowed.await;
+        holder.owned.await;
+    });
+}

@@ -44,6 +44,23 @@ pub use rwlock::{
 mod notify;
 pub use notify::{Notified, Notify, OwnedNotified};
 
+/// Named future types returned by the synchronization primitives, at the
+/// path Tokio gives them (`tokio::sync::futures::Notified`), so code can name
+/// them in struct fields (tokio-util's `CancellationToken` does).
+///
+/// ```
+/// use std::sync::Arc;
+/// use tern::sync::{futures::OwnedNotified, Notify};
+///
+/// let notify = Arc::new(Notify::new());
+/// let notified: OwnedNotified = notify.clone().notified_owned();
+/// notify.notify_one();
+/// tern::runtime::Runtime::new().unwrap().block_on(notified);
+/// ```
+pub mod futures {
+    pub use super::notify::{Notified, OwnedNotified};
+}
+
 mod barrier;
 pub use barrier::{Barrier, BarrierWaitResult};
 
