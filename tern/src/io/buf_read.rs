@@ -141,7 +141,7 @@ pub trait AsyncBufReadExt: AsyncBufRead {
     ///
     /// Equivalent to:
     ///
-    /// ```ignore
+    /// ```text
     /// async fn fill_buf(&mut self) -> io::Result<&[u8]>;
     /// ```
     ///

@@ -253,7 +253,7 @@ macro_rules! read_method_defs {
         ///
         /// Equivalent to:
         ///
-        /// ```ignore
+        /// ```text
         #[doc = concat!("async fn ", stringify!($method), "(&mut self) -> io::Result<", stringify!($ty), ">;")]
         /// ```
         ///
@@ -357,7 +357,7 @@ macro_rules! write_method_defs {
         ///
         /// Equivalent to:
         ///
-        /// ```ignore
+        /// ```text
         #[doc = concat!("async fn ", stringify!($method), "(&mut self, n: ", stringify!($ty),
             ") -> io::Result<()>;")]
         /// ```

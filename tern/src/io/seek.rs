@@ -125,7 +125,7 @@ pub trait AsyncSeekExt: AsyncSeek {
     ///
     /// Equivalent to:
     ///
-    /// ```ignore
+    /// ```text
     /// async fn seek(&mut self, pos: SeekFrom) -> io::Result<u64>;
     /// ```
     ///

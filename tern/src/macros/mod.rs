@@ -10,11 +10,13 @@
 
 mod pin;
 
-#[cfg(feature = "macros")]
+// `join!` and `try_join!` are declarative only, and tern itself uses them
+// (`process::Child::wait_with_output`), so they exist without the `macros`
+// feature too (Tokio gates them; having them is harmless). `select!` needs
+// the proc macros of `tern-macros`.
 mod join;
 #[cfg(feature = "macros")]
 mod select;
-#[cfg(feature = "macros")]
 mod try_join;
 
 pub(crate) mod support;

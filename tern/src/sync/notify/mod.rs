@@ -284,7 +284,7 @@ impl Notify {
     ///
     /// Equivalent to:
     ///
-    /// ```ignore
+    /// ```text
     /// async fn notified(&self);
     /// ```
     ///
