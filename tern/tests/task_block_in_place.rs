@@ -37,8 +37,12 @@ fn tasks_spawned_from_inside_run_while_it_blocks() {
                         r.fetch_add(1, SeqCst);
                     });
                 }
-                // Still inside: the 1,000 tasks must complete meanwhile.
-                wait_for(|| r.load(SeqCst) == 1000, Duration::from_secs(30))
+                // Still inside, blocking this worker for at least 2 s: the
+                // 1,000 tasks must all complete meanwhile.
+                let start = Instant::now();
+                let all = wait_for(|| r.load(SeqCst) == 1000, Duration::from_secs(30));
+                std::thread::sleep(Duration::from_secs(2).saturating_sub(start.elapsed()));
+                all && r.load(SeqCst) == 1000
             })
         })
         .await
