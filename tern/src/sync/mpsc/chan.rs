@@ -232,7 +232,7 @@ impl<T, S: Semaphore> Chan<T, S> {
 
     /// Polls for the receiver having closed (`Sender::closed`). `id` keeps
     /// this future's registration.
-    pub(super) fn poll_closed(&self, id: &mut Option<u64>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll_closed(&self, id: &mut Option<u64>, cx: &mut Context<'_>) -> Poll<()> {
         if self.semaphore.is_closed() {
             return Poll::Ready(());
         }
@@ -257,8 +257,25 @@ impl<T, S: Semaphore> Chan<T, S> {
         Poll::Pending
     }
 
+    /// Completes once the receiver is gone (`Sender::closed` and
+    /// `UnboundedSender::closed`); dropped early, it withdraws its
+    /// registration.
+    pub(super) async fn closed(&self) {
+        struct Closed<'a, T, S: Semaphore> {
+            chan: &'a Chan<T, S>,
+            id: Option<u64>,
+        }
+        impl<T, S: Semaphore> Drop for Closed<'_, T, S> {
+            fn drop(&mut self) {
+                self.chan.cancel_closed(self.id);
+            }
+        }
+        let mut c = Closed { chan: self, id: None };
+        std::future::poll_fn(|cx| c.chan.poll_closed(&mut c.id, cx)).await;
+    }
+
     /// Forgets a `closed` future's registration.
-    pub(super) fn cancel_closed(&self, id: Option<u64>) {
+    fn cancel_closed(&self, id: Option<u64>) {
         if let Some(id) = id {
             let mut w = self.closed_waiters.lock();
             let removed = w.list.iter().position(|(i, _)| *i == id).map(|at| w.list.swap_remove(at));

@@ -110,17 +110,7 @@ impl<T> Sender<T> {
     /// # }
     /// ```
     pub async fn closed(&self) {
-        struct Closed<'a, T> {
-            tx: &'a Sender<T>,
-            id: Option<u64>,
-        }
-        impl<T> Drop for Closed<'_, T> {
-            fn drop(&mut self) {
-                self.tx.chan.cancel_closed(self.id);
-            }
-        }
-        let mut c = Closed { tx: self, id: None };
-        std::future::poll_fn(|cx| c.tx.chan.poll_closed(&mut c.id, cx)).await;
+        self.chan.closed().await;
     }
 
     /// Attempts to immediately send a message on this `Sender`.

@@ -359,17 +359,7 @@ impl<T> UnboundedSender<T> {
     /// }
     /// ```
     pub async fn closed(&self) {
-        struct Closed<'a, T> {
-            tx: &'a UnboundedSender<T>,
-            id: Option<u64>,
-        }
-        impl<T> Drop for Closed<'_, T> {
-            fn drop(&mut self) {
-                self.tx.chan.cancel_closed(self.id);
-            }
-        }
-        let mut c = Closed { tx: self, id: None };
-        std::future::poll_fn(|cx| c.tx.chan.poll_closed(&mut c.id, cx)).await;
+        self.chan.closed().await;
     }
 
     /// Checks if the channel has been closed. This happens when the
