@@ -140,6 +140,28 @@ fn scenarios() -> Vec<Scenario> {
         },
         Scenario {
             group: ct,
+            name: "spawn_many_remote_busy_yield",
+            unit: "ns",
+            tern: sample(
+                || {
+                    let rt = on_tern::current_thread();
+                    on_tern::make_busy_yield_plain(&rt, 1);
+                    rt
+                },
+                on_tern::spawn_many_remote,
+            ),
+            tokio: sample(
+                || {
+                    let rt = on_tokio::current_thread();
+                    on_tokio::make_busy_yield_plain(&rt, 1);
+                    rt
+                },
+                on_tokio::spawn_many_remote,
+            ),
+            smol: None,
+        },
+        Scenario {
+            group: ct,
             name: "yield_many",
             unit: "ns",
             tern: sample(on_tern::current_thread, on_tern::yield_many),
@@ -172,6 +194,16 @@ fn scenarios() -> Vec<Scenario> {
     fn busy1_tokio() -> tokio::runtime::Runtime {
         let rt = on_tokio::multi_thread();
         on_tokio::make_busy_yielding(&rt);
+        rt
+    }
+    fn busy_yield_tern() -> tern::runtime::Runtime {
+        let rt = on_tern::multi_thread();
+        on_tern::make_busy_yield_plain(&rt, 2);
+        rt
+    }
+    fn busy_yield_tokio() -> tokio::runtime::Runtime {
+        let rt = on_tokio::multi_thread();
+        on_tokio::make_busy_yield_plain(&rt, 2);
         rt
     }
     fn busy2_tern() -> tern::runtime::Runtime {
@@ -213,6 +245,22 @@ fn scenarios() -> Vec<Scenario> {
             unit: "ns",
             tern: sample(busy1_tern, on_tern::spawn_many_remote),
             tokio: sample(busy1_tokio, on_tokio::spawn_many_remote),
+            smol: None,
+        },
+        Scenario {
+            group: mt,
+            name: "spawn_many_remote_busy_yield",
+            unit: "ns",
+            tern: sample(busy_yield_tern, on_tern::spawn_many_remote),
+            tokio: sample(busy_yield_tokio, on_tokio::spawn_many_remote),
+            smol: None,
+        },
+        Scenario {
+            group: mt,
+            name: "spawn_many_remote_busy_yield_counted",
+            unit: "ns",
+            tern: sample(busy_yield_tern, on_tern::spawn_many_remote_counted),
+            tokio: sample(busy_yield_tokio, on_tokio::spawn_many_remote_counted),
             smol: None,
         },
         Scenario {
@@ -359,6 +407,20 @@ fn scenarios() -> Vec<Scenario> {
         }),
         tokio: Box::new(|| {
             let rt = busy1_tokio();
+            cpu_slice(slice(), || on_tokio::spawn_many_remote(&rt))
+        }),
+        smol: None,
+    });
+    v.push(Scenario {
+        group: "cpu",
+        name: "spawn_many_remote_busy_yield_cpu",
+        unit: "ns",
+        tern: Box::new(|| {
+            let rt = busy_yield_tern();
+            cpu_slice(slice(), || on_tern::spawn_many_remote(&rt))
+        }),
+        tokio: Box::new(|| {
+            let rt = busy_yield_tokio();
             cpu_slice(slice(), || on_tokio::spawn_many_remote(&rt))
         }),
         smol: None,
@@ -557,6 +619,24 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn run(s: &mut Scenario, rounds: usize) -> Row {
     let (mut tern, mut tokio, mut smol) = (Vec::new(), Vec::new(), Vec::new());
+    // Profiling aid: `TERN_BENCH_ONLY=tern` (or `tokio`) runs one side.
+    if let Ok(only) = std::env::var("TERN_BENCH_ONLY") {
+        let f = match only.as_str() {
+            "tern" => &mut s.tern,
+            "tokio" => &mut s.tokio,
+            _ => panic!("TERN_BENCH_ONLY is tern or tokio"),
+        };
+        let v: Vec<f64> = (0..rounds).map(|_| f()).collect();
+        eprint!("{only}: median {:.0} ", median(v.clone()));
+        return Row {
+            group: s.group,
+            scenario: s.name,
+            unit: s.unit,
+            tokio: median(v.clone()),
+            tern: median(v),
+            smol: None,
+        };
+    }
     for round in 0..rounds {
         // Rotate who goes first, so drift in machine state hits each alike.
         for k in 0..3 {

@@ -206,6 +206,27 @@ macro_rules! scenarios {
                 }
             }
 
+            /// `n` tasks that loop on plain `yield_now()` (no stall), until
+            /// the runtime goes: the `spawn_many_remote_busy_yield` set-up,
+            /// written as a user would (no 10 µs stall hiding the queues).
+            pub fn make_busy_yield_plain(rt: &Runtime, n: usize) {
+                let started = Arc::new(AtomicUsize::new(0));
+                for _ in 0..n {
+                    let started = started.clone();
+                    rt.spawn(async move {
+                        started.fetch_add(1, Relaxed);
+                        loop {
+                            rt::task::yield_now().await;
+                        }
+                    });
+                }
+                rt.block_on(async {
+                    while started.load(Relaxed) < n {
+                        rt::task::yield_now().await;
+                    }
+                });
+            }
+
             /// Tokio's `spawn_many_remote_busy2` set-up: tasks that keep
             /// spawning a successor that stalls 10 µs.
             pub fn make_busy_spawning(rt: &Runtime) {
@@ -271,6 +292,24 @@ macro_rules! scenarios {
                         h.await.unwrap();
                     }
                 });
+            }
+
+            /// Spawns `NUM_SPAWN` tasks from outside the runtime and waits,
+            /// outside it too (a blocking std channel, not `block_on`),
+            /// until the last one has run.
+            pub fn spawn_many_remote_counted(rt: &Runtime) {
+                let rem = Arc::new(AtomicUsize::new(NUM_SPAWN));
+                let (tx, rx) = std::sync::mpsc::sync_channel::<()>(1);
+                for _ in 0..NUM_SPAWN {
+                    let rem = rem.clone();
+                    let tx = tx.clone();
+                    rt.spawn(async move {
+                        if rem.fetch_sub(1, Relaxed) == 1 {
+                            tx.send(()).unwrap();
+                        }
+                    });
+                }
+                rx.recv().unwrap();
             }
 
             pub fn spawn_many_remote(rt: &Runtime) {
