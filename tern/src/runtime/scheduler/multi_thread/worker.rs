@@ -18,14 +18,34 @@
 //! A task in a worker's LIFO slot waits for that worker. If the task
 //! running there then blocks its thread (a long synchronous poll), Tokio
 //! leaves the woken task stranded until the poll ends (Tokio issue 4941).
-//! Here one parked worker keeps watch while any peer is awake: it parks
-//! with a timeout (`WATCHDOG_PERIOD`) and on waking compares each peer's
-//! poll counter and LIFO slot with what it saw last time. A peer whose
-//! counter has not moved over a whole period while a task sits in its LIFO
-//! slot or ring is stuck in one poll: the watchdog takes that LIFO task
-//! (the slot is an atomic, see `queue.rs`) and half the ring, and runs
-//! them. The watch costs nothing while every worker is busy, and one timed
-//! wake-up per period while some are idle.
+//! Here one parked worker holds the watch while any peer is awake. While
+//! some peer has tasks queued (LIFO slot or ring) the watch is armed
+//! (`idle.rs`): its holder parks with a timeout (`WATCHDOG_PERIOD`), and at
+//! the end of each whole period compares each peer's poll counter with its
+//! value when the period started. A peer whose counter has not moved while
+//! it is inside a poll is stuck: the watchdog takes its LIFO task (the slot
+//! is an atomic, see `queue.rs`), or else steals half its ring, and runs it.
+//! The watch costs nothing while every worker is busy or nothing is queued
+//! (its holder parks without a timeout), and one timed wake-up per period
+//! while work waits behind a running poll.
+//!
+//! # Parking
+//!
+//! What a parking worker sleeps on and for how long is decided by
+//! [`plan_park`] from what it holds:
+//!
+//! | time-driver role | `block_on` claims I/O | watch armed | parks on        | timeout                          |
+//! |------------------|-----------------------|-------------|-----------------|----------------------------------|
+//! | no               | -                     | no          | its parker      | none                             |
+//! | no               | -                     | yes         | its parker      | `WATCHDOG_PERIOD`                |
+//! | yes              | no                    | no          | the I/O driver  | next timer                       |
+//! | yes              | no                    | yes         | the I/O driver  | min(next timer, period)          |
+//! | yes              | yes                   | either      | its parker      | min(next timer, standby, period if armed) |
+//!
+//! The I/O driver is parked on only if it is free (`IoTurn::take_or_want`);
+//! a busy worker holding it for a non-blocking turn wakes the role holder
+//! when it puts it back. Only a timer deadline is honoured to the
+//! nanosecond (`precise`); watch and standby periods are not.
 //!
 //! # Standing by for `block_on`
 //!
@@ -49,7 +69,7 @@ use crate::task::Notified;
 use std::cell::RefCell;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Task polls in a row from the LIFO slot before it yields to the ring.
 const MAX_LIFO_POLLS_PER_TICK: usize = 3;
@@ -130,11 +150,18 @@ impl Core {
         let room = self.run_queue.remaining_slots();
         let want = (handle.inject.len() / workers + 1).min(room + 1);
         let run_queue = &mut self.run_queue;
-        handle.inject.pop_batch(want, |mut batch| {
+        let (first, queued) = handle.inject.pop_batch(want, |mut batch| {
             let first = batch.next();
+            let queued = batch.len() > 0;
             run_queue.push_back_batch(batch);
-            first
-        })?
+            (first, queued)
+        })?;
+        if queued {
+            // Work behind the task about to run: a parked peer may share
+            // it, and the watch must know (`idle.rs`).
+            handle.notify_parked_local();
+        }
+        first
     }
 
     fn transition_to_searching(&mut self, handle: &Handle) -> bool {
@@ -168,6 +195,11 @@ impl Core {
                 continue;
             }
             if let Some(task) = handle.remotes[victim].steal.steal_into(&mut self.run_queue) {
+                if self.run_queue.len() > 0 {
+                    // Stolen work queued behind the task about to run.
+                    std::sync::atomic::fence(std::sync::atomic::Ordering::SeqCst);
+                    handle.watch_queued_work(handle.idle.lifo_pushed());
+                }
                 return Some(task);
             }
         }
@@ -277,16 +309,16 @@ pub(super) fn schedule_local(handle: &Handle, core: &mut Core, task: Notified<Sc
                 true
             }
             None => {
-                // Nothing to share yet, but keep a watch for a stuck poll.
-                if handle.idle.needs_watchdog() {
-                    handle.notify_parked();
-                }
+                // Nothing to share yet, but the task waits behind this
+                // poll: arm the watch (the swap in `push_lifo` was the
+                // handshake's `SeqCst` store).
+                handle.watch_queued_work(handle.idle.lifo_pushed());
                 false
             }
         }
     };
     if should_notify {
-        handle.notify_parked();
+        handle.notify_parked_local();
     }
 }
 
@@ -436,7 +468,7 @@ fn end_driver_poll(cx: &Context) {
         std::mem::take(&mut core.driver_woken) > 1
     });
     if woke_many {
-        cx.handle.notify_parked();
+        cx.handle.notify_parked_local();
     }
 }
 
@@ -457,9 +489,11 @@ fn run_task(cx: &Context, task: Notified<Sched>) {
             let next = cx.with_core(|core| {
                 let task = core.run_queue.pop_lifo()?;
                 if !coop::has_budget_remaining() || lifo_polls >= MAX_LIFO_POLLS_PER_TICK {
-                    // Fairness: the woken task waits its turn in the ring.
+                    // Fairness: the woken task waits its turn in the ring,
+                    // where a peer may take it.
                     core.run_queue.push_back_or_overflow(task, &handle.inject);
                     core.lifo_enabled = true;
+                    handle.notify_parked_local();
                     return None;
                 }
                 lifo_polls += 1;
@@ -495,6 +529,46 @@ fn bump(remote: &super::Remote) {
     remote.polls.store(remote.polls.load(Relaxed).wrapping_add(1), Relaxed);
 }
 
+/// What [`plan_park`] decides from.
+#[derive(Clone, Copy, Debug, Default)]
+struct ParkInputs {
+    /// This worker holds the time-driver role.
+    drives_time: bool,
+    /// Time until the next timer (role holder only).
+    timer: Option<Duration>,
+    /// A `block_on` thread claims I/O polling: the role holder stands by,
+    /// looking at the claim every such period.
+    standby: Option<Duration>,
+    /// This worker holds the watch and it is armed.
+    watch_armed: bool,
+}
+
+/// How a worker parks (see the table in the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ParkPlan {
+    /// Park in the I/O driver (if it is free) rather than on the parker.
+    on_driver: bool,
+    timeout: Option<Duration>,
+    /// The timeout is a timer's deadline, to be met to the nanosecond.
+    precise: bool,
+}
+
+/// Decides what a parking worker sleeps on and for how long.
+fn plan_park(i: ParkInputs) -> ParkPlan {
+    let standby = if i.drives_time { i.standby } else { None };
+    let watch = match (i.watch_armed.then_some(WATCHDOG_PERIOD), standby) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let timer = if i.drives_time { i.timer } else { None };
+    let (timeout, precise) = match (timer, watch) {
+        (Some(a), Some(b)) => (Some(a.min(b)), a <= b),
+        (Some(a), None) => (Some(a), true),
+        (None, b) => (b, false),
+    };
+    ParkPlan { on_driver: i.drives_time && standby.is_none(), timeout, precise }
+}
+
 fn park(cx: &Context) {
     let handle = &cx.handle;
     let remote = &handle.remotes[cx.index];
@@ -515,9 +589,9 @@ fn park(cx: &Context) {
         driver::run_hook(&**f);
     }
     let mut watchdog = parked.watchdog;
-    if watchdog {
-        cx.with_core(|core| core.record_peers(handle));
-    }
+    // When the current armed watch period began (the peers' poll counters
+    // were recorded then); `None` while the watch is not armed.
+    let mut period_start: Option<Instant> = None;
     loop {
         if handle.is_shutdown() {
             cx.with_core(|core| core.is_shutdown = true);
@@ -527,6 +601,13 @@ fn park(cx: &Context) {
                 handle.idle.release_watchdog();
             }
             break;
+        }
+        let watch_armed = watchdog && handle.idle.decide_armed(|| handle.peers_have_queued_work(cx.index));
+        if !watch_armed {
+            period_start = None;
+        } else if period_start.is_none() {
+            cx.with_core(|core| core.record_peers(handle));
+            period_start = Some(Instant::now());
         }
         // One parked worker drives time: it sleeps no later than the next
         // timer and fires what is due when it wakes.
@@ -546,23 +627,13 @@ fn park(cx: &Context) {
         } else {
             None
         };
-        let watch = match (watchdog.then_some(WATCHDOG_PERIOD), standby) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        // Only a timer's deadline needs nanosecond precision; the watch
-        // period does not.
-        let (timeout, precise) = match (timer, watch) {
-            (Some(a), Some(b)) => (Some(a.min(b)), a <= b),
-            (Some(a), None) => (Some(a), true),
-            (None, b) => (b, false),
-        };
+        let plan = plan_park(ParkInputs { drives_time, timer, standby, watch_armed });
         // If a busy worker has the driver for a non-blocking turn, it
         // wakes us when it puts it back (`DriverSlot`).
         // Only the time-driving worker (this one) ever waits for the
         // driver, so a want reported when it goes back is not ours to act
         // on; a `block_on` thread's handover is.
-        let io_turn = if drives_time && standby.is_none() {
+        let io_turn = if plan.on_driver {
             handle.io.as_ref().and_then(|io| IoTurn::take_or_want(io, |_| answer_handover(handle)))
         } else {
             None
@@ -573,10 +644,10 @@ fn park(cx: &Context) {
         match io_turn {
             Some(mut turn) => {
                 let io = turn.io();
-                remote.park.park_on_driver(turn.driver(), io, timeout, precise);
+                remote.park.park_on_driver(turn.driver(), io, plan.timeout, plan.precise);
             }
             None => {
-                remote.park.park(timeout);
+                remote.park.park(plan.timeout);
             }
         }
         if drives_time {
@@ -588,13 +659,19 @@ fn park(cx: &Context) {
         }
         if watchdog {
             handle.idle.release_watchdog();
-            if let Some(task) = cx.with_core(|core| core.rescue_stranded(handle)) {
-                let was_parked = handle.idle.unpark_worker_by_id(cx.index);
-                cx.with_core(|core| {
-                    core.is_searching = !was_parked;
-                    core.run_queue.push_back_or_overflow(task, &handle.inject);
-                });
-                break;
+            // Only a whole period without progress makes a peer stuck: an
+            // early wake-up compares nothing.
+            if period_start.is_some_and(|start| start.elapsed() >= WATCHDOG_PERIOD) {
+                let rescued = cx.with_core(|core| core.rescue_stranded(handle));
+                period_start = Some(Instant::now());
+                if let Some(task) = rescued {
+                    let was_parked = handle.idle.unpark_worker_by_id(cx.index);
+                    cx.with_core(|core| {
+                        core.is_searching = !was_parked;
+                        core.run_queue.push_back_or_overflow(task, &handle.inject);
+                    });
+                    break;
+                }
             }
         }
         if !handle.idle.is_parked(cx.index) {
@@ -605,9 +682,9 @@ fn park(cx: &Context) {
         if cx.with_core(|core| core.run_queue.has_tasks()) && handle.idle.unpark_worker_by_id(cx.index) {
             break;
         }
-        watchdog = handle.idle.rearm_watchdog();
-        if watchdog {
-            cx.with_core(|core| core.record_peers(handle));
+        watchdog = handle.idle.rearm_watchdog(cx.index);
+        if !watchdog {
+            period_start = None;
         }
     }
     remote.metrics.unparked();
@@ -632,4 +709,60 @@ fn shutdown_worker(cx: &Context) {
     handle.owned.shutdown_all(cx.index);
     // Cancelling may have woken tasks onto this worker's queues.
     cx.with_core(Core::drain);
+}
+
+#[cfg(all(test, not(tern_loom)))]
+mod park_plan_tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    fn plan(
+        drives_time: bool,
+        timer: Option<Duration>,
+        standby: Option<Duration>,
+        watch_armed: bool,
+    ) -> ParkPlan {
+        plan_park(ParkInputs { drives_time, timer, standby, watch_armed })
+    }
+
+    /// One test per row of the table in the module docs.
+    #[test]
+    fn a_plain_parked_worker_sleeps_until_woken() {
+        assert_eq!(
+            plan(false, None, None, false),
+            ParkPlan { on_driver: false, timeout: None, precise: false }
+        );
+    }
+
+    #[test]
+    fn an_armed_watch_parks_for_one_period() {
+        let p = plan(false, None, None, true);
+        assert_eq!(p, ParkPlan { on_driver: false, timeout: Some(WATCHDOG_PERIOD), precise: false });
+    }
+
+    #[test]
+    fn the_time_driver_parks_on_io_until_the_next_timer() {
+        let p = plan(true, Some(50 * MS), None, false);
+        assert_eq!(p, ParkPlan { on_driver: true, timeout: Some(50 * MS), precise: true });
+        assert_eq!(plan(true, None, None, false).timeout, None, "no timer, no watch: no timeout");
+    }
+
+    #[test]
+    fn the_time_driver_with_an_armed_watch_wakes_at_the_sooner() {
+        let p = plan(true, Some(50 * MS), None, true);
+        assert_eq!(p, ParkPlan { on_driver: true, timeout: Some(WATCHDOG_PERIOD), precise: false });
+        let p = plan(true, Some(WATCHDOG_PERIOD / 2), None, true);
+        assert_eq!(p, ParkPlan { on_driver: true, timeout: Some(WATCHDOG_PERIOD / 2), precise: true });
+    }
+
+    #[test]
+    fn standing_by_for_block_on_parks_off_the_driver() {
+        let p = plan(true, Some(50 * MS), Some(10 * MS), false);
+        assert_eq!(p, ParkPlan { on_driver: false, timeout: Some(10 * MS), precise: false });
+        let p = plan(true, None, Some(10 * MS), true);
+        assert_eq!(p.timeout, Some(WATCHDOG_PERIOD.min(10 * MS)));
+        // A standby period means nothing to a worker without the role.
+        assert_eq!(plan(false, None, Some(10 * MS), false).timeout, None);
+    }
 }
