@@ -324,3 +324,100 @@ fn loom_a_lifo_task_is_never_left_unwatched() {
         drop(join);
     });
 }
+
+/// The rule "an outside push wakes a worker only if the injection queue
+/// was empty" (`Handle::schedule_task`), with two parked workers and two
+/// pushes: the second push wakes nobody when the first is still queued, so
+/// the worker woken for the first must find both (it takes a fair batch,
+/// and as the last searcher to find work it wakes the other). Every task
+/// runs; loom reports a deadlock if one is left queued with every worker
+/// asleep.
+#[test]
+fn loom_a_push_onto_a_non_empty_injection_queue_needs_no_wake() {
+    use crate::loom::sync::atomic::AtomicUsize;
+    model(|| {
+        let token = Arc::new(());
+        let inject = Arc::new(Inject::<Noop>::new());
+        let idle = Arc::new(Idle::new(2));
+        let parks: Arc<Vec<ParkInner>> = Arc::new((0..2).map(|_| ParkInner::new()).collect());
+        let done = Arc::new(AtomicUsize::new(0));
+        for w in 0..2 {
+            let parked = idle.transition_worker_to_parked(w, false);
+            if parked.watchdog {
+                idle.release_watchdog();
+            }
+        }
+        let mut joins = Vec::new();
+        let mut tasks = Vec::new();
+        for _ in 0..2 {
+            let (n, j) = task(&token);
+            tasks.push(n);
+            joins.push(j);
+        }
+        let notify = |idle: &Idle, parks: &[ParkInner]| {
+            if let Some(w) = idle.worker_to_notify() {
+                parks[w].unpark();
+            }
+        };
+        let (inj, idl, prk) = (inject.clone(), idle.clone(), parks.clone());
+        let producer = thread::spawn(move || {
+            for n in tasks {
+                if inj.push(n) {
+                    notify(&idl, &prk);
+                }
+            }
+        });
+        let workers: Vec<_> = (0..2)
+            .map(|w| {
+                let (inject, idle, parks, done) = (inject.clone(), idle.clone(), parks.clone(), done.clone());
+                thread::spawn(move || loop {
+                    while idle.is_parked(w) {
+                        if done.load(SeqCst) == 2 {
+                            return;
+                        }
+                        parks[w].park(None);
+                    }
+                    // Woken by `worker_to_notify`: searching.
+                    let mut searching = true;
+                    loop {
+                        let want = inject.len() / 2 + 1;
+                        if let Some(batch) = inject.pop_batch(want, |d| d.collect::<Vec<_>>()) {
+                            if searching && idle.transition_worker_from_searching() {
+                                notify(&idle, &parks);
+                            }
+                            searching = false;
+                            let n = batch.len();
+                            drop(batch);
+                            if done.fetch_add(n, SeqCst) + n == 2 {
+                                for p in parks.iter() {
+                                    p.unpark();
+                                }
+                                return;
+                            }
+                            continue;
+                        }
+                        let parked = idle.transition_worker_to_parked(w, searching);
+                        if parked.watchdog {
+                            idle.release_watchdog();
+                        }
+                        if parked.was_last_searcher && !inject.is_empty() && idle.unpark_worker_by_id(w) {
+                            searching = false;
+                            continue;
+                        }
+                        break;
+                    }
+                    if done.load(SeqCst) == 2 {
+                        return;
+                    }
+                })
+            })
+            .collect();
+        producer.join().unwrap();
+        for w in workers {
+            w.join().unwrap();
+        }
+        assert_eq!(done.load(SeqCst), 2);
+        drop(joins);
+        assert_eq!(Arc::strong_count(&token), 1);
+    });
+}
