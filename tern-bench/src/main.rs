@@ -18,6 +18,7 @@ mod net;
 mod scenarios;
 mod smol_mt;
 mod smol_scenarios;
+mod sync_alt;
 mod sync_channels;
 mod sync_locks;
 mod sync_mpsc;
@@ -480,6 +481,27 @@ fn scenarios() -> Vec<Scenario> {
         mpsc_row!("mpsc_contention_bounded_recv_many", contention_bounded_recv_many),
         mpsc_row!("mpsc_uncontended_bounded", uncontended_bounded),
         mpsc_row!("mpsc_uncontended_unbounded", uncontended_unbounded),
+    ]);
+    // The same mpsc rows with flume (peer column) and kanal (smol column)
+    // on the same tern runtime (`sync_alt.rs`).
+    macro_rules! alt_row {
+        ($name:literal, $f:ident) => {
+            Scenario {
+                group: "sync_flume_kanal",
+                name: $name,
+                unit: "ns",
+                tern: sample(on_tern::multi_thread, sync_mpsc::on_tern::$f),
+                tokio: sample(on_tern::multi_thread, sync_alt::on_flume::$f),
+                smol: Some(sample(on_tern::multi_thread, sync_alt::on_kanal::$f)),
+            }
+        };
+    }
+    v.extend([
+        alt_row!("mpsc_contention_bounded", contention_bounded),
+        alt_row!("mpsc_contention_bounded_full", contention_bounded_full),
+        alt_row!("mpsc_contention_unbounded", contention_unbounded),
+        alt_row!("mpsc_uncontended_bounded", uncontended_bounded),
+        alt_row!("mpsc_uncontended_unbounded", uncontended_unbounded),
     ]);
     v.push(Scenario {
         group: "memory",
