@@ -177,16 +177,16 @@ use config::Kind;
 ///
 /// ## Set the name of the runtime
 ///
-/// ```text
+/// ```
 /// #[tern::main(name = "my-runtime")]
 /// async fn main() {
-///     println!("Hello world");
+///     assert_eq!(tern::runtime::Handle::current().name(), Some("my-runtime"));
 /// }
 /// ```
 ///
 /// Equivalent code not using `#[tern::main]`:
 ///
-/// ```text
+/// ```
 /// fn main() {
 ///     tern::runtime::Builder::new_multi_thread()
 ///         .name("my-runtime")
@@ -194,7 +194,7 @@ use config::Kind;
 ///         .build()
 ///         .unwrap()
 ///         .block_on(async {
-///             println!("Hello world");
+///             assert_eq!(tern::runtime::Handle::current().name(), Some("my-runtime"));
 ///         })
 /// }
 /// ```
@@ -349,10 +349,10 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// ## Set the name of the runtime
 ///
-/// ```text
+/// ```
 /// #[tern::test(name = "my-test-runtime")]
 /// async fn my_test() {
-///     assert!(true);
+///     assert_eq!(tern::runtime::Handle::current().name(), Some("my-test-runtime"));
 /// }
 /// ```
 ///

@@ -1,6 +1,7 @@
 //! `tern::io::unix::AsyncFd`, `Interest`/`Ready`, and the waiter list behind
 //! every `&self` readiness wait.
 
+use std::future::Future;
 use std::io::{ErrorKind, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -146,13 +147,24 @@ async fn a_regular_file_cannot_be_registered_and_is_given_back() {
 #[tern::test]
 async fn async_io_retries_until_data_arrives() {
     let (fd, mut peer) = pair();
+    let read = fd.async_io(Interest::READABLE, |s| {
+        let mut buf = [0u8; 4];
+        let n = (&*s).read(&mut buf)?;
+        Ok(buf[..n].to_vec())
+    });
+    tern::pin!(read);
+    // Nothing to read yet: the call waits (for readiness, or after a
+    // `WouldBlock`), and only then does the data arrive.
+    let first = std::future::poll_fn(|cx| std::task::Poll::Ready(read.as_mut().poll(cx))).await;
+    assert!(first.is_pending(), "nothing written yet");
     let writer = std::thread::spawn(move || {
-        std::thread::sleep(std::time::Duration::from_millis(20));
         peer.write_all(b"late").unwrap();
         peer
     });
-    let mut buf = [0u8; 4];
-    let n = fd.async_io(Interest::READABLE, |s| (&*s).read(&mut buf)).await.unwrap();
-    assert_eq!(&buf[..n], b"late");
+    let got = tern::time::timeout(std::time::Duration::from_secs(60), read)
+        .await
+        .expect("async_io never woke for the data")
+        .unwrap();
+    assert_eq!(got, b"late");
     drop(writer.join().unwrap());
 }

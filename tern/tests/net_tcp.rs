@@ -148,10 +148,11 @@ async fn split_halves_work_from_different_tasks() {
         got
     });
     w.write_all(b"split").await.unwrap();
-    // Give the echo time to come back before closing our side.
-    tern::time::sleep(tern::time::Duration::from_millis(50)).await;
-    drop(w); // shuts the write side: the server sees EOF and closes
-    assert_eq!(reader.await.unwrap(), b"split");
+    // Shuts the write side at once: the server reads the bytes before the
+    // end of file, so it echoes them, then closes.
+    drop(w);
+    let got = tern::time::timeout(GUARD, reader).await.expect("the echo and the close reach the reader");
+    assert_eq!(got.unwrap(), b"split");
 }
 
 /// Runs in a child process (see below) with a tiny descriptor table.

@@ -64,11 +64,19 @@ fn a_thousand_dropped_children_are_all_reaped_even_after_runtime_shutdown() {
     assert_eq!(wait_until(&pids, |p| !is_our_zombie(p)), Vec::<u32>::new());
 }
 
+/// A child that runs until its stdin closes: until its `Child` (which
+/// owns the pipe's write end) is dropped, or the pipe is taken and closed.
+fn until_stdin_closes() -> Command {
+    let mut cmd = Command::new("cat");
+    cmd.stdin(Stdio::piped()).stdout(Stdio::null());
+    cmd
+}
+
 #[tern::test]
 async fn children_dropped_while_running_are_reaped_when_they_exit() {
-    let pids: Vec<u32> =
-        (0..200).map(|_| Command::new("sleep").arg("0.2").spawn().unwrap().id().unwrap()).collect();
-    // Dropped while sleeping: the background reaper must collect them.
+    let pids: Vec<u32> = (0..200).map(|_| until_stdin_closes().spawn().unwrap().id().unwrap()).collect();
+    // Dropped while running (each exits only once its dropped `Child`
+    // has closed its stdin): the background reaper must collect them.
     let left = tern::task::spawn_blocking(move || wait_until(&pids, |p| !is_our_child(p))).await.unwrap();
     assert_eq!(left, Vec::<u32>::new());
 }
@@ -211,11 +219,13 @@ fn a_wait_cut_short_by_runtime_shutdown_still_gets_its_child_reaped() {
     let rt = tern::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     rt.spawn(async move {
-        let mut child = Command::new("sleep").arg("0.2").spawn().unwrap();
+        // Exits only once the runtime's shutdown drops this task, and with
+        // it the `Child` and its stdin: the wait is always cut short.
+        let mut child = until_stdin_closes().spawn().unwrap();
         tx.send(child.id().unwrap()).unwrap();
         let _ = child.wait().await;
     });
-    let pid = rx.recv().unwrap();
+    let pid = rx.recv_timeout(std::time::Duration::from_secs(30)).unwrap();
     // The waiting task (and its `Child`) is dropped with the runtime.
     drop(rt);
     assert_eq!(wait_until(&[pid], |p| !is_our_child(p)), Vec::<u32>::new());

@@ -8,6 +8,9 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 use tern::runtime::{Builder, Handle, Runtime};
 
+mod support;
+use support::{join_within, within, HANG};
+
 fn rt() -> Runtime {
     Builder::new_current_thread().build().unwrap()
 }
@@ -329,21 +332,23 @@ fn wake_from_a_foreign_thread_resumes_the_task() {
     let rt = rt();
     let state = Arc::new(Mutex::new((false, None::<Waker>)));
     let s2 = state.clone();
-    rt.block_on(async move {
-        let h = tern::spawn(Remote { state: s2 });
-        let waker_thread = std::thread::spawn(move || loop {
-            let mut s = state.lock().unwrap();
-            if let Some(w) = s.1.take() {
-                s.0 = true;
+    within("the task woken from a foreign thread", move || {
+        rt.block_on(async move {
+            let h = tern::spawn(Remote { state: s2 });
+            let waker_thread = std::thread::spawn(move || loop {
+                let mut s = state.lock().unwrap();
+                if let Some(w) = s.1.take() {
+                    s.0 = true;
+                    drop(s);
+                    w.wake();
+                    return;
+                }
                 drop(s);
-                w.wake();
-                return;
-            }
-            drop(s);
-            std::thread::yield_now();
-        });
-        h.await.unwrap();
-        waker_thread.join().unwrap();
+                std::thread::yield_now();
+            });
+            h.await.unwrap();
+            waker_thread.join().unwrap();
+        })
     });
 }
 
@@ -510,27 +515,57 @@ fn spawn_blocking_runs_off_thread_with_the_runtime_context() {
 #[test]
 fn shutdown_timeout_does_not_wait_for_long_blocking_work() {
     let rt = rt();
-    let release = Arc::new(AtomicBool::new(false));
-    let r = release.clone();
+    let (started_tx, started_rx) = mpsc::channel();
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let finished = Arc::new(AtomicBool::new(false));
+    let f = finished.clone();
     rt.spawn_blocking(move || {
-        while !r.load(SeqCst) {
-            std::thread::sleep(Duration::from_millis(1));
-        }
+        started_tx.send(()).unwrap();
+        // Runs until released (or, should shutdown wait for it, until
+        // the bound: then the assertion below fails instead of a hang).
+        let _ = release_rx.recv_timeout(HANG);
+        f.store(true, SeqCst);
     });
+    started_rx.recv_timeout(HANG).expect("the blocking closure starts");
     rt.shutdown_timeout(Duration::from_millis(10));
-    release.store(true, SeqCst);
+    assert!(!finished.load(SeqCst), "shutdown_timeout waited for the blocking closure");
+    release_tx.send(()).unwrap();
+}
+
+/// Sends on its channel when dropped: here, when the runtime's shutdown
+/// cancels the task that owns it.
+struct SignalOnDrop(mpsc::Sender<()>);
+
+impl Drop for SignalOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.send(());
+    }
 }
 
 #[test]
 fn dropping_runtime_waits_for_blocking_work() {
     let rt = rt();
+    let (shutdown_tx, shutdown_rx) = mpsc::channel();
+    let guard = SignalOnDrop(shutdown_tx);
+    rt.spawn(async move {
+        let _guard = guard;
+        std::future::pending::<()>().await
+    });
+    let (started_tx, started_rx) = mpsc::channel();
     let done = Arc::new(AtomicBool::new(false));
     let d = done.clone();
+    let saw_shutdown = Arc::new(AtomicBool::new(false));
+    let s = saw_shutdown.clone();
     rt.spawn_blocking(move || {
-        std::thread::sleep(Duration::from_millis(20));
+        started_tx.send(()).unwrap();
+        // Still running once the drop below has begun (it cancels the
+        // task above first): the drop must wait for what follows.
+        s.store(shutdown_rx.recv_timeout(HANG).is_ok(), SeqCst);
         d.store(true, SeqCst);
     });
+    started_rx.recv_timeout(HANG).expect("the blocking closure starts");
     drop(rt);
+    assert!(saw_shutdown.load(SeqCst), "the closure ran on into the runtime's shutdown");
     assert!(done.load(SeqCst));
 }
 
@@ -562,27 +597,26 @@ fn thread_hooks_and_names_apply_to_runtime_threads() {
 fn park_hooks_run_when_the_runtime_goes_idle() {
     let parks = Arc::new(AtomicUsize::new(0));
     let p = parks.clone();
+    let (parked_tx, parked_rx) = mpsc::channel();
     let rt = Builder::new_current_thread()
         .on_thread_park(move || {
             p.fetch_add(1, SeqCst);
+            let _ = parked_tx.send(());
         })
         .build()
         .unwrap();
     let handle = rt.handle().clone();
     rt.block_on(async move {
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(20));
-            tx.send(handle.spawn(async { 3 })).unwrap();
+        let (tx, rx) = tern::sync::oneshot::channel();
+        // Spawns only once the runtime has parked: until then it has
+        // nothing to do but wait for this thread.
+        let spawner = std::thread::spawn(move || {
+            parked_rx.recv_timeout(HANG).expect("the idle runtime parks");
+            let _ = tx.send(handle.spawn(async { 3 }));
         });
-        // Nothing to do until the other thread spawns: the runtime parks.
-        let h = loop {
-            if let Ok(h) = rx.try_recv() {
-                break h;
-            }
-            tern::task::spawn_blocking(|| std::thread::sleep(Duration::from_millis(5))).await.unwrap();
-        };
-        assert_eq!(h.await.unwrap(), 3);
+        let h = rx.await;
+        join_within(spawner, "the spawning thread");
+        assert_eq!(h.unwrap().await.unwrap(), 3);
     });
     assert!(parks.load(SeqCst) >= 1);
 }
@@ -595,13 +629,16 @@ fn block_on_from_two_threads_shares_the_scheduler() {
     let t = std::thread::spawn(move || {
         rt2.block_on(async move {
             // Waits (off the scheduler) until the main thread signals.
-            tern::task::spawn_blocking(move || rx.recv().unwrap()).await.unwrap();
+            tern::task::spawn_blocking(move || rx.recv_timeout(HANG).unwrap()).await.unwrap();
             tern::spawn(async { 2 }).await.unwrap()
         })
     });
-    let a = rt.block_on(async { tern::spawn(async { 1 }).await.unwrap() });
+    let rt1 = rt.clone();
+    let a = within("block_on while another thread is in block_on", move || {
+        rt1.block_on(async { tern::spawn(async { 1 }).await.unwrap() })
+    });
     tx.send(()).unwrap();
-    assert_eq!(a + t.join().unwrap(), 3);
+    assert_eq!(a + join_within(t, "the other thread's block_on"), 3);
 }
 
 #[test]

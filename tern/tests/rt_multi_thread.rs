@@ -8,6 +8,9 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 use tern::runtime::{Builder, Runtime};
 
+mod support;
+use support::{within, HANG};
+
 fn rt(workers: usize) -> Runtime {
     Builder::new_multi_thread().worker_threads(workers).build().unwrap()
 }
@@ -177,7 +180,7 @@ fn wake_from_a_non_runtime_thread_reaches_a_worker() {
         std::thread::yield_now();
     }
     std::thread::spawn(move || signal.set()).join().unwrap();
-    assert_eq!(rt.block_on(h).unwrap(), 7);
+    assert_eq!(within("the task woken from a non-runtime thread", move || rt.block_on(h)).unwrap(), 7);
 }
 
 /// Tokio issue 4941: a task woken into a worker's LIFO slot must not wait
@@ -330,12 +333,20 @@ fn dropping_runtime_drops_every_future_across_workers() {
 #[test]
 fn shutdown_background_returns_while_a_worker_is_blocked() {
     let rt = rt(2);
+    let (started_tx, started_rx) = mpsc::channel();
     let (tx, rx) = mpsc::channel::<()>();
+    let finished = Arc::new(AtomicBool::new(false));
+    let f = finished.clone();
     rt.spawn(async move {
-        let _ = rx.recv();
+        started_tx.send(()).unwrap();
+        // Blocks its worker until released (or, should the shutdown wait
+        // for it, until the bound: the assertion below then fails).
+        let _ = rx.recv_timeout(HANG);
+        f.store(true, SeqCst);
     });
-    std::thread::sleep(Duration::from_millis(10));
+    started_rx.recv_timeout(HANG).expect("the blocking task starts");
     rt.shutdown_background();
+    assert!(!finished.load(SeqCst), "shutdown_background waited for the blocked worker");
     drop(tx);
 }
 

@@ -3,6 +3,7 @@
 //! previous disposition. Tests in this binary share the process's signal
 //! handlers: each uses its own signal.
 
+use std::future::Future;
 use tern::signal::unix::{signal, SignalKind};
 use tern::time::{timeout, Duration};
 
@@ -136,17 +137,14 @@ async fn the_previous_disposition_comes_back_even_if_not_default() {
 async fn ctrl_c_completes_on_sigint() {
     // Held so that no SIGINT sent below can reach the default action.
     let _guard = signal(SignalKind::interrupt()).unwrap();
-    let mut ctrl_c = tern::spawn(tern::signal::ctrl_c());
-    loop {
-        raise(libc::SIGINT);
-        tern::select! {
-            res = &mut ctrl_c => {
-                res.unwrap().unwrap();
-                break;
-            }
-            _ = tern::time::sleep(Duration::from_millis(10)) => {}
-        }
-    }
+    let ctrl_c = tern::signal::ctrl_c();
+    tern::pin!(ctrl_c);
+    // The first poll registers the listener; a SIGINT sent after it must
+    // complete the future.
+    let first = std::future::poll_fn(|cx| std::task::Poll::Ready(ctrl_c.as_mut().poll(cx))).await;
+    assert!(first.is_pending(), "no SIGINT sent yet");
+    raise(libc::SIGINT);
+    timeout(LONG, ctrl_c).await.expect("ctrl_c missed the SIGINT").unwrap();
     settle(libc::SIGINT);
 }
 

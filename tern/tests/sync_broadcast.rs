@@ -8,6 +8,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use tern::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 
+mod support;
+
 /// Counts its drops (clones included) in a shared counter.
 #[derive(Debug)]
 struct Counted(u32, Arc<AtomicUsize>, Arc<AtomicUsize>);
@@ -259,10 +261,12 @@ fn subscribe_sees_only_later_values() {
 #[test]
 fn blocking_recv_from_a_thread() {
     let (tx, mut rx) = broadcast::channel(2);
-    let t = std::thread::spawn(move || (rx.blocking_recv(), rx.blocking_recv()));
+    let t = support::spawn_until_blocked("blocking_recv waits on the empty channel", move || {
+        (rx.blocking_recv(), rx.blocking_recv())
+    });
     tx.send(1).unwrap();
     drop(tx);
-    assert_eq!(t.join().unwrap(), (Ok(1), Err(RecvError::Closed)));
+    assert_eq!(support::join_within(t, "blocking_recv woken by the send"), (Ok(1), Err(RecvError::Closed)));
 }
 
 #[test]

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use tern::sync::mpsc::{self, error::TryRecvError, error::TrySendError};
 
+mod support;
+
 fn poll_once<F: Future + ?Sized>(f: Pin<&mut F>) -> Poll<F::Output> {
     f.poll(&mut Context::from_waker(Waker::noop()))
 }
@@ -95,20 +97,23 @@ fn std_threads_with_blocking_send_and_recv() {
         })
         .collect();
     drop(tx);
-    let mut got = Vec::new();
-    while let Some(v) = rx.blocking_recv() {
-        got.push(v);
-    }
+    let got = support::within("blocking_recv until every sender is done", move || {
+        let mut got = Vec::new();
+        while let Some(v) = rx.blocking_recv() {
+            got.push(v);
+        }
+        got
+    });
     check_order(got);
     for t in threads {
-        t.join().unwrap();
+        support::join_within(t, "a blocking sender");
     }
 }
 
 #[test]
 fn blocking_recv_many_from_a_std_thread() {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let t = std::thread::spawn(move || {
+    let t = support::spawn_until_blocked("blocking_recv_many waits on the empty channel", move || {
         let mut buf = Vec::new();
         while rx.blocking_recv_many(&mut buf, 10) > 0 {}
         buf
@@ -117,7 +122,7 @@ fn blocking_recv_many_from_a_std_thread() {
         tx.send(i).unwrap();
     }
     drop(tx);
-    assert_eq!(t.join().unwrap(), (0..100).collect::<Vec<_>>());
+    assert_eq!(support::join_within(t, "blocking_recv_many until closed"), (0..100).collect::<Vec<_>>());
 }
 
 #[tern::test]

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use tern::sync::{MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard};
 
+mod support;
+
 #[derive(Default)]
 struct Count(AtomicUsize);
 
@@ -139,14 +141,14 @@ fn blocking_lock_outside_a_runtime_waits_for_the_holder() {
     let m = Arc::new(Mutex::new(0));
     let g = m.try_lock().unwrap();
     let m2 = m.clone();
-    let t = std::thread::spawn(move || {
+    // Released only once the thread is asleep in `blocking_lock`.
+    let t = support::spawn_until_blocked("the thread blocks on the held lock", move || {
         *m2.blocking_lock() += 1;
         let mut o = m2.blocking_lock_owned();
         *o += 1;
     });
-    std::thread::sleep(std::time::Duration::from_millis(10));
     drop(g);
-    t.join().unwrap();
+    support::join_within(t, "blocking_lock after the holder's release");
     assert_eq!(*m.try_lock().unwrap(), 2);
 }
 

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use tern::sync::oneshot::{self, error::RecvError, error::TryRecvError};
 
+mod support;
+
 /// Counts its drops in a shared counter.
 struct Counted(Arc<AtomicUsize>);
 
@@ -192,12 +194,11 @@ fn blocking_recv_inside_runtime_panics() {
 fn blocking_recv_from_a_thread() {
     let rt = tern::runtime::Runtime::new().unwrap();
     let (tx, rx) = oneshot::channel();
-    let t = std::thread::spawn(move || rx.blocking_recv());
+    let t = support::spawn_until_blocked("blocking_recv waits for the value", move || rx.blocking_recv());
     rt.block_on(async move {
-        tern::task::yield_now().await;
         tx.send(5).unwrap();
     });
-    assert_eq!(t.join().unwrap(), Ok(5));
+    assert_eq!(support::join_within(t, "blocking_recv woken by the send"), Ok(5));
 }
 
 #[tern::test]

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use tern::sync::{Semaphore, TryAcquireError};
 
+mod support;
+
 /// A waker that counts its wakes.
 #[derive(Default)]
 struct Count(AtomicUsize);
@@ -215,9 +217,11 @@ fn const_new_works_in_a_static() {
 fn blocking_acquire_outside_a_runtime() {
     let s = Arc::new(Semaphore::new(0));
     let s2 = s.clone();
-    let t = std::thread::spawn(move || s2.blocking_acquire_many_owned(2).unwrap().num_permits());
+    let t = support::spawn_until_blocked("blocking_acquire waits for permits", move || {
+        s2.blocking_acquire_many_owned(2).unwrap().num_permits()
+    });
     s.add_permits(2);
-    assert_eq!(t.join().unwrap(), 2);
+    assert_eq!(support::join_within(t, "blocking_acquire woken by add_permits"), 2);
 }
 
 #[tern::test]

@@ -2,6 +2,7 @@
 //! table, seen from inside.
 
 use super::{orphan, wait, Command};
+use std::process::Stdio;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -23,8 +24,10 @@ fn sigchld_fallback_waits_for_every_child() {
         for (i, t) in tasks.into_iter().enumerate() {
             assert_eq!(t.await.unwrap(), Some(i as i32 % 5));
         }
-        let mut child = Command::new("sleep").arg("0.05").spawn().unwrap();
+        // Runs until its stdin closes, so `try_wait` finds it running.
+        let mut child = Command::new("cat").stdin(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
         assert_eq!(child.try_wait().unwrap(), None);
+        drop(child.stdin.take());
         assert!(child.wait().await.unwrap().success());
     });
     wait::FORCE_SIGCHLD.store(false, Ordering::Relaxed);
@@ -35,7 +38,9 @@ fn orphans_leave_the_table_once_reaped() {
     let rt = crate::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
         for _ in 0..20 {
-            drop(Command::new("sleep").arg("0.05").spawn().unwrap());
+            // Exits once dropped (its stdin closes with the `Child`): an
+            // orphan that is still running when it is dropped.
+            drop(Command::new("cat").stdin(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap());
         }
     });
     drop(rt);

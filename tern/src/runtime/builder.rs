@@ -286,7 +286,7 @@ impl Builder {
     /// threads associated with the runtime being built.
     ///
     /// This option is intended to make certain parts of the runtime
-    /// deterministic: with the same seed, [`select!`](crate::select) picks
+    /// deterministic: with the same seed, `select!` picks
     /// the same sequence of first branches on the thread driving `block_on`
     /// and in the tasks it runs (on the current-thread scheduler, whose
     /// task order is itself deterministic; on the multi-thread scheduler

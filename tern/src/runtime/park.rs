@@ -201,9 +201,18 @@ mod tests {
     fn unpark_from_another_thread_wakes_the_parked_one() {
         let p = Arc::new(ParkInner::new());
         let p2 = p.clone();
-        let t = std::thread::spawn(move || p2.park(None));
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(p2.park(None)).unwrap());
+        // Unparks only once the thread is parked (not a token left for a
+        // park still to come, which the test above covers).
+        let parked = (0..60_000).any(|_| {
+            std::thread::sleep(Duration::from_millis(1));
+            p.state.load(SeqCst) == PARKED
+        });
+        assert!(parked, "the thread never parked");
         p.unpark();
-        t.join().unwrap();
+        let woken = rx.recv_timeout(Duration::from_secs(60)).expect("the parked thread was not woken");
+        assert!(woken);
     }
 
     #[test]
@@ -216,17 +225,22 @@ mod tests {
             f2.store(true, SeqCst);
             w.wake();
         });
-        let mut sent = false;
-        block_on(std::future::poll_fn(|cx| {
-            if flag.load(SeqCst) {
-                return std::task::Poll::Ready(());
-            }
-            if !sent {
-                tx.send(cx.waker().clone()).unwrap();
-                sent = true;
-            }
-            std::task::Poll::Pending
-        }));
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            block_on(std::future::poll_fn(|cx| {
+                if flag.load(SeqCst) {
+                    return std::task::Poll::Ready(());
+                }
+                if !sent {
+                    tx.send(cx.waker().clone()).unwrap();
+                    sent = true;
+                }
+                std::task::Poll::Pending
+            }));
+            done_tx.send(()).unwrap();
+        });
+        done_rx.recv_timeout(Duration::from_secs(60)).expect("block_on missed the wake");
         t.join().unwrap();
     }
 }

@@ -233,7 +233,7 @@ impl Signal {
     /// # Cancel safety
     ///
     /// This method is cancel safe. If you use it as a branch in
-    /// [`tern::select!`](crate::select) and another branch completes
+    /// `tern::select!` and another branch completes
     /// first, then it is guaranteed that no signal is lost.
     ///
     /// # Examples

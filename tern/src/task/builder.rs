@@ -142,8 +142,12 @@ impl<'a> Builder<'a> {
     ///
     /// # Panics
     ///
-    /// This method panics if called outside of a tern runtime, or if the
-    /// OS refuses to start a thread for the closure.
+    /// This method panics if called outside of a tern runtime.
+    ///
+    /// If the OS refuses to start a thread while no pool thread is left to
+    /// run the closure, the closure is dropped unrun and its handle
+    /// resolves to a cancelled [`JoinError`](crate::task::JoinError)
+    /// (Tokio returns the spawn error instead).
     ///
     /// See [`task::spawn_blocking`](crate::task::spawn_blocking) for more
     /// details.
@@ -165,10 +169,11 @@ impl<'a> Builder<'a> {
     ///
     /// See [`Handle::spawn_blocking`] for more details.
     ///
-    /// # Panics
-    ///
-    /// Panics if the OS refuses to start a thread for the closure (Tokio
-    /// returns that error; tern's blocking spawner does not report it yet).
+    /// This never returns an error: if the OS refuses to start a thread
+    /// while no pool thread is left to run the closure, the closure is
+    /// dropped unrun and its handle resolves to a cancelled
+    /// [`JoinError`](crate::task::JoinError) (Tokio returns the spawn error
+    /// instead).
     ///
     /// [runtime handle]: crate::runtime::Handle
     #[track_caller]

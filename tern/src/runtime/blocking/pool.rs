@@ -441,9 +441,12 @@ mod tests {
         let rt = Builder::new_current_thread().max_blocking_threads(1).build().unwrap();
         let gate = Arc::new(Barrier::new(2));
         let g = gate.clone();
+        let pool = spawner(&rt).clone();
         let running = rt.spawn_blocking(move || {
             g.wait();
-            std::thread::sleep(Duration::from_millis(20));
+            // Still running when the shutdown begins, with the two below
+            // queued behind it.
+            eventually(|| pool.inner.state.lock().shutdown);
         });
         let sched: scheduler::Handle = rt.handle().inner.clone();
         let ran = Arc::new(AtomicUsize::new(0));

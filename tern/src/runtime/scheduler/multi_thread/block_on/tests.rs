@@ -2,8 +2,9 @@
 
 use crate::net::{TcpListener, TcpStream, UdpSocket};
 use crate::runtime::{scheduler, Builder, Runtime};
+use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 fn rt() -> Runtime {
     Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
@@ -14,6 +15,20 @@ fn sched() -> Arc<crate::runtime::scheduler::multi_thread::Handle> {
         scheduler::Handle::MultiThread(h) => h,
         scheduler::Handle::CurrentThread(_) => unreachable!("multi-thread runtime"),
     }
+}
+
+/// Waits until the `block_on` thread is inside a driver turn (`IN_TURN`),
+/// so that a datagram sent now is dispatched by that thread; `false` if it
+/// has not gone into the driver within `limit` (the worker kept it).
+fn until_in_turn(h: &crate::runtime::scheduler::multi_thread::Handle, limit: Duration) -> bool {
+    let start = Instant::now();
+    while h.block_on_io.state.load(SeqCst) & super::IN_TURN == 0 {
+        if start.elapsed() > limit {
+            return false;
+        }
+        std::thread::yield_now();
+    }
+    true
 }
 
 /// Bounces datagrams through this thread until it has parked in the
@@ -33,8 +48,11 @@ async fn until_block_on_drives() {
         // the driver free and every worker parked, and polls I/O.
         h.block_on_io.pretend_claim();
         h.io.as_ref().unwrap().unpark();
+        let in_turn = h.clone();
         let sender = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(5));
+            // Sent once our `recv` parks in the driver; this round is a
+            // miss if the worker kept the driver (the loop tries again).
+            until_in_turn(&in_turn, Duration::from_millis(20));
             let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
             s.send_to(b"ping", to).unwrap();
         });
@@ -164,8 +182,11 @@ fn a_waker_panicking_in_a_block_on_turn_does_not_lose_the_driver() {
         let mut buf = crate::io::ReadBuf::new(&mut buf);
         let mut cx = std::task::Context::from_waker(&waker);
         assert!(a.poll_recv_from(&mut cx, &mut buf).is_pending());
+        let h = sched();
         std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(5));
+            // Sent once this thread parks in the driver (it does while it
+            // sleeps below), so that it most often dispatches it.
+            until_in_turn(&h, Duration::from_secs(1));
             let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
             s.send_to(b"x", to).unwrap();
         });
