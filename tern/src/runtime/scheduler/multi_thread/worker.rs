@@ -9,7 +9,8 @@
 //! polled under a fresh coop budget; a task it wakes goes to the LIFO slot
 //! and runs right after it, at most 3 times in a row (then the slot's task
 //! goes to the back of the ring). Every `event_interval` ticks the worker
-//! does maintenance (shutdown check; the drivers, once they exist). With no
+//! does maintenance (shutdown check, a non-blocking I/O turn if the driver
+//! is free, due timers). With no
 //! local work it searches (steals half of a random peer's ring, then the
 //! injection queue), and with nothing found it parks.
 //!
@@ -24,7 +25,8 @@
 //! the end of each whole period compares each peer's poll counter with its
 //! value when the period started. A peer whose counter has not moved while
 //! it is inside a poll is stuck: the watchdog takes its LIFO task (the slot
-//! is an atomic, see `queue.rs`), or else steals half its ring, and runs it.
+//! is an atomic, see `queue.rs`), or else steals half its ring into its own
+//! and runs one of them.
 //! The watch costs nothing while every worker is busy or nothing is queued
 //! (its holder parks without a timeout), and one timed wake-up per period
 //! while work waits behind a running poll.
