@@ -13,6 +13,16 @@
 //! * Filing a timer due before `next_wake` (under the same lock) unparks
 //!   the recorded parker, so a sooner timer is never slept through. A stale
 //!   `next_wake` (the driver already awake) only costs a spurious unpark.
+//!
+//! # Identity
+//!
+//! Every driver has a [`DriverId`], unique in the process. A `Sleep` records
+//! only that id when it is created (no reference count: see `entry.rs`,
+//! "Binding") and turns it into a [`Handle`] the first time it is filed:
+//! from the current runtime's context when that is its runtime, else from
+//! `LIVE`, the list of drivers that still exist. A driver leaves `LIVE` when
+//! its last `Handle` is dropped, so an id never resolves to a freed driver
+//! or to another runtime's.
 
 use crate::loom::sync::atomic::{AtomicU64, Ordering::*};
 use crate::loom::sync::Mutex;
@@ -20,8 +30,10 @@ use crate::runtime::park::ParkInner;
 use crate::time::clock::Clock;
 use crate::time::entry::TimerShared;
 use crate::time::wheel::{Wheel, NANOS_PER_TICK};
+use std::num::NonZeroU64;
 use std::ptr::NonNull;
-use std::sync::Arc;
+use std::sync::atomic::AtomicU64 as StdAtomicU64;
+use std::sync::{Arc, Weak};
 use std::task::Waker;
 use std::time::{Duration, Instant as StdInstant};
 
@@ -37,7 +49,22 @@ pub(crate) struct Handle {
     inner: Arc<Inner>,
 }
 
+/// Names a time driver without keeping it alive (see "Identity").
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct DriverId(NonZeroU64);
+
+/// The drivers that still exist, for a timer first polled outside its
+/// runtime's context. Touched when a runtime with timers is built or
+/// dropped and by such a poll, never on a hot path. A `std` mutex, not the
+/// `loom` one: it lives in a static, and no model contends for it.
+static LIVE: std::sync::Mutex<Vec<(DriverId, Weak<Inner>)>> = std::sync::Mutex::new(Vec::new());
+
+fn live() -> std::sync::MutexGuard<'static, Vec<(DriverId, Weak<Inner>)>> {
+    LIVE.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 struct Inner {
+    id: DriverId,
     /// Driver time 0.
     start: StdInstant,
     clock: Clock,
@@ -89,16 +116,64 @@ impl Locked<'_> {
     }
 }
 
+impl Drop for Inner {
+    fn drop(&mut self) {
+        let id = self.id;
+        live().retain(|(live_id, _)| *live_id != id);
+    }
+}
+
 impl Handle {
     pub(crate) fn new(start_paused: bool) -> Handle {
-        Handle {
-            inner: Arc::new(Inner {
-                start: StdInstant::now(),
-                clock: Clock::new(start_paused),
-                core: Mutex::new(Core { wheel: Wheel::new(), shutdown: false, next_wake: 0, parker: None }),
-                earliest: AtomicU64::new(u64::MAX),
-            }),
-        }
+        static NEXT_ID: StdAtomicU64 = StdAtomicU64::new(1);
+        let id = NEXT_ID.fetch_add(1, Relaxed);
+        let id =
+            DriverId(NonZeroU64::new(id).expect("driver ids do not wrap around in a process's lifetime"));
+        let inner = Arc::new(Inner {
+            id,
+            start: StdInstant::now(),
+            clock: Clock::new(start_paused),
+            core: Mutex::new(Core { wheel: Wheel::new(), shutdown: false, next_wake: 0, parker: None }),
+            earliest: AtomicU64::new(u64::MAX),
+        });
+        live().push((id, Arc::downgrade(&inner)));
+        Handle { inner }
+    }
+
+    pub(crate) fn id(&self) -> DriverId {
+        self.inner.id
+    }
+
+    /// The current runtime's driver, if it has one: its id, read through
+    /// the context (no reference count). `Err` when no runtime is current.
+    #[inline]
+    pub(crate) fn current_id() -> Result<Option<DriverId>, crate::runtime::TryCurrentError> {
+        crate::runtime::context::with_current_ref(|h| h.time_handle().map(Handle::id))
+    }
+
+    /// Runs `f` on driver `id`, borrowed from the current context, if it is
+    /// the current runtime's driver; `None` otherwise.
+    #[inline]
+    pub(crate) fn with_current<R>(id: DriverId, f: impl FnOnce(&Handle) -> R) -> Option<R> {
+        crate::runtime::context::with_current_ref(|h| h.time_handle().filter(|t| t.id() == id).map(f))
+            .ok()
+            .flatten()
+    }
+
+    /// Driver `id` looked up in `LIVE` (a timer first polled outside the
+    /// runtime it was created in), or `None` once its runtime and every
+    /// handle are gone.
+    pub(crate) fn find_live(id: DriverId) -> Option<Handle> {
+        let live = live();
+        let inner = live.iter().find(|(live_id, _)| *live_id == id)?.1.upgrade()?;
+        Some(Handle { inner })
+    }
+
+    /// Strong references to this driver (tests: a `Sleep` that was never
+    /// filed holds none).
+    #[cfg(all(test, not(tern_loom)))]
+    pub(crate) fn ref_count(&self) -> usize {
+        Arc::strong_count(&self.inner)
     }
 
     pub(crate) fn clock(&self) -> &Clock {
@@ -330,9 +405,13 @@ mod tests {
                 match op {
                     Op::Insert(us) => {
                         let id = timers.len();
-                        let deadline = now + us * 1000;
+                        let at = driver.clock().now() + Duration::from_micros(us);
+                        let deadline = driver.to_ns(at);
+                        prop_assert_eq!(deadline, now + us * 1000);
                         let waker = Arc::new(Recorder { id, log: log.clone() }).into();
-                        let mut t = Timer { entry: Box::pin(TimerEntry::new(driver.clone(), deadline)), waker };
+                        // Created unbound and polled outside any runtime:
+                        // the first poll finds the driver in `LIVE`.
+                        let mut t = Timer { entry: Box::pin(TimerEntry::new(driver.id(), at)), waker };
                         if t.poll() {
                             prop_assert!(deadline <= now);
                         } else {
@@ -343,9 +422,10 @@ mod tests {
                     Op::Reset(i, us) if !timers.is_empty() => {
                         let id = i % timers.len();
                         if let Some(t) = timers[id].as_mut() {
-                            let deadline = now + us * 1000;
+                            let at = driver.clock().now() + Duration::from_micros(us);
+                            let deadline = driver.to_ns(at);
                             // SAFETY: pinned in its box.
-                            unsafe { t.entry.as_mut().get_unchecked_mut().reset(deadline) };
+                            unsafe { t.entry.as_mut().get_unchecked_mut().reset(at) };
                             if t.poll() {
                                 prop_assert!(deadline <= now);
                                 model.remove(&id);

@@ -31,13 +31,43 @@
 //! without the lock. The driver therefore finishes with an entry (takes its
 //! waker out) *before* its CAS to `FIRED`. Reversing that order was a
 //! use-after-free (loom model in `time/loom.rs`).
+//!
+//! # Binding
+//!
+//! A `Sleep` that never waits must cost only its construction: no
+//! reference count, no lock, no allocation (`timeout` around a future that
+//! is ready at once is the common case). So an entry starts *unbound*: it
+//! holds its driver's [`DriverId`] (read from the runtime context at
+//! construction, where a missing runtime or time driver still panics, as in
+//! Tokio) and its deadline as an `Instant`. It binds, taking a driver
+//! [`Handle`] and converting the deadline to driver nanoseconds, on the
+//! first poll that finds it not yet due, just before filing it.
+//!
+//! * A poll of an unbound entry that is already due sets `FIRED` without
+//!   binding: due by the system clock when no clock in the process was ever
+//!   paused (every driver's clock is then the system's), else by its
+//!   runtime's clock, read through the context's borrowed handle when the
+//!   context is its runtime's. (An entry found due before it was ever
+//!   filed, bound or not, completes without looking at shutdown.)
+//! * Otherwise a first poll binds: with a handle cloned from the context,
+//!   or, elsewhere (a thread of another runtime, a thread with no runtime),
+//!   found among the live drivers (`driver.rs`, "Identity"), so the timer
+//!   still runs on the runtime it was created in, as Tokio's does. If that
+//!   driver is gone (its runtime dropped), the poll panics as for a
+//!   shut-down runtime, as in Tokio.
+//!
+//! Invariant: unbound implies never filed, so the driver has never seen the
+//! entry; resetting or dropping it touches only the owner's fields, with no
+//! lock. Once bound, everything above applies unchanged.
 
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{AtomicU64, Ordering::*};
-use crate::time::driver::{Handle, Locked};
+use crate::time::clock::EVER_PAUSED;
+use crate::time::driver::{DriverId, Handle, Locked};
 use std::marker::PhantomPinned;
 use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
+use std::time::Instant as StdInstant;
 
 pub(crate) const UNREGISTERED: u64 = u64::MAX;
 pub(crate) const FIRED: u64 = u64::MAX - 1;
@@ -196,36 +226,61 @@ impl TimerShared {
 
 /// The owner's side of a timer (lives inside `Sleep`).
 pub(crate) struct TimerEntry {
-    handle: Handle,
-    /// The deadline in driver nanoseconds.
+    /// The driver this timer belongs to, from construction on.
+    driver: DriverId,
+    /// That driver, once bound; `None` while unbound (never filed).
+    handle: Option<Handle>,
+    /// The deadline as given (what `Sleep::deadline` returns).
+    when: StdInstant,
+    /// `when` in driver nanoseconds: set on binding, kept in step by
+    /// `reset` after. Meaningless while unbound.
     deadline: u64,
     shared: TimerShared,
 }
 
 impl TimerEntry {
-    pub(crate) fn new(handle: Handle, deadline: u64) -> TimerEntry {
-        TimerEntry { handle, deadline, shared: TimerShared::new() }
+    /// An unbound entry of driver `driver`, due at `when`.
+    pub(crate) fn new(driver: DriverId, when: StdInstant) -> TimerEntry {
+        TimerEntry { driver, handle: None, when, deadline: 0, shared: TimerShared::new() }
     }
 
-    pub(crate) fn handle(&self) -> &Handle {
-        &self.handle
+    pub(crate) fn when(&self) -> StdInstant {
+        self.when
     }
 
     pub(crate) fn is_elapsed(&self) -> bool {
         self.shared.state() == FIRED
     }
 
+    /// Whether the entry has taken a driver handle (tests).
+    #[cfg(all(test, not(tern_loom)))]
+    pub(crate) fn is_bound(&self) -> bool {
+        self.handle.is_some()
+    }
+
     fn ptr(&self) -> NonNull<TimerShared> {
         NonNull::from(&self.shared)
     }
 
-    /// Moves the deadline. Extending a filed timer is one CAS; anything
-    /// else refiles it under the lock on the next poll.
+    /// Moves the deadline to `when`. Unbound, that is all; bound, extending
+    /// a filed timer is one CAS, and anything else refiles it under the
+    /// lock on the next poll.
     ///
     /// # Safety
     ///
     /// `self` is pinned (it may be filed).
-    pub(crate) unsafe fn reset(&mut self, deadline: u64) {
+    pub(crate) unsafe fn reset(&mut self, when: StdInstant) {
+        self.when = when;
+        let handle = match &self.handle {
+            Some(handle) => handle,
+            None => {
+                // Never filed: `FIRED` (set by a poll that found it due) or
+                // already `UNREGISTERED`, and no one else looks.
+                self.shared.state.store(UNREGISTERED, Release);
+                return;
+            }
+        };
+        let deadline = handle.to_ns(when);
         self.deadline = deadline;
         let mut cur = self.shared.state.load(Acquire);
         while cur < SHUT_DOWN && deadline >= cur {
@@ -242,17 +297,15 @@ impl TimerEntry {
         }
         // Filed (or shut down), and moved earlier: unfile now, refile on
         // the next poll.
-        {
-            let ptr = self.ptr();
-            self.handle.with_locked(|locked| {
-                // SAFETY: lock held; the entry is pinned and live.
-                unsafe { locked.unfile(ptr) };
-                self.shared.state.store(UNREGISTERED, Release);
-            });
-        }
+        let ptr = self.ptr();
+        handle.with_locked(|locked| {
+            // SAFETY: lock held; the entry is pinned and live.
+            unsafe { locked.unfile(ptr) };
+            self.shared.state.store(UNREGISTERED, Release);
+        });
     }
 
-    /// Polls for expiry, filing the timer on first use.
+    /// Polls for expiry, binding and filing the timer on first use.
     ///
     /// # Safety
     ///
@@ -263,16 +316,33 @@ impl TimerEntry {
             SHUT_DOWN => shutdown_panic(),
             _ => {}
         }
-        let ptr = self.ptr();
+        let handle = match &self.handle {
+            Some(handle) => {
+                if self.shared.state() == UNREGISTERED && self.deadline <= handle.now_ns() {
+                    // Already due: never filed, no lock. (Only the owner
+                    // moves an entry out of UNREGISTERED.)
+                    self.shared.state.store(FIRED, Release);
+                    return Poll::Ready(());
+                }
+                handle
+            }
+            None => match self.binding() {
+                Some((handle, deadline)) => {
+                    self.deadline = deadline;
+                    self.handle.insert(handle)
+                }
+                None => {
+                    // Due, and unbound: no driver can see the entry, so no
+                    // lock.
+                    self.shared.state.store(FIRED, Release);
+                    return Poll::Ready(());
+                }
+            },
+        };
         let deadline = self.deadline;
         let shared = &self.shared;
-        if shared.state() == UNREGISTERED && deadline <= self.handle.now_ns() {
-            // Already due: never filed, no lock. (Only the owner moves an
-            // entry out of UNREGISTERED.)
-            shared.state.store(FIRED, Release);
-            return Poll::Ready(());
-        }
-        self.handle
+        let ptr = NonNull::from(shared);
+        handle
             .with_locked(|locked| {
                 if locked.is_shutdown() {
                     return Err(());
@@ -302,8 +372,37 @@ impl TimerEntry {
             })
             .unwrap_or_else(|()| shutdown_panic())
     }
+
+    /// First poll of an unbound entry: the handle to bind it to and its
+    /// deadline in that driver's nanoseconds, or `None` if it is already
+    /// due. Due-ness comes from the system clock when no clock was ever
+    /// paused, else from the driver's clock through the context's borrowed
+    /// handle when the context is its runtime's; the handle to keep is
+    /// cloned from the context, or looked up by id elsewhere (leaving a
+    /// paused clock's due check to the locked path). Panics if the driver
+    /// no longer exists (its runtime is gone).
+    fn binding(&self) -> Option<(Handle, u64)> {
+        let when = self.when;
+        // No clock in the process was ever paused: every driver's clock is
+        // the system's, so one read of it settles due-ness for any driver.
+        let system_clock = EVER_PAUSED.load(Relaxed) == 0;
+        if system_clock && when <= StdInstant::now() {
+            return None;
+        }
+        let in_context = Handle::with_current(self.driver, |h| {
+            let deadline = h.to_ns(when);
+            (system_clock || deadline > h.now_ns()).then(|| (h.clone(), deadline))
+        });
+        if let Some(binding) = in_context {
+            return binding;
+        }
+        let handle = Handle::find_live(self.driver).unwrap_or_else(|| shutdown_panic());
+        let deadline = handle.to_ns(when);
+        Some((handle, deadline))
+    }
 }
 
+#[cold]
 fn shutdown_panic() -> ! {
     panic!(
         "{} (tern: the runtime this timer belongs to has shut down; its timers no longer fire.)",
@@ -311,17 +410,34 @@ fn shutdown_panic() -> ! {
     )
 }
 
+impl TimerEntry {
+    /// Drop of a bound entry: unfiles it under the lock unless it is known
+    /// to be out of the wheel (`UNREGISTERED`). Out of line, so that the
+    /// inlined `drop` stays a test of `handle`.
+    #[inline(never)]
+    fn cancel(&mut self, handle: &Handle) {
+        if self.shared.state() == UNREGISTERED {
+            return;
+        }
+        let ptr = self.ptr();
+        handle.with_locked(|locked| {
+            // SAFETY: lock held; the entry is live until this returns.
+            unsafe { locked.unfile(ptr) };
+            // SAFETY: lock held.
+            let waker = unsafe { TimerShared::guarded(ptr, |g| g.waker.take()) };
+            drop(waker);
+        });
+    }
+}
+
 impl Drop for TimerEntry {
+    /// Inline: the unbound case (nothing to do) is the common one.
+    #[inline]
     fn drop(&mut self) {
-        if self.shared.state() != UNREGISTERED {
-            let ptr = self.ptr();
-            self.handle.with_locked(|locked| {
-                // SAFETY: lock held; the entry is live until this returns.
-                unsafe { locked.unfile(ptr) };
-                // SAFETY: lock held.
-                let waker = unsafe { TimerShared::guarded(ptr, |g| g.waker.take()) };
-                drop(waker);
-            });
+        // Unbound: never filed, so nothing to unfile and no driver to
+        // synchronise with (see "Binding").
+        if let Some(handle) = self.handle.take() {
+            self.cancel(&handle);
         }
         // Under loom, the free that follows counts as a write to the entry,
         // so that a driver access not ordered before it is reported.

@@ -1,25 +1,35 @@
-//! Loom model of a timer firing while its owner re-arms and frees it.
+//! Loom models of a timer entry against the driver.
 //!
-//! The driver fires a due entry; the owner, seeing it fired, resets it and
-//! drops it with no lock (the lock-free paths of `TimerEntry::reset` and
-//! `Drop`). Under loom the drop counts as a write to the entry, so a driver
-//! access after the owner could see `FIRED` is reported as a race. It was:
-//! the driver published `FIRED` before taking the waker out (issue: timer
+//! `fired_entry_reset_and_dropped_while_the_driver_finishes`: the driver
+//! fires a due entry; the owner, seeing it fired, resets it and drops it
+//! with no lock (the lock-free paths of `TimerEntry::reset` and `Drop`).
+//! Under loom the drop counts as a write to the entry, so a driver access
+//! after the owner could see `FIRED` is reported as a race. It was: the
+//! driver published `FIRED` before taking the waker out (issue: timer
 //! use-after-free), and `Interval::tick` + drop hit it on real hardware.
+//!
+//! `first_poll_binds_and_files_while_the_driver_fires`: an entry created
+//! unbound (as every `Sleep` is) is first polled on another thread, which
+//! binds it to the driver and files it, while the clock passes its deadline
+//! and the driver fires what is due; the owner then waits for it and drops
+//! it. In every order the entry completes (by the owner's own check or by
+//! the driver) and the drop is ordered after every driver access.
 
+use crate::loom::sync::atomic::{AtomicBool, Ordering::*};
+use crate::loom::sync::Arc;
 use crate::time::driver::Handle;
 use crate::time::entry::TimerEntry;
 use ::loom::thread;
 use std::pin::Pin;
-use std::task::{Context, Waker};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 #[test]
 fn fired_entry_reset_and_dropped_while_the_driver_finishes() {
     ::loom::model(|| {
         let handle = Handle::new(true);
-        let deadline = handle.now_ns() + 1_000_000;
-        let mut entry = Box::pin(TimerEntry::new(handle.clone(), deadline));
+        let when = handle.clock().now() + Duration::from_millis(1);
+        let mut entry = Box::pin(TimerEntry::new(handle.id(), when));
         let mut cx = Context::from_waker(Waker::noop());
         // SAFETY (for every `get_unchecked_mut` here): the entry stays in
         // its box until it is dropped.
@@ -35,8 +45,44 @@ fn fired_entry_reset_and_dropped_while_the_driver_finishes() {
             thread::yield_now();
         }
         // SAFETY: as above.
-        unsafe { Pin::get_unchecked_mut(entry.as_mut()).reset(deadline + 5_000_000) };
+        unsafe { Pin::get_unchecked_mut(entry.as_mut()).reset(when + Duration::from_millis(5)) };
         drop(entry);
         th.join().unwrap();
+    });
+}
+
+#[test]
+fn first_poll_binds_and_files_while_the_driver_fires() {
+    ::loom::model(|| {
+        let handle = Handle::new(true);
+        let when = handle.clock().now() + Duration::from_millis(1);
+        let mut entry = Box::pin(TimerEntry::new(handle.id(), when));
+        let done = Arc::new(AtomicBool::new(false));
+        let owner_done = done.clone();
+        let owner = thread::spawn(move || {
+            let mut cx = Context::from_waker(Waker::noop());
+            // SAFETY (both calls): the entry stays in its box until dropped.
+            // No runtime is current here: binding finds the driver by id.
+            let first = unsafe { Pin::get_unchecked_mut(entry.as_mut()).poll_elapsed(&mut cx) };
+            if first.is_pending() {
+                while !entry.is_elapsed() {
+                    thread::yield_now();
+                }
+                // SAFETY: as above.
+                let again = unsafe { Pin::get_unchecked_mut(entry.as_mut()).poll_elapsed(&mut cx) };
+                assert!(again.is_ready());
+            }
+            drop(entry);
+            owner_done.store(true, Release);
+        });
+        // The driving thread: the clock passes the deadline, then it fires
+        // what is due until the owner is done (a timer filed after one
+        // `process` is fired by the next, as on a runtime).
+        handle.clock().advance(Duration::from_millis(10)).unwrap();
+        while !done.load(Acquire) {
+            handle.process();
+            thread::yield_now();
+        }
+        owner.join().unwrap();
     });
 }

@@ -1,8 +1,17 @@
 //! `sleep`, `sleep_until` and the `Sleep` future.
+//!
+//! Creating a `Sleep` reads the runtime context once, to panic there (as
+//! Tokio does) when no runtime is current or it has no time driver, and to
+//! record which driver the timer belongs to. It takes no reference to the
+//! driver: that happens on the first poll that has to file the timer (see
+//! `entry.rs`, "Binding"). A `Sleep` that completes before then (a
+//! `timeout` whose future is ready first, a deadline already past) costs
+//! no reference count, lock or allocation.
 
 use crate::task::coop;
+use crate::time::driver::{DriverId, Handle};
 use crate::time::entry::TimerEntry;
-use crate::time::{driver, Duration, Instant};
+use crate::time::{Duration, Instant};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -82,7 +91,6 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Sleep {
-    deadline: Instant,
     entry: TimerEntry,
 }
 
@@ -90,14 +98,13 @@ impl Sleep {
     #[track_caller]
     #[inline]
     pub(crate) fn new_timeout(deadline: Instant) -> Sleep {
-        let handle = driver_handle("tern::time::sleep");
-        let ns = handle.to_ns(deadline.into_std());
-        Sleep { deadline, entry: TimerEntry::new(handle, ns) }
+        let driver = current_driver("tern::time::sleep");
+        Sleep { entry: TimerEntry::new(driver, deadline.into_std()) }
     }
 
     /// Returns the instant at which the future will complete.
     pub fn deadline(&self) -> Instant {
-        self.deadline
+        Instant::from_std(self.entry.when())
     }
 
     /// Returns `true` if `Sleep` has elapsed.
@@ -117,10 +124,8 @@ impl Sleep {
     pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
         // SAFETY: the entry is not moved out; it stays pinned in place.
         let me = unsafe { self.get_unchecked_mut() };
-        me.deadline = deadline;
-        let ns = me.entry.handle().to_ns(deadline.into_std());
         // SAFETY: `me` is pinned (we came through `Pin<&mut Self>`).
-        unsafe { me.entry.reset(ns) };
+        unsafe { me.entry.reset(deadline.into_std()) };
     }
 }
 
@@ -142,16 +147,17 @@ impl Future for Sleep {
 
 impl fmt::Debug for Sleep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Sleep").field("deadline", &self.deadline).finish_non_exhaustive()
+        f.debug_struct("Sleep").field("deadline", &self.deadline()).finish_non_exhaustive()
     }
 }
 
-/// The current runtime's time driver, or a panic saying what is missing.
+/// The current runtime's time driver (by id: no reference count), or a
+/// panic saying what is missing.
 #[track_caller]
 #[inline]
-pub(crate) fn driver_handle(what: &str) -> driver::Handle {
-    match crate::runtime::context::with_current_ref(|h| h.time_handle().cloned()) {
-        Ok(Some(handle)) => handle,
+fn current_driver(what: &str) -> DriverId {
+    match Handle::current_id() {
+        Ok(Some(id)) => id,
         Ok(None) => no_time_driver(),
         Err(e) => no_runtime(e, what),
     }
@@ -167,4 +173,104 @@ fn no_time_driver() -> ! {
 #[track_caller]
 fn no_runtime(e: crate::runtime::TryCurrentError, what: &str) -> ! {
     panic!("{}", e.panic_message(what))
+}
+
+#[cfg(all(test, not(tern_loom)))]
+mod tests {
+    use super::*;
+    use crate::runtime::{Builder, Runtime};
+    use crate::time::timeout;
+    use std::pin::pin;
+    use std::task::Waker;
+
+    fn time_driver(rt: &Runtime) -> Handle {
+        rt.handle().inner.time_handle().expect("time enabled").clone()
+    }
+
+    fn poll_once(sleep: Pin<&mut Sleep>) -> Poll<()> {
+        sleep.poll(&mut Context::from_waker(Waker::noop()))
+    }
+
+    /// Unpaused first, then paused: once any clock was paused, due-ness is
+    /// read through the context instead of from the system clock.
+    #[test]
+    fn a_sleep_that_completes_before_filing_never_touches_the_driver() {
+        for paused in [false, true] {
+            let rt = Builder::new_current_thread().enable_time().start_paused(paused).build().unwrap();
+            completes_unfiled(&rt);
+        }
+    }
+
+    fn completes_unfiled(rt: &Runtime) {
+        let driver = time_driver(rt);
+        let refs = driver.ref_count();
+        rt.block_on(async {
+            // A timeout around a ready future: the sleep is never polled.
+            let t = timeout(Duration::from_secs(1), async { 7 });
+            assert_eq!(driver.ref_count(), refs, "construction takes no reference");
+            assert_eq!(t.await, Ok(7));
+            // A sleep already due when first polled completes unbound.
+            let mut s = pin!(sleep(Duration::ZERO));
+            assert!(poll_once(s.as_mut()).is_ready());
+            assert!(s.is_elapsed() && !s.entry.is_bound());
+            // Re-armed (to its past deadline) and polled again: still
+            // unbound, and neither step needed the driver.
+            let deadline = s.deadline();
+            s.as_mut().reset(deadline);
+            assert!(!s.is_elapsed());
+            assert!(poll_once(s.as_mut()).is_ready());
+            assert!(!s.entry.is_bound());
+            assert_eq!(driver.ref_count(), refs);
+            assert_eq!(driver.len(), 0, "nothing was filed");
+        });
+    }
+
+    #[test]
+    fn a_pending_sleep_binds_and_files_then_unfiles_on_drop() {
+        let rt = Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
+        let driver = time_driver(&rt);
+        let refs = driver.ref_count();
+        rt.block_on(async {
+            let mut s = Box::pin(sleep(Duration::from_secs(1)));
+            // An unpolled reset leaves it unbound.
+            s.as_mut().reset(Instant::now() + Duration::from_secs(2));
+            assert!(!s.entry.is_bound());
+            assert!(poll_once(s.as_mut()).is_pending());
+            assert!(s.entry.is_bound());
+            assert_eq!((driver.ref_count(), driver.len()), (refs + 1, 1));
+            drop(s);
+            assert_eq!((driver.ref_count(), driver.len()), (refs, 0));
+        });
+    }
+
+    /// Created in runtime A, first polled in runtime B: the timer is filed
+    /// with A's driver, as in Tokio (which binds the runtime at creation).
+    #[test]
+    fn a_sleep_first_polled_in_another_runtime_uses_the_one_it_was_created_in() {
+        let a = Builder::new_current_thread().enable_time().build().unwrap();
+        let b = Builder::new_current_thread().enable_time().build().unwrap();
+        let (da, db) = (time_driver(&a), time_driver(&b));
+        let s = {
+            let _a = a.enter();
+            sleep(Duration::from_secs(60))
+        };
+        b.block_on(async {
+            let mut s = pin!(s);
+            assert!(poll_once(s.as_mut()).is_pending());
+            assert_eq!((da.len(), db.len()), (1, 0));
+        });
+        assert_eq!(da.len(), 0);
+        // The same from a thread with no runtime at all.
+        let s = {
+            let _a = a.enter();
+            sleep(Duration::from_secs(60))
+        };
+        std::thread::spawn(move || {
+            let mut s = pin!(s);
+            assert!(poll_once(s.as_mut()).is_pending());
+            assert_eq!(da.len(), 1);
+        })
+        .join()
+        .unwrap();
+    }
 }

@@ -1,0 +1,65 @@
+//! A `Sleep` that completes before it is ever filed with the driver (a
+//! `timeout` whose future is ready at once, a sleep already due) allocates
+//! nothing: a counting global allocator (so this is its own test binary)
+//! counts the allocations this thread makes while they run.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use tern::time::{sleep, sleep_until, timeout, timeout_at, Duration, Instant};
+
+struct Counting;
+
+thread_local! {
+    /// Whether allocations on this thread are being counted, and how many.
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+    static ALLOCS: Cell<usize> = const { Cell::new(0) };
+}
+
+// SAFETY: forwards to `System`, only counting calls.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // `try_with`: an allocation during thread teardown is not counted.
+        if COUNTING.try_with(Cell::get).unwrap_or(false) {
+            let _ = ALLOCS.try_with(|n| n.set(n.get() + 1));
+        }
+        // SAFETY: same contract as ours.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as ours.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Allocations this thread made while `f` ran.
+fn allocations(f: impl FnOnce()) -> usize {
+    ALLOCS.with(|n| n.set(0));
+    COUNTING.with(|c| c.set(true));
+    f();
+    COUNTING.with(|c| c.set(false));
+    ALLOCS.with(Cell::get)
+}
+
+#[test]
+fn sleeps_that_complete_before_filing_allocate_nothing() {
+    let rt = tern::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+    for flavor in ["warm-up", "measured"] {
+        let n = allocations(|| {
+            rt.block_on(async {
+                for i in 0..10_000u64 {
+                    assert_eq!(timeout(Duration::from_secs(1), async move { i }).await, Ok(i));
+                }
+                let at = Instant::now() + Duration::from_secs(1);
+                assert_eq!(timeout_at(at, async { 1 }).await, Ok(1));
+                sleep(Duration::ZERO).await;
+                sleep_until(Instant::now()).await;
+            })
+        });
+        if flavor == "measured" {
+            assert_eq!(n, 0, "allocations by never-filed sleeps");
+        }
+    }
+}
