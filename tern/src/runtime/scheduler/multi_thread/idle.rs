@@ -38,7 +38,7 @@
 //! |--------------------------|------------------------|-------------------------------------------|
 //! | vacant                   | -                      | a worker parks while a peer is awake: held |
 //! | held, not armed          | without a timeout      | a LIFO push arms it (and unparks it), or it is woken |
-//! | held, armed              | `WATCHDOG_PERIOD`      | the period ends: rescue check, then re-decide |
+//! | held, armed              | `WATCHDOG_PERIOD`      | the period ends: rescue check; stays armed if peers made progress or work is queued |
 //! | any                      | -                      | the holder wakes: vacant (`release_watchdog`) |
 //!
 //! `sleepers` (under a mutex) lists the parked workers; every change of
@@ -240,9 +240,9 @@ impl Idle {
     }
 
     /// The watching worker woke up: the watch is vacant (and unarmed)
-    /// again.
-    pub(super) fn release_watchdog(&self) {
-        self.state.fetch_and(!(WATCHDOG | ARMED), SeqCst);
+    /// again. Returns whether it was armed.
+    pub(super) fn release_watchdog(&self) -> bool {
+        State(self.state.fetch_and(!(WATCHDOG | ARMED), SeqCst)).armed()
     }
 
     /// Unparks `worker` if it is parked (not searching). Returns whether it

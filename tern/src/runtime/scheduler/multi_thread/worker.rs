@@ -21,7 +21,9 @@
 //! leaves the woken task stranded until the poll ends (Tokio issue 4941).
 //! Here one parked worker holds the watch while any peer is awake. While
 //! some peer has tasks queued (LIFO slot or ring) the watch is armed
-//! (`idle.rs`): its holder parks with a timeout (`WATCHDOG_PERIOD`), and at
+//! (`idle.rs`), and it stays armed while peers keep making progress (work
+//! is flowing; a whole period with no progress and nothing queued disarms
+//! it): its holder parks with a timeout (`WATCHDOG_PERIOD`), and at
 //! the end of each whole period compares each peer's poll counter with its
 //! value when the period started. A peer whose counter has not moved while
 //! it is inside a poll is stuck: the watchdog takes its LIFO task (the slot
@@ -210,17 +212,24 @@ impl Core {
 
     /// The watchdog's round: rescues work from a peer that has been inside
     /// one poll since the last round.
-    fn rescue_stranded(&mut self, handle: &Handle) -> Option<Notified<Sched>> {
+    /// Also returns whether any peer made progress (polled a task) since
+    /// the last round.
+    fn rescue_stranded(&mut self, handle: &Handle) -> (Option<Notified<Sched>>, bool) {
         let mut found = None;
+        let mut progressed = false;
         for (i, remote) in handle.remotes.iter().enumerate() {
+            if i == self.index {
+                continue;
+            }
             let polls = remote.polls.load(Relaxed);
-            let stuck = i != self.index && self.seen[i] == polls && remote.in_poll.load(Relaxed);
+            let stuck = self.seen[i] == polls && remote.in_poll.load(Relaxed);
+            progressed |= self.seen[i] != polls;
             self.seen[i] = polls;
             if stuck && found.is_none() {
                 found = remote.steal.steal_lifo().or_else(|| remote.steal.steal_into(&mut self.run_queue));
             }
         }
-        found
+        (found, progressed)
     }
 
     fn record_peers(&mut self, handle: &Handle) {
@@ -594,6 +603,12 @@ fn park(cx: &Context) {
     // When the current armed watch period began (the peers' poll counters
     // were recorded then); `None` while the watch is not armed.
     let mut period_start: Option<Instant> = None;
+    // Keep the watch armed for the next period whatever the queues show:
+    // a pusher armed it (the work may already be gone when we look, and
+    // more will follow), or peers made progress over the last whole period
+    // (work is flowing: disarming would make the next LIFO push pay for an
+    // unpark). A whole period with no progress and nothing queued disarms.
+    let mut keep_armed = false;
     loop {
         if handle.is_shutdown() {
             cx.with_core(|core| core.is_shutdown = true);
@@ -604,7 +619,8 @@ fn park(cx: &Context) {
             }
             break;
         }
-        let watch_armed = watchdog && handle.idle.decide_armed(|| handle.peers_have_queued_work(cx.index));
+        let watch_armed =
+            watchdog && handle.idle.decide_armed(|| keep_armed || handle.peers_have_queued_work(cx.index));
         if !watch_armed {
             period_start = None;
         } else if period_start.is_none() {
@@ -660,11 +676,12 @@ fn park(cx: &Context) {
             end_driver_poll(cx);
         }
         if watchdog {
-            handle.idle.release_watchdog();
+            keep_armed = handle.idle.release_watchdog();
             // Only a whole period without progress makes a peer stuck: an
             // early wake-up compares nothing.
             if period_start.is_some_and(|start| start.elapsed() >= WATCHDOG_PERIOD) {
-                let rescued = cx.with_core(|core| core.rescue_stranded(handle));
+                let (rescued, progressed) = cx.with_core(|core| core.rescue_stranded(handle));
+                keep_armed = progressed;
                 period_start = Some(Instant::now());
                 if let Some(task) = rescued {
                     let was_parked = handle.idle.unpark_worker_by_id(cx.index);
@@ -687,6 +704,7 @@ fn park(cx: &Context) {
         watchdog = handle.idle.rearm_watchdog(cx.index);
         if !watchdog {
             period_start = None;
+            keep_armed = false;
         }
     }
     remote.metrics.unparked();
