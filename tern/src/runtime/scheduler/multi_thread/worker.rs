@@ -36,7 +36,7 @@
 //! What a parking worker sleeps on and for how long is decided by
 //! [`plan_park`] from what it holds:
 //!
-//! | time-driver role | `block_on` claims I/O | watch armed | parks on        | timeout                          |
+//! | driver role      | `block_on` claims I/O | watch armed | parks on        | timeout                          |
 //! |------------------|-----------------------|-------------|-----------------|----------------------------------|
 //! | no               | -                     | no          | its parker      | none                             |
 //! | no               | -                     | yes         | its parker      | `WATCHDOG_PERIOD`                |
@@ -44,14 +44,16 @@
 //! | yes              | no                    | yes         | the I/O driver  | min(next timer, period)          |
 //! | yes              | yes                   | either      | its parker      | min(next timer, standby, period if armed) |
 //!
-//! The I/O driver is parked on only if it is free (`IoTurn::take_or_want`);
-//! a busy worker holding it for a non-blocking turn wakes the role holder
-//! when it puts it back. Only a timer deadline is honoured to the
+//! `park` carries the plan out through the drivers layer
+//! (`runtime/driver.rs`): the I/O driver is parked on only if it is free
+//! (`Take::OrWant`); a busy worker holding it for a non-blocking turn wakes
+//! the role holder when it puts it back, and the role holder fires due
+//! timers when it wakes. Only a timer deadline is honoured to the
 //! nanosecond (`precise`); watch and standby periods are not.
 //!
 //! # Standing by for `block_on`
 //!
-//! The parked worker holding the time-driver role normally parks in the
+//! The parked worker holding the driver role normally parks in the
 //! I/O driver. While a `block_on` thread has claimed I/O polling (it parks
 //! in the driver itself when every worker is idle), that worker instead
 //! sleeps until its next timer or a standby period, and revokes the claim
@@ -63,7 +65,7 @@ use super::block_on::Standby;
 use super::queue::Local;
 use super::{Handle, Sched};
 use crate::runtime::context;
-use crate::runtime::driver::{self, IoTurn};
+use crate::runtime::driver::{self, Take, TurnEnd};
 use crate::runtime::metrics::BusyClock;
 use crate::runtime::scheduler;
 use crate::task::coop;
@@ -347,7 +349,7 @@ fn run_worker(handle: Arc<Handle>, index: usize, core: Box<Core>, own_thread: bo
     let _entered = context::RuntimeGuard::enter_with_seed(&sched, handle.worker_seed(index));
     let cx = Context { handle: handle.clone(), index, core: RefCell::new(Some(core)) };
     let _installed = context::set_scheduler(context::Driven::MultiThread(&cx));
-    let _precise = handle.time.as_ref().map(|_| crate::time::slack::PreciseTimers::enter());
+    let _precise = handle.drivers.time().map(|_| crate::time::slack::PreciseTimers::enter());
     // Every way out of this function (a panic included) counts the
     // worker as exited, or the runtime's drop would wait for it forever.
     let _exit = ExitGuard { cx: &cx };
@@ -378,26 +380,12 @@ fn run_worker(handle: Arc<Handle>, index: usize, core: Box<Core>, own_thread: bo
             }
             maintenance
         });
-        if maintenance && (handle.io.is_some() || handle.time.is_some()) {
+        if maintenance && handle.drivers.is_enabled() {
             // Poll I/O without blocking (if no parked worker holds the
             // poll) and fire due timers, outside the core borrow so the
             // tasks they wake land in this worker's queue.
             cx.with_core(|core| core.in_driver_park = true);
-            if let Some(io) = &handle.io {
-                let turn = IoTurn::try_take(io, |wanted| {
-                    if wanted {
-                        // The time-driving worker parked without it.
-                        handle.wake_time_driver();
-                    }
-                    answer_handover(&handle);
-                });
-                if let Some(mut turn) = turn {
-                    turn.turn(Some(Duration::ZERO), false);
-                }
-            }
-            if let Some(time) = &handle.time {
-                time.process();
-            }
+            handle.drivers.turn_nonblocking(WorkerTurnEnd(&handle));
             end_driver_poll(&cx);
         }
         let next = cx.with_core(|core| {
@@ -534,8 +522,8 @@ fn bump(remote: &super::Remote) {
 /// What [`plan_park`] decides from.
 #[derive(Clone, Copy, Debug, Default)]
 struct ParkInputs {
-    /// This worker holds the time-driver role.
-    drives_time: bool,
+    /// This worker holds the driver role (`runtime/driver.rs`).
+    has_role: bool,
     /// Time until the next timer (role holder only).
     timer: Option<Duration>,
     /// A `block_on` thread claims I/O polling: the role holder stands by,
@@ -557,18 +545,18 @@ struct ParkPlan {
 
 /// Decides what a parking worker sleeps on and for how long.
 fn plan_park(i: ParkInputs) -> ParkPlan {
-    let standby = if i.drives_time { i.standby } else { None };
+    let standby = if i.has_role { i.standby } else { None };
     let watch = match (i.watch_armed.then_some(WATCHDOG_PERIOD), standby) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
-    let timer = if i.drives_time { i.timer } else { None };
+    let timer = if i.has_role { i.timer } else { None };
     let (timeout, precise) = match (timer, watch) {
         (Some(a), Some(b)) => (Some(a.min(b)), a <= b),
         (Some(a), None) => (Some(a), true),
         (None, b) => (b, false),
     };
-    ParkPlan { on_driver: i.drives_time && standby.is_none(), timeout, precise }
+    ParkPlan { on_driver: i.has_role && standby.is_none(), timeout, precise }
 }
 
 fn park(cx: &Context) {
@@ -611,17 +599,14 @@ fn park(cx: &Context) {
             cx.with_core(|core| core.record_peers(handle));
             period_start = Some(Instant::now());
         }
-        // One parked worker drives time: it sleeps no later than the next
-        // timer and fires what is due when it wakes.
-        let time_role = handle.try_take_time_driver(cx.index);
-        let drives_time = time_role.is_some();
-        let timer = match (&handle.time, drives_time) {
-            (Some(time), true) => time.prepare_park(&remote.park),
-            _ => None,
-        };
+        // One parked worker holds the driver role: it sleeps no later than
+        // the next timer and fires what is due when it wakes.
+        let role = handle.drivers.try_take_role(cx.index);
+        let has_role = role.is_some();
+        let timer = if has_role { handle.drivers.next_timer(&remote.park) } else { None };
         // A `block_on` thread polling I/O leaves this worker the timers,
         // and a look at its claim every period (`block_on/`).
-        let standby = if drives_time && handle.io.is_some() {
+        let standby = if has_role && handle.drivers.io().is_some() {
             match handle.block_on_io.standby() {
                 Standby::StandBy(period) => Some(period),
                 Standby::TakeDriver => None,
@@ -629,34 +614,20 @@ fn park(cx: &Context) {
         } else {
             None
         };
-        let plan = plan_park(ParkInputs { drives_time, timer, standby, watch_armed });
+        let plan = plan_park(ParkInputs { has_role, timer, standby, watch_armed });
         // If a busy worker has the driver for a non-blocking turn, it
-        // wakes us when it puts it back (`DriverSlot`).
-        // Only the time-driving worker (this one) ever waits for the
-        // driver, so a want reported when it goes back is not ours to act
-        // on; a `block_on` thread's handover is.
-        let io_turn = if plan.on_driver {
-            handle.io.as_ref().and_then(|io| IoTurn::take_or_want(io, |_| answer_handover(handle)))
-        } else {
-            None
-        };
-        if drives_time {
+        // wakes us when it puts it back (`DriverSlot`). Only the role
+        // holder (this worker) ever marks the driver wanted, so no want is
+        // pending when this turn puts it back; a `block_on` thread's
+        // handover may be. The role holder fires timers when it wakes.
+        let take = if plan.on_driver { Take::OrWant } else { Take::No };
+        let turn = handle.drivers.take(take, has_role, WorkerTurnEnd(handle));
+        if has_role {
             cx.with_core(|core| core.in_driver_park = true);
         }
-        match io_turn {
-            Some(mut turn) => {
-                let io = turn.io();
-                remote.park.park_on_driver(turn.driver(), io, plan.timeout, plan.precise);
-            }
-            None => {
-                remote.park.park(plan.timeout);
-            }
-        }
-        if drives_time {
-            if let Some(time) = &handle.time {
-                time.process();
-            }
-            drop(time_role);
+        turn.park(&remote.park, plan.timeout, plan.precise);
+        if has_role {
+            drop(role);
             end_driver_poll(cx);
         }
         if watchdog {
@@ -696,11 +667,21 @@ fn park(cx: &Context) {
     }
 }
 
-/// After putting the I/O driver back: wakes a `block_on` thread that
+/// A worker's end of a driver turn: once the I/O driver is back, wakes
+/// the role holder if it marked it wanted, and a `block_on` thread that
 /// asked for it meanwhile (`block_on/`, `HANDOVER`).
-fn answer_handover(handle: &Handle) {
-    if let Some(block_on) = handle.block_on_io.take_handover() {
-        block_on.unpark();
+struct WorkerTurnEnd<'a>(&'a Handle);
+
+impl TurnEnd for WorkerTurnEnd<'_> {
+    fn put_back(&mut self, wanted: bool) {
+        let handle = self.0;
+        if wanted {
+            // The role holder parked without it.
+            handle.wake_role_holder();
+        }
+        if let Some(block_on) = handle.block_on_io.take_handover() {
+            block_on.unpark();
+        }
     }
 }
 
@@ -720,12 +701,12 @@ mod park_plan_tests {
     const MS: Duration = Duration::from_millis(1);
 
     fn plan(
-        drives_time: bool,
+        has_role: bool,
         timer: Option<Duration>,
         standby: Option<Duration>,
         watch_armed: bool,
     ) -> ParkPlan {
-        plan_park(ParkInputs { drives_time, timer, standby, watch_armed })
+        plan_park(ParkInputs { has_role, timer, standby, watch_armed })
     }
 
     /// One test per row of the table in the module docs.
@@ -744,14 +725,14 @@ mod park_plan_tests {
     }
 
     #[test]
-    fn the_time_driver_parks_on_io_until_the_next_timer() {
+    fn the_role_holder_parks_on_io_until_the_next_timer() {
         let p = plan(true, Some(50 * MS), None, false);
         assert_eq!(p, ParkPlan { on_driver: true, timeout: Some(50 * MS), precise: true });
         assert_eq!(plan(true, None, None, false).timeout, None, "no timer, no watch: no timeout");
     }
 
     #[test]
-    fn the_time_driver_with_an_armed_watch_wakes_at_the_sooner() {
+    fn the_role_holder_with_an_armed_watch_wakes_at_the_sooner() {
         let p = plan(true, Some(50 * MS), None, true);
         assert_eq!(p, ParkPlan { on_driver: true, timeout: Some(WATCHDOG_PERIOD), precise: false });
         let p = plan(true, Some(WATCHDOG_PERIOD / 2), None, true);
