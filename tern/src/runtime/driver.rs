@@ -83,6 +83,16 @@ pub(crate) struct Drivers {
     role_holder: AtomicUsize,
 }
 
+/// Wakes a thread parked in the I/O driver's `epoll_wait` (what a parker
+/// holds for its `PARKED_IO` state, `park.rs`).
+pub(crate) struct IoWaker(IoHandle);
+
+impl IoWaker {
+    pub(crate) fn wake(&self) {
+        self.0.unpark();
+    }
+}
+
 /// How a [`Turn`] gets the I/O driver.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Take {
@@ -164,7 +174,7 @@ impl Drivers {
     pub(crate) fn new_parker(&self) -> Arc<ParkInner> {
         let parker = Arc::new(ParkInner::new());
         if let Some(io) = &self.io {
-            parker.set_io(io.clone());
+            parker.set_io_waker(IoWaker(io.clone()));
         }
         parker
     }

@@ -24,6 +24,7 @@
 
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::{Condvar, Mutex};
+use crate::runtime::driver::IoWaker;
 use std::sync::Arc;
 use std::task::{Wake, Waker};
 use std::time::Duration;
@@ -38,8 +39,8 @@ pub(crate) struct ParkInner {
     state: AtomicUsize,
     mutex: Mutex<()>,
     condvar: Condvar,
-    /// The I/O driver this thread may park in.
-    io: std::sync::OnceLock<crate::io::driver::Handle>,
+    /// Reaches this thread while it waits in the I/O driver (`PARKED_IO`).
+    io: std::sync::OnceLock<IoWaker>,
 }
 
 impl std::fmt::Debug for ParkInner {
@@ -60,7 +61,7 @@ impl ParkInner {
 
     /// Lets `unpark` reach this thread while it waits in `io`'s poll
     /// (`Drivers::new_parker`).
-    pub(crate) fn set_io(&self, io: crate::io::driver::Handle) {
+    pub(crate) fn set_io_waker(&self, io: IoWaker) {
         let _ = self.io.set(io);
     }
 
@@ -139,7 +140,7 @@ impl ParkInner {
             }
             PARKED_IO => {
                 if let Some(io) = self.io.get() {
-                    io.unpark();
+                    io.wake();
                 }
             }
             actual => panic!("inconsistent park state: {actual}"),
