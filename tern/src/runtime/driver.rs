@@ -20,7 +20,7 @@
 //!    is leaving, and its guards hand the role to a peer that fires them).
 //!
 //! Which thread parks on the driver and for how long is the schedulers'
-//! decision (`current_thread/core.rs::park`, `multi_thread/worker.rs`
+//! decision (`current_thread/core.rs::park`, `multi_thread/worker/park.rs`
 //! `plan_park`, `multi_thread/block_on/`); this layer executes it. A turn
 //! costs no allocation, lock beyond the driver slot's, or reference count.
 //!

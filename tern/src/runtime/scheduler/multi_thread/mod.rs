@@ -6,7 +6,7 @@
 //!   run queue, the worker's parker, its progress counter), the injection
 //!   queue (`inject.rs`), the idle bookkeeping (`idle.rs`), and the sharded
 //!   list of live tasks (`owned.rs`).
-//! * Each worker thread owns a `Core` (`worker.rs`): its run queue
+//! * Each worker thread owns a `Core` (`worker/`): its run queue
 //!   (`queue.rs`: a 256-slot lock-free ring plus a LIFO slot) and tick.
 //! * The thread in [`Handle::block_on`] polls its future and, while every
 //!   worker is parked, the I/O driver too (`block_on/`).
