@@ -362,6 +362,7 @@ fn drop_payload(payload: Box<dyn std::any::Any + Send>) {
 #[cfg(all(test, not(tern_loom)))]
 mod tests {
     use super::*;
+    use std::future::Future;
     use std::sync::atomic::Ordering::SeqCst;
     use std::task::Wake;
 
@@ -437,6 +438,34 @@ mod tests {
         parker.unpark();
         assert!(drivers.park(&parker, Take::IfFree, None, false, false, &mut ends));
         assert_eq!(ends.put_back, [true, false]);
+    }
+
+    /// A timer due by the end of a turn fires then; not while the turn
+    /// unwinds (the thread is leaving), but at the next turn.
+    #[test]
+    fn a_turn_fires_due_timers_when_it_ends_but_not_while_unwinding() {
+        let rt =
+            crate::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
+        let drivers = Drivers::new(None, rt.handle().inner.time_handle().cloned());
+        let time = drivers.time().unwrap();
+        let fired = Arc::new(Counter(Default::default(), false));
+        let waker = Waker::from(fired.clone());
+        let mut sleep = {
+            let _entered = rt.enter();
+            Box::pin(crate::time::sleep(Duration::from_millis(1)))
+        };
+        let mut poll = || sleep.as_mut().poll(&mut std::task::Context::from_waker(&waker)).is_ready();
+        assert!(!poll(), "filed");
+        let _ = time.clock().advance(Duration::from_millis(2));
+        let r = catch_unwind(AssertUnwindSafe(|| {
+            let _turn = drivers.take(Take::No, true, ());
+            panic!("unwinding through a turn (expected in this test)");
+        }));
+        assert!(r.is_err());
+        assert_eq!(fired.0.load(SeqCst), 0, "not fired while unwinding");
+        drivers.turn_nonblocking(());
+        assert_eq!(fired.0.load(SeqCst), 1, "fired at the end of the next turn");
+        assert!(poll());
     }
 
     #[test]
