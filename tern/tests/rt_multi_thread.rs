@@ -419,7 +419,7 @@ fn yield_now_and_budget_keep_a_spinning_task_from_starving_others() {
 /// I/O keeps being polled when the worker that parks with the drivers
 /// finds the I/O driver out for another worker's non-blocking turn: that
 /// worker wakes it when it puts the driver back. (Before, the parking
-/// worker could sleep without it while holding the time-driver role, the
+/// worker could sleep without it while holding the driver role, the
 /// busy worker then parked without either, and with no timer pending
 /// nothing polled I/O again: this accept loop stopped, found by
 /// tern-bench's `tcp_connect_accept`.) The pattern of that benchmark: an

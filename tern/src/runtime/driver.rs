@@ -1,27 +1,335 @@
-//! What every scheduler needs around the drivers: a turn of the I/O driver
-//! that always puts the driver back, and wakes that cannot unwind through
-//! a driver.
+//! The drivers as one layer: the I/O driver, the time driver and the
+//! driver role, and the one way every scheduler turns them.
+//!
+//! # What a turn is
+//!
+//! A scheduler thread polls the drivers in two ways: a non-blocking turn
+//! between tasks ([`Drivers::turn_nonblocking`]) and a park with them
+//! ([`Drivers::park`], or [`Drivers::take`] then [`Turn::park`] where the
+//! caller decides between taking the driver and parking). Both go through
+//! a [`Turn`], a stack value that, when it drops (returning or unwinding),
+//! does in this order:
+//!
+//! 1. puts the I/O driver back in its slot if the turn took it, after the
+//!    scheduler's [`TurnEnd::putting_back`] (the `block_on` thread leaves
+//!    `IN_TURN` there);
+//! 2. answers whoever waited for it ([`TurnEnd::put_back`]: the role
+//!    holder that marked it wanted, a `block_on` thread that asked for a
+//!    handover);
+//! 3. fires due timers if the turn is to (not while unwinding: the thread
+//!    is leaving, and its guards hand the role to a peer that fires them).
+//!
+//! Which thread parks on the driver and for how long is the schedulers'
+//! decision (`current_thread/core.rs::park`, `multi_thread/worker/park.rs`
+//! `plan_park`, `multi_thread/block_on/`); this layer executes it. A turn
+//! costs no allocation, lock beyond the driver slot's, or reference count.
+//!
+//! # The driver role
+//!
+//! On the multi-thread runtime one parked worker at a time holds the
+//! driver role ([`Drivers::try_take_role`]): it parks in the I/O driver
+//! (if it is free) until the next timer, and fires timers when it wakes.
+//! Only the role holder ever marks the I/O driver wanted
+//! ([`Take::OrWant`]): it does so when a busy worker has the driver for a
+//! non-blocking turn, and that worker's put reports the mark, so the
+//! holder is woken to take it (`DriverSlot` in `io/driver/mod.rs`, loom
+//! model in `io/driver/loom.rs`). On the current-thread runtime the thread
+//! in `block_on` is the only one that turns the drivers; it needs no role.
+//!
+//! # Parking in the I/O driver
+//!
+//! A thread's parker (`park.rs`) has a state for "waiting in the I/O
+//! driver's `epoll_wait`", in which its `unpark` wakes the poll through
+//! the driver's `mio::Waker` ([`Drivers::new_parker`] links the two).
+//! [`Turn::park`] takes that state only for the wait itself and leaves it
+//! as soon as `epoll_wait` returns, before it dispatches, so wakes caused
+//! by the dispatch on that very thread cost an atomic swap, not an eventfd
+//! write.
 //!
 //! # Panics on a thread that holds the drivers
 //!
 //! A driver wakes whatever waker a task registered, and a waker is user
 //! code: it may panic. Unwinding out of a driver turn would drop the I/O
-//! driver (no thread could poll I/O again), leave the time-driver role
-//! taken and skip the worker's exit bookkeeping, so the runtime's drop
-//! would wait forever. Two layers keep that from happening:
+//! driver (no thread could poll I/O again), leave the driver role taken
+//! and skip the worker's exit bookkeeping, so the runtime's drop would
+//! wait forever. Two layers keep that from happening:
 //!
 //! 1. Every wake a driver performs goes through [`wake`], which catches a
 //!    panic (the panic hook has already reported it, as it does for a task
 //!    that panics) and carries on with the next event: the other wakers of
 //!    the batch still run, the driver stays where it is.
 //! 2. Whatever else unwinds (the driver's own `epoll_wait` failure, a bug),
-//!    an [`IoTurn`] still puts the driver back when it drops, and the
-//!    schedulers' own guards release their roles.
+//!    the [`Turn`] still puts the driver back and answers a want or a
+//!    handover when it drops, and [`DriverRole`] releases the role.
 
 use crate::io::driver::{Driver, Handle as IoHandle};
+use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
+use crate::runtime::park::ParkInner;
+use crate::time::driver::Handle as TimeHandle;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
 use std::task::Waker;
 use std::time::Duration;
+
+/// A runtime's drivers (each optional, as the builder enabled them) and
+/// the driver role. Owned by the scheduler's handle.
+pub(crate) struct Drivers {
+    io: Option<IoHandle>,
+    time: Option<TimeHandle>,
+    /// Whether a worker holds the driver role (multi-thread only).
+    role_taken: AtomicBool,
+    /// The worker that took the role last: the one to wake when the I/O
+    /// driver it wanted is put back.
+    role_holder: AtomicUsize,
+}
+
+/// Wakes a thread parked in the I/O driver's `epoll_wait` (what a parker
+/// holds for its `PARKED_IO` state, `park.rs`).
+pub(crate) struct IoWaker(IoHandle);
+
+impl IoWaker {
+    pub(crate) fn wake(&self) {
+        self.0.unpark();
+    }
+}
+
+/// How a [`Turn`] gets the I/O driver.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Take {
+    /// Leave it: the turn parks on the thread's parker (and may still
+    /// fire timers).
+    No,
+    /// Only if it is free and its slot uncontended (non-blocking turns:
+    /// skipping one costs nothing).
+    IfFree,
+    /// If it is free, waiting for the slot's lock: a look that a
+    /// concurrent put cannot slip past (`block_on`'s handover).
+    IfFreeLocked,
+    /// If it is free; if another thread has it, mark it wanted, so that
+    /// thread's put reports it (the role holder only).
+    OrWant,
+}
+
+/// What a scheduler does around the end of a turn that took the I/O
+/// driver. Every method runs on every path, unwinding included, so none
+/// may panic.
+pub(crate) trait TurnEnd {
+    /// The turn took the I/O driver.
+    fn taken(&mut self) {}
+
+    /// The I/O driver is about to go back to its slot.
+    fn putting_back(&mut self) {}
+
+    /// The I/O driver is back. `wanted`: the role holder marked it
+    /// wanted meanwhile and sleeps without it: wake it.
+    fn put_back(&mut self, wanted: bool);
+}
+
+/// The current-thread scheduler's: nobody else waits for the driver.
+impl TurnEnd for () {
+    fn put_back(&mut self, wanted: bool) {
+        debug_assert!(!wanted, "only a multi-thread role holder marks the driver wanted");
+    }
+}
+
+/// One turn of the drivers: the I/O driver if it was taken, and whether
+/// to fire timers. Dropping it ends the turn (see the module docs).
+#[must_use = "the turn ends (driver put back, timers fired) when this drops"]
+pub(crate) struct Turn<'a, E: TurnEnd> {
+    drivers: &'a Drivers,
+    /// Invariant: `Some` only if `drivers.io` is.
+    driver: Option<Driver>,
+    fire_timers: bool,
+    end: E,
+}
+
+/// The driver role, held by one parked worker at a time; released on
+/// drop, also if the worker unwinds.
+pub(crate) struct DriverRole<'a> {
+    drivers: &'a Drivers,
+}
+
+impl Drivers {
+    pub(crate) fn new(io: Option<IoHandle>, time: Option<TimeHandle>) -> Drivers {
+        Drivers { io, time, role_taken: AtomicBool::new(false), role_holder: AtomicUsize::new(0) }
+    }
+
+    /// The I/O driver's handle (resources register through it).
+    pub(crate) fn io(&self) -> Option<&IoHandle> {
+        self.io.as_ref()
+    }
+
+    /// The time driver's handle (timers file through it).
+    pub(crate) fn time(&self) -> Option<&TimeHandle> {
+        self.time.as_ref()
+    }
+
+    /// Whether any driver is enabled.
+    pub(crate) fn is_enabled(&self) -> bool {
+        self.io.is_some() || self.time.is_some()
+    }
+
+    /// A thread parker whose `unpark` also reaches it while it waits in
+    /// the I/O driver.
+    pub(crate) fn new_parker(&self) -> Arc<ParkInner> {
+        let parker = Arc::new(ParkInner::new());
+        if let Some(io) = &self.io {
+            parker.set_io_waker(IoWaker(io.clone()));
+        }
+        parker
+    }
+
+    /// Wakes the thread waiting in the I/O driver's `epoll_wait`, if any.
+    pub(crate) fn unpark_io(&self) {
+        if let Some(io) = &self.io {
+            io.unpark();
+        }
+    }
+
+    /// Takes the driver role for worker `index`, if no worker holds it
+    /// and there is a driver to drive.
+    pub(crate) fn try_take_role(&self, index: usize) -> Option<DriverRole<'_>> {
+        if !self.is_enabled() || self.role_taken.swap(true, Acquire) {
+            return None;
+        }
+        self.role_holder.store(index, Release);
+        Some(DriverRole { drivers: self })
+    }
+
+    /// The worker that took the driver role last.
+    pub(crate) fn role_holder(&self) -> usize {
+        self.role_holder.load(Acquire)
+    }
+
+    /// Records `parker` as the thread that parks until the next timer (a
+    /// sooner timer unparks it) and returns how long it may sleep
+    /// (`None`: no timer, or no time driver).
+    pub(crate) fn next_timer(&self, parker: &Arc<ParkInner>) -> Option<Duration> {
+        self.time.as_ref().and_then(|time| time.prepare_park(parker))
+    }
+
+    /// Fires every due timer (cheap when none can be due).
+    #[inline]
+    pub(crate) fn fire_timers(&self) {
+        if let Some(time) = &self.time {
+            time.process();
+        }
+    }
+
+    /// Starts a turn: takes the I/O driver as `take` says (if there is
+    /// one), and fires timers when the turn ends if `fire_timers`.
+    #[inline]
+    pub(crate) fn take<E: TurnEnd>(&self, take: Take, fire_timers: bool, mut end: E) -> Turn<'_, E> {
+        let driver = self.io.as_ref().and_then(|io| match take {
+            Take::No => None,
+            Take::IfFree => io.try_take_driver(),
+            Take::IfFreeLocked => io.take_driver(),
+            Take::OrWant => io.take_driver_or_want(),
+        });
+        if driver.is_some() {
+            end.taken();
+        }
+        Turn { drivers: self, driver, fire_timers, end }
+    }
+
+    /// Polls I/O without blocking if the driver is free, then fires due
+    /// timers.
+    #[inline]
+    pub(crate) fn turn_nonblocking<E: TurnEnd>(&self, end: E) {
+        self.take(Take::IfFree, true, end).turn(Some(Duration::ZERO), false);
+    }
+
+    /// Parks the calling thread (whose parker is `parker`) with the
+    /// drivers: in the I/O driver if `take` gets it, else on `parker`;
+    /// for at most `timeout` (`precise`: a timer's deadline, kept to the
+    /// nanosecond), then fires due timers if `fire_timers`. Returns
+    /// whether an unpark token was consumed.
+    pub(crate) fn park<E: TurnEnd>(
+        &self,
+        parker: &ParkInner,
+        take: Take,
+        timeout: Option<Duration>,
+        precise: bool,
+        fire_timers: bool,
+        end: E,
+    ) -> bool {
+        self.take(take, fire_timers, end).park(parker, timeout, precise)
+    }
+}
+
+impl<E: TurnEnd> Turn<'_, E> {
+    /// Whether this turn holds the I/O driver.
+    pub(crate) fn holds_io(&self) -> bool {
+        self.driver.is_some()
+    }
+
+    /// Polls I/O once, waiting up to `timeout`, if this turn holds the
+    /// driver; then ends the turn.
+    fn turn(mut self, timeout: Option<Duration>, precise: bool) {
+        if let (Some(driver), Some(io)) = (&mut self.driver, &self.drivers.io) {
+            driver.turn(io, timeout, precise);
+        }
+    }
+
+    /// Parks until `parker` is unparked or `timeout` passes: in the I/O
+    /// driver (dispatching its events) if this turn holds it, else on
+    /// the parker. Returns whether an unpark token was consumed. Ends the
+    /// turn.
+    pub(crate) fn park(mut self, parker: &ParkInner, timeout: Option<Duration>, precise: bool) -> bool {
+        match (&mut self.driver, &self.drivers.io) {
+            (Some(driver), Some(io)) => park_on_driver(parker, driver, io, timeout, precise),
+            _ => parker.park(timeout),
+        }
+    }
+}
+
+impl<E: TurnEnd> Drop for Turn<'_, E> {
+    fn drop(&mut self) {
+        if let (Some(driver), Some(io)) = (self.driver.take(), &self.drivers.io) {
+            self.end.putting_back();
+            let wanted = io.put_driver(driver);
+            self.end.put_back(wanted);
+        }
+        if self.fire_timers && !std::thread::panicking() {
+            self.drivers.fire_timers();
+        }
+    }
+}
+
+impl Drop for DriverRole<'_> {
+    fn drop(&mut self) {
+        self.drivers.role_taken.store(false, Release);
+    }
+}
+
+/// One turn of `driver` as `parker`'s park: a token already there (or
+/// arriving before the wait) makes it a non-blocking turn.
+fn park_on_driver(
+    parker: &ParkInner,
+    driver: &mut Driver,
+    io: &IoHandle,
+    timeout: Option<Duration>,
+    precise: bool,
+) -> bool {
+    if parker.take_token() {
+        driver.turn(io, Some(Duration::ZERO), false);
+        return true;
+    }
+    if timeout == Some(Duration::ZERO) {
+        driver.turn(io, timeout, false);
+        return false;
+    }
+    if !parker.enter_driver_wait() {
+        // A token arrived meanwhile (and was consumed).
+        driver.turn(io, Some(Duration::ZERO), false);
+        return true;
+    }
+    // Awake from `after_wait` on: an `unpark` during the dispatch
+    // (typically a task or the `block_on` future woken by this very turn)
+    // only leaves the token, which `end_driver_wait` consumes.
+    driver.turn_then(io, timeout, precise, || parker.leave_driver_wait());
+    parker.end_driver_wait()
+}
 
 /// Wakes `waker` for a driver; a panic in it is contained here.
 ///
@@ -51,62 +359,14 @@ fn drop_payload(payload: Box<dyn std::any::Any + Send>) {
     }
 }
 
-/// The I/O driver, taken for one turn. Dropping it (also while
-/// unwinding) puts the driver back and calls `after_put` with whether a
-/// thread wanted the driver meanwhile ([`IoHandle::put_driver`]), so the
-/// caller can wake that thread and answer a handover.
-pub(crate) struct IoTurn<'a, F: FnMut(bool)> {
-    io: &'a IoHandle,
-    driver: Option<Driver>,
-    after_put: F,
-}
-
-impl<'a, F: FnMut(bool)> IoTurn<'a, F> {
-    /// Takes the driver if it is free and uncontended (non-blocking turns).
-    pub(crate) fn try_take(io: &'a IoHandle, after_put: F) -> Option<Self> {
-        io.try_take_driver().map(|driver| IoTurn { io, driver: Some(driver), after_put })
-    }
-
-    /// Takes the driver, or marks it wanted if another thread has it
-    /// ([`IoHandle::take_driver_or_want`]).
-    pub(crate) fn take_or_want(io: &'a IoHandle, after_put: F) -> Option<Self> {
-        io.take_driver_or_want().map(|driver| IoTurn { io, driver: Some(driver), after_put })
-    }
-
-    /// The I/O handle this turn belongs to.
-    pub(crate) fn io(&self) -> &'a IoHandle {
-        self.io
-    }
-
-    /// The driver, for a parker to wait in.
-    pub(crate) fn driver(&mut self) -> &mut Driver {
-        self.driver.as_mut().expect("held until the turn drops")
-    }
-
-    /// One turn of the driver: waits up to `timeout` and dispatches.
-    pub(crate) fn turn(&mut self, timeout: Option<Duration>, precise: bool) {
-        let io = self.io;
-        self.driver().turn(io, timeout, precise);
-    }
-}
-
-impl<F: FnMut(bool)> Drop for IoTurn<'_, F> {
-    fn drop(&mut self) {
-        if let Some(driver) = self.driver.take() {
-            let wanted = self.io.put_driver(driver);
-            (self.after_put)(wanted);
-        }
-    }
-}
-
 #[cfg(all(test, not(tern_loom)))]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-    use std::sync::Arc;
+    use std::future::Future;
+    use std::sync::atomic::Ordering::SeqCst;
     use std::task::Wake;
 
-    struct Counter(AtomicUsize, bool);
+    struct Counter(std::sync::atomic::AtomicUsize, bool);
 
     impl Wake for Counter {
         fn wake(self: Arc<Self>) {
@@ -119,27 +379,103 @@ mod tests {
 
     #[test]
     fn a_panicking_waker_is_contained_and_the_next_one_still_runs() {
-        let bad = Arc::new(Counter(AtomicUsize::new(0), true));
-        let good = Arc::new(Counter(AtomicUsize::new(0), false));
+        let bad = Arc::new(Counter(Default::default(), true));
+        let good = Arc::new(Counter(Default::default(), false));
         wake(Waker::from(bad.clone()));
         wake(Waker::from(good.clone()));
         assert_eq!(bad.0.load(SeqCst), 1);
         assert_eq!(good.0.load(SeqCst), 1);
     }
 
+    /// Counts the ends of the turns it is given to.
+    #[derive(Default)]
+    struct Ends {
+        taken: usize,
+        putting_back: usize,
+        put_back: Vec<bool>,
+    }
+
+    impl TurnEnd for &mut Ends {
+        fn taken(&mut self) {
+            self.taken += 1;
+        }
+        fn putting_back(&mut self) {
+            self.putting_back += 1;
+        }
+        fn put_back(&mut self, wanted: bool) {
+            assert_eq!(self.putting_back, self.put_back.len() + 1, "after `putting_back`");
+            self.put_back.push(wanted);
+        }
+    }
+
     #[test]
     fn a_turn_puts_the_driver_back_when_unwinding() {
-        let io = IoHandle::new().unwrap();
-        let puts = AtomicUsize::new(0);
+        let drivers = Drivers::new(Some(IoHandle::new().unwrap()), None);
+        let mut ends = Ends::default();
         let r = catch_unwind(AssertUnwindSafe(|| {
-            let _turn = IoTurn::try_take(&io, |_| {
-                puts.fetch_add(1, SeqCst);
-            })
-            .expect("free");
+            let turn = drivers.take(Take::IfFree, true, &mut ends);
+            assert!(turn.holds_io());
             panic!("unwinding with the driver (expected in this test)");
         }));
         assert!(r.is_err());
-        assert_eq!(puts.load(SeqCst), 1);
-        assert!(io.try_take_driver().is_some(), "the driver is back");
+        assert_eq!((ends.taken, ends.put_back.as_slice()), (1, &[false][..]));
+        assert!(drivers.io().unwrap().try_take_driver().is_some(), "the driver is back");
+    }
+
+    #[test]
+    fn a_want_marked_during_a_turn_is_answered_when_it_ends() {
+        let drivers = Drivers::new(Some(IoHandle::new().unwrap()), None);
+        let mut ends = Ends::default();
+        let turn = drivers.take(Take::IfFree, false, &mut ends);
+        let mut wanting = Ends::default();
+        // The role holder finds the driver out: marks it wanted.
+        assert!(!drivers.take(Take::OrWant, false, &mut wanting).holds_io());
+        drop(turn);
+        assert_eq!(ends.put_back, [true]);
+        assert_eq!(wanting.taken, 0);
+        // Reported once.
+        let parker = drivers.new_parker();
+        parker.unpark();
+        assert!(drivers.park(&parker, Take::IfFree, None, false, false, &mut ends));
+        assert_eq!(ends.put_back, [true, false]);
+    }
+
+    /// A timer due by the end of a turn fires then; not while the turn
+    /// unwinds (the thread is leaving), but at the next turn.
+    #[test]
+    fn a_turn_fires_due_timers_when_it_ends_but_not_while_unwinding() {
+        let rt =
+            crate::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
+        let drivers = Drivers::new(None, rt.handle().inner.time_handle().cloned());
+        let time = drivers.time().unwrap();
+        let fired = Arc::new(Counter(Default::default(), false));
+        let waker = Waker::from(fired.clone());
+        let mut sleep = {
+            let _entered = rt.enter();
+            Box::pin(crate::time::sleep(Duration::from_millis(1)))
+        };
+        let mut poll = || sleep.as_mut().poll(&mut std::task::Context::from_waker(&waker)).is_ready();
+        assert!(!poll(), "filed");
+        let _ = time.clock().advance(Duration::from_millis(2));
+        let r = catch_unwind(AssertUnwindSafe(|| {
+            let _turn = drivers.take(Take::No, true, ());
+            panic!("unwinding through a turn (expected in this test)");
+        }));
+        assert!(r.is_err());
+        assert_eq!(fired.0.load(SeqCst), 0, "not fired while unwinding");
+        drivers.turn_nonblocking(());
+        assert_eq!(fired.0.load(SeqCst), 1, "fired at the end of the next turn");
+        assert!(poll());
+    }
+
+    #[test]
+    fn the_role_has_one_holder_at_a_time() {
+        let drivers = Drivers::new(None, Some(TimeHandle::new(true)));
+        let role = drivers.try_take_role(1).expect("free");
+        assert!(drivers.try_take_role(0).is_none());
+        assert_eq!(drivers.role_holder(), 1);
+        drop(role);
+        assert!(drivers.try_take_role(0).is_some());
+        assert!(Drivers::new(None, None).try_take_role(0).is_none(), "nothing to drive");
     }
 }

@@ -1,6 +1,6 @@
 //! The tern runtime: a scheduler for tasks (current-thread or multi-thread),
-//! a pool for blocking work, and the I/O and time drivers (`driver.rs` holds
-//! the guards every scheduler's driver turn goes through).
+//! a pool for blocking work, and the I/O and time drivers (`driver.rs`:
+//! `Drivers`, the one layer every scheduler turns and parks them through).
 //!
 //! Most programs use `#[tern::main]`; to build a runtime by hand use
 //! [`Runtime::new`] or a [`Builder`].

@@ -11,9 +11,11 @@
 //! | `NOTIFIED` | a token is waiting; the next park returns at once |
 //! | `PARKED_IO`| the owner waits in the I/O driver's `epoll_wait`; `unpark` writes its `mio::Waker` |
 //!
-//! A thread parked in the driver leaves `PARKED_IO` for `EMPTY` as soon as
-//! `epoll_wait` returns, before it dispatches events: wakes the dispatch
-//! causes on that same thread cost an atomic swap, not an eventfd write.
+//! The I/O driver's park (`runtime/driver.rs`) steps through `PARKED_IO`
+//! with `enter_driver_wait`, `leave_driver_wait` (as soon as `epoll_wait`
+//! returns, before the dispatch) and `end_driver_wait`; this module only
+//! knows that a thread in that state is woken through the driver's
+//! handle, set by `Drivers::new_parker`.
 //!
 //! `unpark` swaps in `NOTIFIED` (one atomic RMW when nobody sleeps) and
 //! signals the condvar only if it found `PARKED`; it takes the mutex
@@ -22,6 +24,7 @@
 
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::{Condvar, Mutex};
+use crate::runtime::driver::IoWaker;
 use std::sync::Arc;
 use std::task::{Wake, Waker};
 use std::time::Duration;
@@ -36,8 +39,8 @@ pub(crate) struct ParkInner {
     state: AtomicUsize,
     mutex: Mutex<()>,
     condvar: Condvar,
-    /// The I/O driver this thread may park in.
-    io: std::sync::OnceLock<crate::io::driver::Handle>,
+    /// Reaches this thread while it waits in the I/O driver (`PARKED_IO`).
+    io: std::sync::OnceLock<IoWaker>,
 }
 
 impl std::fmt::Debug for ParkInner {
@@ -56,41 +59,37 @@ impl ParkInner {
         }
     }
 
-    /// Lets `unpark` reach this thread while it waits in `io`'s poll.
-    pub(crate) fn set_io(&self, io: crate::io::driver::Handle) {
+    /// Lets `unpark` reach this thread while it waits in `io`'s poll
+    /// (`Drivers::new_parker`).
+    pub(crate) fn set_io_waker(&self, io: IoWaker) {
         let _ = self.io.set(io);
     }
 
-    /// Parks in the I/O driver (held by the caller) instead of the condvar:
-    /// one driver turn, woken early by `unpark`. Returns whether a token
-    /// was consumed.
-    pub(crate) fn park_on_driver(
-        &self,
-        driver: &mut crate::io::driver::Driver,
-        io: &crate::io::driver::Handle,
-        timeout: Option<Duration>,
-        precise: bool,
-    ) -> bool {
-        if self.state.compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst).is_ok() {
-            driver.turn(io, Some(Duration::ZERO), false);
+    /// Consumes a waiting token, if there is one.
+    pub(crate) fn take_token(&self) -> bool {
+        self.state.compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst).is_ok()
+    }
+
+    /// About to wait in the I/O driver (`runtime/driver.rs`): from now on
+    /// `unpark` wakes the driver's poll. `false`: a token arrived first,
+    /// and was consumed; do not wait.
+    pub(crate) fn enter_driver_wait(&self) -> bool {
+        if self.state.compare_exchange(EMPTY, PARKED_IO, SeqCst, SeqCst).is_ok() {
             return true;
         }
-        if timeout == Some(Duration::ZERO) {
-            driver.turn(io, timeout, false);
-            return false;
-        }
-        if self.state.compare_exchange(EMPTY, PARKED_IO, SeqCst, SeqCst).is_err() {
-            // A token arrived meanwhile.
-            self.state.swap(EMPTY, SeqCst);
-            driver.turn(io, Some(Duration::ZERO), false);
-            return true;
-        }
-        // Awake from here on: an `unpark` during the dispatch (typically a
-        // task or the `block_on` future woken by this very turn) only
-        // leaves the token, which the swap below consumes.
-        driver.turn_then(io, timeout, precise, || {
-            let _ = self.state.compare_exchange(PARKED_IO, EMPTY, SeqCst, SeqCst);
-        });
+        self.state.swap(EMPTY, SeqCst);
+        false
+    }
+
+    /// The driver's poll returned: an `unpark` from here on only leaves
+    /// a token.
+    pub(crate) fn leave_driver_wait(&self) {
+        let _ = self.state.compare_exchange(PARKED_IO, EMPTY, SeqCst, SeqCst);
+    }
+
+    /// The turn that waited is over: consumes a token left meanwhile and
+    /// returns whether there was one.
+    pub(crate) fn end_driver_wait(&self) -> bool {
         self.state.swap(EMPTY, SeqCst) == NOTIFIED
     }
 
@@ -141,7 +140,7 @@ impl ParkInner {
             }
             PARKED_IO => {
                 if let Some(io) = self.io.get() {
-                    io.unpark();
+                    io.wake();
                 }
             }
             actual => panic!("inconsistent park state: {actual}"),

@@ -1,14 +1,16 @@
-//! The time driver: the wheel behind a mutex, and the hooks the schedulers
-//! call around parking.
+//! The time driver: the wheel behind a mutex, and the hooks the drivers
+//! layer (`runtime/driver.rs`) calls around parking for every scheduler.
 //!
-//! # Protocol with the schedulers
+//! # Protocol with the drivers layer
 //!
-//! * Before parking, the thread that drives time calls `prepare_park`: under
+//! * Before parking, the thread that drives time calls `prepare_park`
+//!   (`Drivers::next_timer`): under
 //!   the lock it computes the next expiration, records it as `next_wake`,
 //!   and records its parker. It then parks until that instant, with the
 //!   parker's nanosecond precision (no rounding to milliseconds).
 //! * After waking, and every `event_interval` ticks while busy, any
-//!   thread may call `process`, which fires every due entry (skipping the
+//!   thread may call `process` (the end of a drivers `Turn`, or
+//!   `Drivers::fire_timers`), which fires every due entry (skipping the
 //!   lock when the earliest expiration is still ahead).
 //! * Filing a timer due before `next_wake` (under the same lock) unparks
 //!   the recorded parker, so a sooner timer is never slept through. A stale

@@ -20,7 +20,7 @@
 //!
 //! The scheduler thread that drives time (the current-thread scheduler's
 //! `block_on` thread; on the multi-thread scheduler, the worker holding the
-//! driver) parks until the earliest deadline with nanosecond precision, then
+//! driver role, `runtime/driver.rs`) parks until the earliest deadline with nanosecond precision, then
 //! fires every due entry. Tokio rounds deadlines up to the next millisecond
 //! and parks on epoll's millisecond timeout; tern keeps 1 ms slots for
 //! bookkeeping but parks and fires on the exact deadline (a timerfd when the

@@ -40,7 +40,8 @@ use std::time::Duration;
 const WAKER_TOKEN: Token = Token(usize::MAX);
 const TIMER_TOKEN: Token = Token(usize::MAX - 1);
 
-/// The polling half: owned by whichever thread parks with the drivers.
+/// The polling half: held by whichever thread turns or parks with the
+/// drivers, through `runtime/driver.rs`.
 pub(crate) struct Driver {
     poll: Poll,
     events: Events,
@@ -68,13 +69,12 @@ struct Inner {
 /// Where the driver waits between turns, with a flag for a thread that
 /// wanted it while another thread had it.
 ///
-/// The multi-thread scheduler's time-driving worker parks on the driver,
-/// but a busy worker may have taken it for a non-blocking turn at that
-/// moment. The parking worker then marks it wanted and sleeps; the busy
-/// worker's `put` sees the mark and wakes it, and it takes the driver on
-/// its next try. Without the mark the parking worker slept without the
-/// driver while holding the time-driver role, the busy one could not take
-/// the role when it parked in turn, and nobody polled I/O again (loom
+/// [`take_or_want`](Self::take_or_want) marks the driver wanted when it is
+/// out; the next [`put`](Self::put) reports the mark (once), so the putter
+/// can wake the thread that wanted it, which then takes the driver on its
+/// next try: a thread that parks without the driver is never left asleep
+/// while the driver lies free. Who wants it, and why that matters, is the
+/// drivers layer's business (`runtime/driver.rs`, the driver role; loom
 /// model in `loom.rs`).
 pub(crate) struct DriverSlot<D> {
     state: Mutex<SlotState<D>>,

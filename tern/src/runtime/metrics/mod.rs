@@ -1,7 +1,7 @@
 //! `RuntimeMetrics`: Tokio's stable runtime metrics.
 //!
 //! The counters live where the schedulers already keep their state (see
-//! `worker.rs` for the per-worker ones); this view only reads them.
+//! `worker/` for the per-worker ones); this view only reads them.
 
 mod worker;
 

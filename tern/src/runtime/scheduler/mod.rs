@@ -52,8 +52,8 @@ impl Handle {
 
     pub(crate) fn time_handle(&self) -> Option<&time::driver::Handle> {
         match self {
-            Handle::CurrentThread(h) => h.time.as_ref(),
-            Handle::MultiThread(h) => h.time.as_ref(),
+            Handle::CurrentThread(h) => h.drivers.time(),
+            Handle::MultiThread(h) => h.drivers.time(),
         }
     }
 
@@ -153,8 +153,8 @@ impl Handle {
 
     pub(crate) fn io_handle(&self) -> Option<&crate::io::driver::Handle> {
         match self {
-            Handle::CurrentThread(h) => h.io.as_ref(),
-            Handle::MultiThread(h) => h.io.as_ref(),
+            Handle::CurrentThread(h) => h.drivers.io(),
+            Handle::MultiThread(h) => h.drivers.io(),
         }
     }
 }

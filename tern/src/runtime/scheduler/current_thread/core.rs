@@ -3,7 +3,7 @@
 use super::inject::{Inject, Queue};
 use super::Handle;
 use crate::runtime::context;
-use crate::runtime::driver::IoTurn;
+use crate::runtime::driver::Take;
 use crate::runtime::metrics::{BusyClock, WorkerMetrics};
 use crate::runtime::scheduler;
 use crate::task::coop;
@@ -184,7 +184,7 @@ pub(super) fn drive<F: Future>(handle: &Arc<Handle>, core: Box<Core>, mut future
     let _guard = CoreGuard { cx: &cx };
     cx.with_core(|core| core.busy.start());
 
-    let _precise = handle.time.as_ref().map(|_| crate::time::slack::PreciseTimers::enter());
+    let _precise = handle.drivers.time().map(|_| crate::time::slack::PreciseTimers::enter());
     let waker = Waker::from(handle.clone());
     let mut task_cx = std::task::Context::from_waker(&waker);
     let config = &handle.config;
@@ -213,15 +213,8 @@ pub(super) fn drive<F: Future>(handle: &Arc<Handle>, core: Box<Core>, mut future
             let Core { busy, published, .. } = core;
             busy.checkpoint(&published.worker);
         });
-        if let Some(io) = &handle.io {
-            // Nobody parks waiting for this driver: a want is not reported.
-            if let Some(mut turn) = IoTurn::try_take(io, |_| {}) {
-                turn.turn(Some(std::time::Duration::ZERO), false);
-            }
-        }
-        if let Some(time) = &handle.time {
-            time.process();
-        }
+        // Nobody parks waiting for these drivers: nothing answers their end.
+        handle.drivers.turn_nonblocking(());
     }
 }
 
@@ -230,14 +223,13 @@ pub(super) fn drive<F: Future>(handle: &Arc<Handle>, core: Box<Core>, mut future
 /// to the next timer instead of sleeping.
 fn park(cx: &Context) {
     let handle = &cx.handle;
+    let drivers = &handle.drivers;
     let has_work = || {
         handle.woken.load(Acquire)
             || !handle.inject.is_empty()
             || cx.with_core(|core| !core.run_queue.is_empty())
     };
-    if let Some(time) = &handle.time {
-        time.process();
-    }
+    drivers.fire_timers();
     if has_work() {
         return;
     }
@@ -253,48 +245,32 @@ fn park(cx: &Context) {
         let Core { busy, published, .. } = core;
         busy.stop(&published.worker);
     });
-    let timeout = handle.time.as_ref().and_then(|time| time.prepare_park(&handle.park));
-    let auto_advance =
-        handle.time.as_ref().is_some_and(|t| t.clock().is_paused()) && handle.blocking.running() == 0;
-    let wait = match timeout {
+    let timeout = drivers.next_timer(&handle.park);
+    let paused = drivers.time().filter(|t| t.clock().is_paused() && handle.blocking.running() == 0);
+    // In the I/O driver if there is one (dispatching its events), else on
+    // the condvar; nobody else waits for the driver (`()`).
+    match (timeout, paused) {
         // Nothing can happen until the next timer except a wake or I/O
         // from outside: check for those without blocking, then jump the
-        // paused clock.
-        Some(wait) if auto_advance => {
-            if !park_once(handle, Some(std::time::Duration::ZERO)) && !has_work() {
-                if let Some(time) = &handle.time {
-                    let _ = time.clock().advance(wait);
-                }
+        // paused clock and fire what is due.
+        (Some(wait), Some(time)) => {
+            let zero = Some(std::time::Duration::ZERO);
+            if !drivers.park(&handle.park, Take::IfFree, zero, true, false, ()) && !has_work() {
+                let _ = time.clock().advance(wait);
             }
-            None
+            drivers.fire_timers();
         }
-        timeout => Some(timeout),
-    };
-    if let Some(timeout) = wait {
-        park_once(handle, timeout);
+        (timeout, _) => {
+            drivers.park(&handle.park, Take::IfFree, timeout, true, true, ());
+        }
     }
     cx.with_core(|core| {
         core.metrics().unparked();
         core.busy.start();
     });
-    if let Some(time) = &handle.time {
-        time.process();
-    }
     if let Some(f) = &handle.config.after_unpark {
         f();
     }
-}
-
-/// Parks once, in the I/O driver if there is one (dispatching its events)
-/// or on the condvar. Returns whether an unpark token was consumed.
-fn park_once(handle: &Handle, timeout: Option<std::time::Duration>) -> bool {
-    if let Some(io) = &handle.io {
-        // Put back when the turn drops, also if the dispatch unwinds.
-        if let Some(mut turn) = IoTurn::try_take(io, |_| {}) {
-            return handle.park.park_on_driver(turn.driver(), io, timeout, true);
-        }
-    }
-    handle.park.park(timeout)
 }
 
 /// Cancels every task: closes the inject queue and the owned list (later

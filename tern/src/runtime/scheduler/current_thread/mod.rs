@@ -43,6 +43,7 @@ use crate::loom::sync::atomic::{AtomicBool, Ordering::*};
 use crate::loom::sync::Mutex;
 use crate::runtime::blocking::BlockingSpawner;
 use crate::runtime::context;
+use crate::runtime::driver::Drivers;
 use crate::runtime::metrics::WorkerMetrics;
 use crate::runtime::park::{self, ParkInner};
 use crate::runtime::Callback;
@@ -75,10 +76,8 @@ pub(crate) struct Handle {
     woken: AtomicBool,
     /// Parks the driving thread when there is nothing to do.
     park: Arc<ParkInner>,
-    /// The time driver, if enabled.
-    pub(crate) time: Option<crate::time::driver::Handle>,
-    /// The I/O driver, if enabled.
-    pub(crate) io: Option<crate::io::driver::Handle>,
+    /// The I/O and time drivers, if enabled (`runtime/driver.rs`).
+    pub(crate) drivers: Drivers,
     /// The core, while no thread drives the scheduler.
     core: Mutex<Option<Box<Core>>>,
     /// Threads in `block_on` waiting for the core to come back.
@@ -96,18 +95,14 @@ impl Handle {
     }
 
     pub(crate) fn new(mut config: Config, blocking: BlockingSpawner) -> Arc<Handle> {
-        let park = Arc::new(ParkInner::new());
-        let io = config.io.take();
-        if let Some(io) = &io {
-            park.set_io(io.clone());
-        }
+        let drivers = Drivers::new(config.io.take(), config.time.take());
+        let park = drivers.new_parker();
         let published = Arc::new(Published::default());
         Arc::new(Handle {
             inject: Inject::new(),
             woken: AtomicBool::new(false),
             park,
-            io,
-            time: config.time.take(),
+            drivers,
             core: Mutex::new(Some(Box::new(Core::new(published.clone())))),
             core_waiters: Mutex::new(Vec::new()),
             config,

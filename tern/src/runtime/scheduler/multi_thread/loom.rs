@@ -180,7 +180,7 @@ fn loom_queued_work_wakes_a_parking_worker() {
                 prk.unpark();
             }
         });
-        // The worker, as in `worker.rs`: search, then park.
+        // The worker, as in `worker/`: search, then park.
         let got = loop {
             let searching = idle.transition_worker_to_searching();
             if let Some(t) = inject.pop() {

@@ -6,7 +6,7 @@
 //!   run queue, the worker's parker, its progress counter), the injection
 //!   queue (`inject.rs`), the idle bookkeeping (`idle.rs`), and the sharded
 //!   list of live tasks (`owned.rs`).
-//! * Each worker thread owns a `Core` (`worker.rs`): its run queue
+//! * Each worker thread owns a `Core` (`worker/`): its run queue
 //!   (`queue.rs`: a 256-slot lock-free ring plus a LIFO slot) and tick.
 //! * The thread in [`Handle::block_on`] polls its future and, while every
 //!   worker is parked, the I/O driver too (`block_on/`).
@@ -46,10 +46,11 @@ pub(crate) use worker::Context;
 use self::idle::Idle;
 use self::inject::Inject;
 use self::owned::OwnedTasks;
-use crate::loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::*};
+use crate::loom::sync::atomic::{AtomicBool, AtomicU64, Ordering::*};
 use crate::loom::sync::{Condvar, Mutex};
 use crate::runtime::blocking::BlockingSpawner;
 use crate::runtime::context;
+use crate::runtime::driver::Drivers;
 use crate::runtime::metrics::WorkerMetrics;
 use crate::runtime::park::ParkInner;
 use crate::runtime::{Callback, ThreadNameFn};
@@ -102,15 +103,11 @@ pub(crate) struct Handle {
     owned: OwnedTasks<Sched>,
     pub(super) config: Config,
     pub(crate) blocking: BlockingSpawner,
-    /// The drivers, if enabled, and whether a parked worker drives them.
-    pub(crate) time: Option<crate::time::driver::Handle>,
-    pub(crate) io: Option<crate::io::driver::Handle>,
-    time_driver_taken: AtomicBool,
+    /// The I/O and time drivers, if enabled, and the driver role: which
+    /// parked worker drives them (`runtime/driver.rs`).
+    pub(crate) drivers: Drivers,
     /// A `block_on` thread's claim on polling I/O (`block_on/`).
     block_on_io: block_on::BlockOnIo,
-    /// The worker that took the time-driver role last (woken when the I/O
-    /// driver it wanted is put back).
-    time_driver_holder: AtomicUsize,
     shutdown: AtomicBool,
     /// Workers still running, and the condvar the runtime's drop waits on.
     live_workers: Mutex<usize>,
@@ -132,21 +129,16 @@ impl Handle {
 
     /// Builds the scheduler and starts its worker threads.
     pub(crate) fn launch(mut config: Config, blocking: BlockingSpawner) -> std::io::Result<Arc<Handle>> {
-        let time = config.time.take();
-        let io = config.io.take();
+        let drivers = Drivers::new(config.io.take(), config.time.take());
         let n = config.worker_threads;
         let mut locals = Vec::with_capacity(n);
         let remotes = (0..n)
             .map(|_| {
                 let (steal, local) = queue::local();
                 locals.push(local);
-                let park = Arc::new(ParkInner::new());
-                if let Some(io) = &io {
-                    park.set_io(io.clone());
-                }
                 Remote {
                     steal,
-                    park,
+                    park: drivers.new_parker(),
                     polls: AtomicU64::new(0),
                     in_poll: AtomicBool::new(false),
                     metrics: WorkerMetrics::new(),
@@ -160,11 +152,8 @@ impl Handle {
             owned: OwnedTasks::new(n),
             config,
             blocking,
-            time,
-            io,
-            time_driver_taken: AtomicBool::new(false),
+            drivers,
             block_on_io: block_on::BlockOnIo::new(),
-            time_driver_holder: AtomicUsize::new(0),
             shutdown: AtomicBool::new(false),
             live_workers: Mutex::new(n),
             exited: Condvar::new(),
@@ -267,22 +256,11 @@ impl Handle {
         }
     }
 
-    /// Takes the role of the worker that parks with the drivers (in the
-    /// I/O poll, until the next timer). The role is released when the
-    /// returned guard drops, also if the worker unwinds.
-    fn try_take_time_driver(&self, index: usize) -> Option<TimeDriverRole<'_>> {
-        let taken = (self.time.is_some() || self.io.is_some()) && !self.time_driver_taken.swap(true, Acquire);
-        if !taken {
-            return None;
-        }
-        self.time_driver_holder.store(index, Release);
-        Some(TimeDriverRole { handle: self })
-    }
-
-    /// Wakes the worker holding the time-driver role (it parked without the
-    /// I/O driver, which was busy; `DriverSlot`).
-    fn wake_time_driver(&self) {
-        self.remotes[self.time_driver_holder.load(Acquire)].park.unpark();
+    /// Wakes the worker holding the driver role: it parked without the
+    /// I/O driver, which was busy (`DriverSlot`), or it stands by for a
+    /// `block_on` thread that stopped polling I/O.
+    fn wake_role_holder(&self) {
+        self.remotes[self.drivers.role_holder()].park.unpark();
     }
 
     pub(crate) fn num_workers(&self) -> usize {
@@ -371,18 +349,6 @@ fn stealable_work<'a, S: crate::task::Schedule>(
 
 #[cfg(all(test, not(tern_loom)))]
 mod tests;
-
-/// The time-driver role, held by one parked worker at a time; released on
-/// drop.
-struct TimeDriverRole<'a> {
-    handle: &'a Handle,
-}
-
-impl Drop for TimeDriverRole<'_> {
-    fn drop(&mut self) {
-        self.handle.time_driver_taken.store(false, Release);
-    }
-}
 
 impl Schedule for Arc<Handle> {
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {

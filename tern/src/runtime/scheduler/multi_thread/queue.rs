@@ -41,7 +41,7 @@
 //! `AtomicPtr`, so the owner runs it next (message passing stays on one
 //! core, hot in cache). Unlike Tokio's, the slot can be taken by other
 //! workers (`steal_lifo`): a worker stuck in a long poll does not strand the
-//! task it just woke (see the stranded-task watchdog in `worker.rs`).
+//! task it just woke (see the stranded-task watchdog in `worker/mod.rs`).
 
 use super::inject::Inject;
 use crate::loom::cell::UnsafeCell;

@@ -27,7 +27,7 @@ fn leaving_block_on_wakes_the_standing_by_worker() {
         io.begin_turn();
         let (io2, park2) = (io.clone(), park.clone());
         let block_on = ::loom::thread::spawn(move || {
-            if io2.end_turn() == TurnEnd::WakeStandby {
+            if io2.end_turn() == EndOfTurn::WakeStandby {
                 park2.unpark();
             }
             if io2.release() {
@@ -62,7 +62,7 @@ fn a_long_standby_is_cut_short_by_the_next_turn() {
         assert_eq!(io.standby(), Standby::StandBy(MIN_PERIOD * 4));
         let (io2, park2) = (io.clone(), park.clone());
         let block_on = ::loom::thread::spawn(move || {
-            if io2.end_turn() == TurnEnd::WakeStandby {
+            if io2.end_turn() == EndOfTurn::WakeStandby {
                 park2.unpark();
             }
             // Out of the driver now, maybe blocked in a poll for good.

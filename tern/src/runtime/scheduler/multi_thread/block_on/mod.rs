@@ -13,9 +13,10 @@
 //!
 //! # The state word
 //!
-//! While it does so, the worker holding the time-driver role (the one that
-//! would otherwise park in the driver) stands by: it sleeps until the next
-//! timer or one standby period and looks at this word. The `block_on`
+//! While it does so, the worker holding the driver role (the one that
+//! would otherwise park in the driver, `runtime/driver.rs`) stands by: it
+//! sleeps until the next timer or one standby period and looks at this
+//! word. The `block_on`
 //! thread writes it; a worker only clears `HANDOVER` and revokes a stale
 //! claim:
 //!
@@ -95,7 +96,7 @@ pub(crate) struct BlockOnIo {
     /// `DRIVING`, `IN_TURN`, `HANDOVER` and the turn count (table above).
     state: AtomicU64,
     /// The standing-by worker's own bookkeeping between looks (the
-    /// time-driver role moves between workers, one holder at a time).
+    /// driver role moves between workers, one holder at a time).
     watch: Mutex<Watch>,
     /// Set by a worker going to a standby of `DROWSY_FROM` or more; the
     /// `block_on` thread clears it at the end of its next turn and wakes
@@ -118,7 +119,7 @@ struct Watch {
     looked_at: u64,
 }
 
-/// What the worker holding the time-driver role does about I/O.
+/// What the worker holding the driver role does about I/O.
 #[must_use]
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Standby {
@@ -132,7 +133,7 @@ pub(crate) enum Standby {
 /// What the end of a turn asks of the `block_on` thread.
 #[must_use]
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum TurnEnd {
+pub(crate) enum EndOfTurn {
     Done,
     /// The standing-by worker sleeps a long period: wake it so it watches
     /// this thread's next poll at the short period.
@@ -185,16 +186,16 @@ impl BlockOnIo {
     }
 
     /// The `block_on` thread is putting the driver back.
-    pub(crate) fn end_turn(&self) -> TurnEnd {
+    pub(crate) fn end_turn(&self) -> EndOfTurn {
         // `IN_TURN` is set (by `begin_turn`), so this clears it and counts
         // the turn in one step.
         self.state.fetch_add(TURN_ONE - IN_TURN, SeqCst);
         // Pairs with the worker's store of `drowsy` before its look at
         // `state`: it sees this turn, or this sees it drowsy.
         if self.drowsy.load(SeqCst) && self.drowsy.swap(false, SeqCst) {
-            TurnEnd::WakeStandby
+            EndOfTurn::WakeStandby
         } else {
-            TurnEnd::Done
+            EndOfTurn::Done
         }
     }
 
@@ -239,7 +240,7 @@ impl BlockOnIo {
         None
     }
 
-    /// The time-driving worker's look at the claim, each time it parks.
+    /// The role holder's look at the claim, each time it parks.
     pub(crate) fn standby(&self) -> Standby {
         if self.state.load(SeqCst) & DRIVING == 0 {
             return Standby::TakeDriver;

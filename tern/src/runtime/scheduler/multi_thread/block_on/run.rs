@@ -1,8 +1,7 @@
 //! `Handle::block_on` on the multi-thread runtime: the loop that parks
 //! in the I/O driver when it may (see the parent module for the protocol).
 
-use super::TurnEnd;
-use crate::runtime::park::ParkInner;
+use crate::runtime::driver::{Take, TurnEnd};
 use crate::runtime::scheduler::multi_thread::Handle;
 use std::future::Future;
 use std::sync::Arc;
@@ -15,9 +14,10 @@ impl Handle {
     /// Runs `future` on this thread until it completes; while every worker
     /// is parked, this thread polls I/O itself (protocol in `mod.rs`).
     pub(crate) fn block_on<F: Future>(self: &Arc<Self>, future: F) -> F::Output {
-        let Some(io) = &self.io else { return crate::runtime::park::block_on(future) };
-        let parker = Arc::new(ParkInner::new());
-        parker.set_io(io.clone());
+        if self.drivers.io().is_none() {
+            return crate::runtime::park::block_on(future);
+        }
+        let parker = self.drivers.new_parker();
         let waker = std::task::Waker::from(parker.clone());
         let mut cx = std::task::Context::from_waker(&waker);
         let mut future = std::pin::pin!(future);
@@ -34,8 +34,9 @@ impl Handle {
             loop {
                 let mut asked = false;
                 if self.idle.all_parked() && self.inject.is_empty() {
-                    let mut driver = io.try_take_driver();
-                    if driver.is_none() && no_handover == 0 && (claim.mine || !self.block_on_io.is_claimed())
+                    // No timers: the role holder fires them.
+                    let mut turn = self.drivers.take(Take::IfFree, false, BlockOnTurnEnd::new(self));
+                    if !turn.holds_io() && no_handover == 0 && (claim.mine || !self.block_on_io.is_claimed())
                     {
                         // A worker has the driver (most often the one
                         // parked in it): ask it out, then look once more
@@ -43,13 +44,15 @@ impl Handle {
                         // driver or its holder's `put` sees the request.
                         self.block_on_io.request_handover(&parker);
                         claim.mine = true;
-                        io.unpark();
+                        self.drivers.unpark_io();
                         asked = true;
-                        driver = io.take_driver();
+                        turn = self.drivers.take(Take::IfFreeLocked, false, BlockOnTurnEnd::new(self));
                     }
-                    if let Some(driver) = driver {
+                    if turn.holds_io() {
                         claim.mine = true;
-                        let woken = Turn::new(self, io, driver).park(&parker);
+                        // Until woken; the turn ends (driver put back,
+                        // `IN_TURN` cleared) also if a waker panics.
+                        let woken = turn.park(&parker, None, false);
                         if !self.inject.is_empty() {
                             no_handover = HANDOVER_BACKOFF;
                         }
@@ -84,7 +87,7 @@ impl Claim<'_> {
     fn release(&mut self) {
         if std::mem::take(&mut self.mine) && self.handle.block_on_io.release() {
             // A worker may stand by: it polls I/O from now on.
-            self.handle.wake_time_driver();
+            self.handle.wake_role_holder();
         }
     }
 }
@@ -95,34 +98,35 @@ impl Drop for Claim<'_> {
     }
 }
 
-/// A `block_on` thread's turn in the I/O driver. Ends (driver put back,
-/// `IN_TURN` cleared, a waiting worker woken) when dropped, also if a
-/// waker panics during the dispatch: a lost driver would stop all I/O.
-struct Turn<'a> {
+/// A `block_on` thread's end of its turn in the I/O driver: the turn
+/// began (`IN_TURN`) when it took the driver; it ends (`IN_TURN` cleared,
+/// the turn counted) before the driver goes back, and then wakes the
+/// standing-by worker if it marked the driver wanted or asked to watch the
+/// next poll (`drowsy`). Run by the turn's guard, so also if a waker
+/// panics during the dispatch: a lost driver would stop all I/O.
+struct BlockOnTurnEnd<'a> {
     handle: &'a Handle,
-    io: &'a crate::io::driver::Handle,
-    driver: Option<crate::io::driver::Driver>,
+    wake_standby: bool,
 }
 
-impl<'a> Turn<'a> {
-    fn new(handle: &'a Handle, io: &'a crate::io::driver::Handle, driver: crate::io::driver::Driver) -> Self {
-        handle.block_on_io.begin_turn();
-        Turn { handle, io, driver: Some(driver) }
-    }
-
-    /// Parks in `epoll_wait` until woken; returns whether `parker` was.
-    fn park(mut self, parker: &ParkInner) -> bool {
-        let driver = self.driver.as_mut().expect("driver held for the turn");
-        parker.park_on_driver(driver, self.io, None, false)
+impl<'a> BlockOnTurnEnd<'a> {
+    fn new(handle: &'a Handle) -> Self {
+        BlockOnTurnEnd { handle, wake_standby: false }
     }
 }
 
-impl Drop for Turn<'_> {
-    fn drop(&mut self) {
-        let Some(driver) = self.driver.take() else { return };
-        let end = self.handle.block_on_io.end_turn();
-        if self.io.put_driver(driver) || end == TurnEnd::WakeStandby {
-            self.handle.wake_time_driver();
+impl TurnEnd for BlockOnTurnEnd<'_> {
+    fn taken(&mut self) {
+        self.handle.block_on_io.begin_turn();
+    }
+
+    fn putting_back(&mut self) {
+        self.wake_standby = self.handle.block_on_io.end_turn() == super::EndOfTurn::WakeStandby;
+    }
+
+    fn put_back(&mut self, wanted: bool) {
+        if wanted || self.wake_standby {
+            self.handle.wake_role_holder();
         }
     }
 }

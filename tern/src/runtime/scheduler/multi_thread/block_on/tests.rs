@@ -47,7 +47,7 @@ async fn until_block_on_drives() {
         // stands by without the driver. Our `recv` then parks, finds
         // the driver free and every worker parked, and polls I/O.
         h.block_on_io.pretend_claim();
-        h.io.as_ref().unwrap().unpark();
+        h.drivers.unpark_io();
         let in_turn = h.clone();
         let sender = std::thread::spawn(move || {
             // Sent once our `recv` parks in the driver; this round is a

@@ -35,37 +35,19 @@
 //!
 //! # Parking
 //!
-//! What a parking worker sleeps on and for how long is decided by
-//! [`plan_park`] from what it holds:
-//!
-//! | time-driver role | `block_on` claims I/O | watch armed | parks on        | timeout                          |
-//! |------------------|-----------------------|-------------|-----------------|----------------------------------|
-//! | no               | -                     | no          | its parker      | none                             |
-//! | no               | -                     | yes         | its parker      | `WATCHDOG_PERIOD`                |
-//! | yes              | no                    | no          | the I/O driver  | next timer                       |
-//! | yes              | no                    | yes         | the I/O driver  | min(next timer, period)          |
-//! | yes              | yes                   | either      | its parker      | min(next timer, standby, period if armed) |
-//!
-//! The I/O driver is parked on only if it is free (`IoTurn::take_or_want`);
-//! a busy worker holding it for a non-blocking turn wakes the role holder
-//! when it puts it back. Only a timer deadline is honoured to the
-//! nanosecond (`precise`); watch and standby periods are not.
-//!
-//! # Standing by for `block_on`
-//!
-//! The parked worker holding the time-driver role normally parks in the
-//! I/O driver. While a `block_on` thread has claimed I/O polling (it parks
-//! in the driver itself when every worker is idle), that worker instead
-//! sleeps until its next timer or a standby period, and revokes the claim
-//! if the `block_on` thread stopped coming back to the driver. A worker
-//! that puts the driver back answers a pending handover request. The
-//! protocol and its state word are in `block_on/mod.rs`.
+//! With nothing found a worker parks (`park.rs`): what it sleeps on and
+//! for how long is `plan_park`'s table there; it parks through the
+//! drivers layer (`runtime/driver.rs`), which it drives while it holds the
+//! driver role, and it stands by for a `block_on` thread polling I/O.
 
-use super::block_on::Standby;
+mod park;
+
+use park::WorkerTurnEnd;
+
 use super::queue::Local;
 use super::{Handle, Sched};
 use crate::runtime::context;
-use crate::runtime::driver::{self, IoTurn};
+use crate::runtime::driver;
 use crate::runtime::metrics::BusyClock;
 use crate::runtime::scheduler;
 use crate::task::coop;
@@ -73,7 +55,7 @@ use crate::task::Notified;
 use std::cell::RefCell;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Task polls in a row from the LIFO slot before it yields to the ring.
 const MAX_LIFO_POLLS_PER_TICK: usize = 3;
@@ -356,7 +338,7 @@ fn run_worker(handle: Arc<Handle>, index: usize, core: Box<Core>, own_thread: bo
     let _entered = context::RuntimeGuard::enter_with_seed(&sched, handle.worker_seed(index));
     let cx = Context { handle: handle.clone(), index, core: RefCell::new(Some(core)) };
     let _installed = context::set_scheduler(context::Driven::MultiThread(&cx));
-    let _precise = handle.time.as_ref().map(|_| crate::time::slack::PreciseTimers::enter());
+    let _precise = handle.drivers.time().map(|_| crate::time::slack::PreciseTimers::enter());
     // Every way out of this function (a panic included) counts the
     // worker as exited, or the runtime's drop would wait for it forever.
     let _exit = ExitGuard { cx: &cx };
@@ -387,26 +369,12 @@ fn run_worker(handle: Arc<Handle>, index: usize, core: Box<Core>, own_thread: bo
             }
             maintenance
         });
-        if maintenance && (handle.io.is_some() || handle.time.is_some()) {
+        if maintenance && handle.drivers.is_enabled() {
             // Poll I/O without blocking (if no parked worker holds the
             // poll) and fire due timers, outside the core borrow so the
             // tasks they wake land in this worker's queue.
             cx.with_core(|core| core.in_driver_park = true);
-            if let Some(io) = &handle.io {
-                let turn = IoTurn::try_take(io, |wanted| {
-                    if wanted {
-                        // The time-driving worker parked without it.
-                        handle.wake_time_driver();
-                    }
-                    answer_handover(&handle);
-                });
-                if let Some(mut turn) = turn {
-                    turn.turn(Some(Duration::ZERO), false);
-                }
-            }
-            if let Some(time) = &handle.time {
-                time.process();
-            }
+            handle.drivers.turn_nonblocking(WorkerTurnEnd(&handle));
             end_driver_poll(&cx);
         }
         let next = cx.with_core(|core| {
@@ -426,7 +394,7 @@ fn run_worker(handle: Arc<Handle>, index: usize, core: Box<Core>, own_thread: bo
         });
         match next {
             Next::Run(task) => run_task(&cx, task),
-            Next::Park => park(&cx),
+            Next::Park => park::park(&cx),
             Next::Exit => break,
         }
     }
@@ -540,188 +508,6 @@ fn bump(remote: &super::Remote) {
     remote.polls.store(remote.polls.load(Relaxed).wrapping_add(1), Relaxed);
 }
 
-/// What [`plan_park`] decides from.
-#[derive(Clone, Copy, Debug, Default)]
-struct ParkInputs {
-    /// This worker holds the time-driver role.
-    drives_time: bool,
-    /// Time until the next timer (role holder only).
-    timer: Option<Duration>,
-    /// A `block_on` thread claims I/O polling: the role holder stands by,
-    /// looking at the claim every such period.
-    standby: Option<Duration>,
-    /// This worker holds the watch and it is armed.
-    watch_armed: bool,
-}
-
-/// How a worker parks (see the table in the module docs).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct ParkPlan {
-    /// Park in the I/O driver (if it is free) rather than on the parker.
-    on_driver: bool,
-    timeout: Option<Duration>,
-    /// The timeout is a timer's deadline, to be met to the nanosecond.
-    precise: bool,
-}
-
-/// Decides what a parking worker sleeps on and for how long.
-fn plan_park(i: ParkInputs) -> ParkPlan {
-    let standby = if i.drives_time { i.standby } else { None };
-    let watch = match (i.watch_armed.then_some(WATCHDOG_PERIOD), standby) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    };
-    let timer = if i.drives_time { i.timer } else { None };
-    let (timeout, precise) = match (timer, watch) {
-        (Some(a), Some(b)) => (Some(a.min(b)), a <= b),
-        (Some(a), None) => (Some(a), true),
-        (None, b) => (b, false),
-    };
-    ParkPlan { on_driver: i.drives_time && standby.is_none(), timeout, precise }
-}
-
-fn park(cx: &Context) {
-    let handle = &cx.handle;
-    let remote = &handle.remotes[cx.index];
-    let parked = cx.with_core(|core| {
-        if core.run_queue.has_tasks() {
-            return None;
-        }
-        let was_searching = std::mem::replace(&mut core.is_searching, false);
-        Some(handle.idle.transition_worker_to_parked(cx.index, was_searching))
-    });
-    let Some(parked) = parked else { return };
-    remote.metrics.about_to_park();
-    cx.with_core(|core| core.busy.stop(&remote.metrics));
-    if parked.was_last_searcher {
-        handle.notify_if_work_pending();
-    }
-    if let Some(f) = &handle.config.before_park {
-        driver::run_hook(&**f);
-    }
-    let mut watchdog = parked.watchdog;
-    // When the current armed watch period began (the peers' poll counters
-    // were recorded then); `None` while the watch is not armed.
-    let mut period_start: Option<Instant> = None;
-    // Keep the watch armed for the next period whatever the queues show:
-    // a pusher armed it (the work may already be gone when we look, and
-    // more will follow), or peers made progress over the last whole period
-    // (work is flowing: disarming would make the next LIFO push pay for an
-    // unpark). A whole period with no progress and nothing queued disarms.
-    let mut keep_armed = false;
-    loop {
-        if handle.is_shutdown() {
-            cx.with_core(|core| core.is_shutdown = true);
-            // Counted back as unparked so the books stay balanced.
-            let _ = handle.idle.unpark_worker_by_id(cx.index);
-            if watchdog {
-                handle.idle.release_watchdog();
-            }
-            break;
-        }
-        let watch_armed =
-            watchdog && handle.idle.decide_armed(|| keep_armed || handle.peers_have_queued_work(cx.index));
-        if !watch_armed {
-            period_start = None;
-        } else if period_start.is_none() {
-            cx.with_core(|core| core.record_peers(handle));
-            period_start = Some(Instant::now());
-        }
-        // One parked worker drives time: it sleeps no later than the next
-        // timer and fires what is due when it wakes.
-        let time_role = handle.try_take_time_driver(cx.index);
-        let drives_time = time_role.is_some();
-        let timer = match (&handle.time, drives_time) {
-            (Some(time), true) => time.prepare_park(&remote.park),
-            _ => None,
-        };
-        // A `block_on` thread polling I/O leaves this worker the timers,
-        // and a look at its claim every period (`block_on/`).
-        let standby = if drives_time && handle.io.is_some() {
-            match handle.block_on_io.standby() {
-                Standby::StandBy(period) => Some(period),
-                Standby::TakeDriver => None,
-            }
-        } else {
-            None
-        };
-        let plan = plan_park(ParkInputs { drives_time, timer, standby, watch_armed });
-        // If a busy worker has the driver for a non-blocking turn, it
-        // wakes us when it puts it back (`DriverSlot`).
-        // Only the time-driving worker (this one) ever waits for the
-        // driver, so a want reported when it goes back is not ours to act
-        // on; a `block_on` thread's handover is.
-        let io_turn = if plan.on_driver {
-            handle.io.as_ref().and_then(|io| IoTurn::take_or_want(io, |_| answer_handover(handle)))
-        } else {
-            None
-        };
-        if drives_time {
-            cx.with_core(|core| core.in_driver_park = true);
-        }
-        match io_turn {
-            Some(mut turn) => {
-                let io = turn.io();
-                remote.park.park_on_driver(turn.driver(), io, plan.timeout, plan.precise);
-            }
-            None => {
-                remote.park.park(plan.timeout);
-            }
-        }
-        if drives_time {
-            if let Some(time) = &handle.time {
-                time.process();
-            }
-            drop(time_role);
-            end_driver_poll(cx);
-        }
-        if watchdog {
-            keep_armed = handle.idle.release_watchdog();
-            // Only a whole period without progress makes a peer stuck: an
-            // early wake-up compares nothing.
-            if period_start.is_some_and(|start| start.elapsed() >= WATCHDOG_PERIOD) {
-                let (rescued, progressed) = cx.with_core(|core| core.rescue_stranded(handle));
-                keep_armed = progressed;
-                period_start = Some(Instant::now());
-                if let Some(task) = rescued {
-                    let was_parked = handle.idle.unpark_worker_by_id(cx.index);
-                    cx.with_core(|core| {
-                        core.is_searching = !was_parked;
-                        core.run_queue.push_back_or_overflow(task, &handle.inject);
-                    });
-                    break;
-                }
-            }
-        }
-        if !handle.idle.is_parked(cx.index) {
-            // Woken by `worker_to_notify`, which counted us as searching.
-            cx.with_core(|core| core.is_searching = true);
-            break;
-        }
-        if cx.with_core(|core| core.run_queue.has_tasks()) && handle.idle.unpark_worker_by_id(cx.index) {
-            break;
-        }
-        watchdog = handle.idle.rearm_watchdog(cx.index);
-        if !watchdog {
-            period_start = None;
-            keep_armed = false;
-        }
-    }
-    remote.metrics.unparked();
-    cx.with_core(|core| core.busy.start());
-    if let Some(f) = &handle.config.after_unpark {
-        driver::run_hook(&**f);
-    }
-}
-
-/// After putting the I/O driver back: wakes a `block_on` thread that
-/// asked for it meanwhile (`block_on/`, `HANDOVER`).
-fn answer_handover(handle: &Handle) {
-    if let Some(block_on) = handle.block_on_io.take_handover() {
-        block_on.unpark();
-    }
-}
-
 /// Cancels this worker's share of the tasks and drops its queues.
 fn shutdown_worker(cx: &Context) {
     let handle = &cx.handle;
@@ -729,60 +515,4 @@ fn shutdown_worker(cx: &Context) {
     handle.owned.shutdown_all(cx.index);
     // Cancelling may have woken tasks onto this worker's queues.
     cx.with_core(Core::drain);
-}
-
-#[cfg(all(test, not(tern_loom)))]
-mod park_plan_tests {
-    use super::*;
-
-    const MS: Duration = Duration::from_millis(1);
-
-    fn plan(
-        drives_time: bool,
-        timer: Option<Duration>,
-        standby: Option<Duration>,
-        watch_armed: bool,
-    ) -> ParkPlan {
-        plan_park(ParkInputs { drives_time, timer, standby, watch_armed })
-    }
-
-    /// One test per row of the table in the module docs.
-    #[test]
-    fn a_plain_parked_worker_sleeps_until_woken() {
-        assert_eq!(
-            plan(false, None, None, false),
-            ParkPlan { on_driver: false, timeout: None, precise: false }
-        );
-    }
-
-    #[test]
-    fn an_armed_watch_parks_for_one_period() {
-        let p = plan(false, None, None, true);
-        assert_eq!(p, ParkPlan { on_driver: false, timeout: Some(WATCHDOG_PERIOD), precise: false });
-    }
-
-    #[test]
-    fn the_time_driver_parks_on_io_until_the_next_timer() {
-        let p = plan(true, Some(50 * MS), None, false);
-        assert_eq!(p, ParkPlan { on_driver: true, timeout: Some(50 * MS), precise: true });
-        assert_eq!(plan(true, None, None, false).timeout, None, "no timer, no watch: no timeout");
-    }
-
-    #[test]
-    fn the_time_driver_with_an_armed_watch_wakes_at_the_sooner() {
-        let p = plan(true, Some(50 * MS), None, true);
-        assert_eq!(p, ParkPlan { on_driver: true, timeout: Some(WATCHDOG_PERIOD), precise: false });
-        let p = plan(true, Some(WATCHDOG_PERIOD / 2), None, true);
-        assert_eq!(p, ParkPlan { on_driver: true, timeout: Some(WATCHDOG_PERIOD / 2), precise: true });
-    }
-
-    #[test]
-    fn standing_by_for_block_on_parks_off_the_driver() {
-        let p = plan(true, Some(50 * MS), Some(10 * MS), false);
-        assert_eq!(p, ParkPlan { on_driver: false, timeout: Some(10 * MS), precise: false });
-        let p = plan(true, None, Some(10 * MS), true);
-        assert_eq!(p.timeout, Some(WATCHDOG_PERIOD.min(10 * MS)));
-        // A standby period means nothing to a worker without the role.
-        assert_eq!(plan(false, None, Some(10 * MS), false).timeout, None);
-    }
 }

@@ -1,0 +1,267 @@
+//! Parking a worker: what it sleeps on and for how long, and the loop
+//! that sleeps, runs the watchdog's rounds, and wakes.
+//!
+//! What a parking worker sleeps on and for how long is decided by
+//! [`plan_park`] from what it holds:
+//!
+//! | driver role      | `block_on` claims I/O | watch armed | parks on        | timeout                          |
+//! |------------------|-----------------------|-------------|-----------------|----------------------------------|
+//! | no               | -                     | no          | its parker      | none                             |
+//! | no               | -                     | yes         | its parker      | `WATCHDOG_PERIOD`                |
+//! | yes              | no                    | no          | the I/O driver  | next timer                       |
+//! | yes              | no                    | yes         | the I/O driver  | min(next timer, period)          |
+//! | yes              | yes                   | either      | its parker      | min(next timer, standby, period if armed) |
+//!
+//! `park` carries the plan out through the drivers layer
+//! (`runtime/driver.rs`): the I/O driver is parked on only if it is free
+//! (`Take::OrWant`); a busy worker holding it for a non-blocking turn wakes
+//! the role holder when it puts it back, and the role holder fires due
+//! timers when it wakes. Only a timer deadline is honoured to the
+//! nanosecond (`precise`); watch and standby periods are not.
+//!
+//! # Standing by for `block_on`
+//!
+//! The parked worker holding the driver role normally parks in the
+//! I/O driver. While a `block_on` thread has claimed I/O polling (it parks
+//! in the driver itself when every worker is idle), that worker instead
+//! sleeps until its next timer or a standby period, and revokes the claim
+//! if the `block_on` thread stopped coming back to the driver. A worker
+//! that puts the driver back answers a pending handover request. The
+//! protocol and its state word are in `block_on/mod.rs`.
+
+use super::{end_driver_poll, Context, WATCHDOG_PERIOD};
+use crate::runtime::driver::{self, Take, TurnEnd};
+use crate::runtime::scheduler::multi_thread::block_on::Standby;
+use crate::runtime::scheduler::multi_thread::Handle;
+use std::time::{Duration, Instant};
+
+/// What [`plan_park`] decides from.
+#[derive(Clone, Copy, Debug, Default)]
+struct ParkInputs {
+    /// This worker holds the driver role (`runtime/driver.rs`).
+    has_role: bool,
+    /// Time until the next timer (role holder only).
+    timer: Option<Duration>,
+    /// A `block_on` thread claims I/O polling: the role holder stands by,
+    /// looking at the claim every such period.
+    standby: Option<Duration>,
+    /// This worker holds the watch and it is armed.
+    watch_armed: bool,
+}
+
+/// How a worker parks (see the table in the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ParkPlan {
+    /// Park in the I/O driver (if it is free) rather than on the parker.
+    on_driver: bool,
+    timeout: Option<Duration>,
+    /// The timeout is a timer's deadline, to be met to the nanosecond.
+    precise: bool,
+}
+
+/// Decides what a parking worker sleeps on and for how long.
+fn plan_park(i: ParkInputs) -> ParkPlan {
+    let standby = if i.has_role { i.standby } else { None };
+    let watch = match (i.watch_armed.then_some(WATCHDOG_PERIOD), standby) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let timer = if i.has_role { i.timer } else { None };
+    let (timeout, precise) = match (timer, watch) {
+        (Some(a), Some(b)) => (Some(a.min(b)), a <= b),
+        (Some(a), None) => (Some(a), true),
+        (None, b) => (b, false),
+    };
+    ParkPlan { on_driver: i.has_role && standby.is_none(), timeout, precise }
+}
+
+pub(super) fn park(cx: &Context) {
+    let handle = &cx.handle;
+    let remote = &handle.remotes[cx.index];
+    let parked = cx.with_core(|core| {
+        if core.run_queue.has_tasks() {
+            return None;
+        }
+        let was_searching = std::mem::replace(&mut core.is_searching, false);
+        Some(handle.idle.transition_worker_to_parked(cx.index, was_searching))
+    });
+    let Some(parked) = parked else { return };
+    remote.metrics.about_to_park();
+    cx.with_core(|core| core.busy.stop(&remote.metrics));
+    if parked.was_last_searcher {
+        handle.notify_if_work_pending();
+    }
+    if let Some(f) = &handle.config.before_park {
+        driver::run_hook(&**f);
+    }
+    let mut watchdog = parked.watchdog;
+    // When the current armed watch period began (the peers' poll counters
+    // were recorded then); `None` while the watch is not armed.
+    let mut period_start: Option<Instant> = None;
+    // Keep the watch armed for the next period whatever the queues show:
+    // a pusher armed it (the work may already be gone when we look, and
+    // more will follow), or peers made progress over the last whole period
+    // (work is flowing: disarming would make the next LIFO push pay for an
+    // unpark). A whole period with no progress and nothing queued disarms.
+    let mut keep_armed = false;
+    loop {
+        if handle.is_shutdown() {
+            cx.with_core(|core| core.is_shutdown = true);
+            // Counted back as unparked so the books stay balanced.
+            let _ = handle.idle.unpark_worker_by_id(cx.index);
+            if watchdog {
+                handle.idle.release_watchdog();
+            }
+            break;
+        }
+        let watch_armed =
+            watchdog && handle.idle.decide_armed(|| keep_armed || handle.peers_have_queued_work(cx.index));
+        if !watch_armed {
+            period_start = None;
+        } else if period_start.is_none() {
+            cx.with_core(|core| core.record_peers(handle));
+            period_start = Some(Instant::now());
+        }
+        // One parked worker holds the driver role: it sleeps no later than
+        // the next timer and fires what is due when it wakes.
+        let role = handle.drivers.try_take_role(cx.index);
+        let has_role = role.is_some();
+        let timer = if has_role { handle.drivers.next_timer(&remote.park) } else { None };
+        // A `block_on` thread polling I/O leaves this worker the timers,
+        // and a look at its claim every period (`block_on/`).
+        let standby = if has_role && handle.drivers.io().is_some() {
+            match handle.block_on_io.standby() {
+                Standby::StandBy(period) => Some(period),
+                Standby::TakeDriver => None,
+            }
+        } else {
+            None
+        };
+        let plan = plan_park(ParkInputs { has_role, timer, standby, watch_armed });
+        // If a busy worker has the driver for a non-blocking turn, it
+        // wakes us when it puts it back (`DriverSlot`). Only the role
+        // holder (this worker) ever marks the driver wanted, so no want is
+        // pending when this turn puts it back; a `block_on` thread's
+        // handover may be. The role holder fires timers when it wakes.
+        let take = if plan.on_driver { Take::OrWant } else { Take::No };
+        let turn = handle.drivers.take(take, has_role, WorkerTurnEnd(handle));
+        if has_role {
+            cx.with_core(|core| core.in_driver_park = true);
+        }
+        turn.park(&remote.park, plan.timeout, plan.precise);
+        if has_role {
+            drop(role);
+            end_driver_poll(cx);
+        }
+        if watchdog {
+            keep_armed = handle.idle.release_watchdog();
+            // Only a whole period without progress makes a peer stuck: an
+            // early wake-up compares nothing.
+            if period_start.is_some_and(|start| start.elapsed() >= WATCHDOG_PERIOD) {
+                let (rescued, progressed) = cx.with_core(|core| core.rescue_stranded(handle));
+                keep_armed = progressed;
+                period_start = Some(Instant::now());
+                if let Some(task) = rescued {
+                    let was_parked = handle.idle.unpark_worker_by_id(cx.index);
+                    cx.with_core(|core| {
+                        core.is_searching = !was_parked;
+                        core.run_queue.push_back_or_overflow(task, &handle.inject);
+                    });
+                    break;
+                }
+            }
+        }
+        if !handle.idle.is_parked(cx.index) {
+            // Woken by `worker_to_notify`, which counted us as searching.
+            cx.with_core(|core| core.is_searching = true);
+            break;
+        }
+        if cx.with_core(|core| core.run_queue.has_tasks()) && handle.idle.unpark_worker_by_id(cx.index) {
+            break;
+        }
+        watchdog = handle.idle.rearm_watchdog(cx.index);
+        if !watchdog {
+            period_start = None;
+            keep_armed = false;
+        }
+    }
+    remote.metrics.unparked();
+    cx.with_core(|core| core.busy.start());
+    if let Some(f) = &handle.config.after_unpark {
+        driver::run_hook(&**f);
+    }
+}
+
+/// A worker's end of a driver turn: once the I/O driver is back, wakes
+/// the role holder if it marked it wanted, and a `block_on` thread that
+/// asked for it meanwhile (`block_on/`, `HANDOVER`).
+pub(super) struct WorkerTurnEnd<'a>(pub(super) &'a Handle);
+
+impl TurnEnd for WorkerTurnEnd<'_> {
+    fn put_back(&mut self, wanted: bool) {
+        let handle = self.0;
+        if wanted {
+            // The role holder parked without it.
+            handle.wake_role_holder();
+        }
+        if let Some(block_on) = handle.block_on_io.take_handover() {
+            block_on.unpark();
+        }
+    }
+}
+
+#[cfg(all(test, not(tern_loom)))]
+mod park_plan_tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    fn plan(
+        has_role: bool,
+        timer: Option<Duration>,
+        standby: Option<Duration>,
+        watch_armed: bool,
+    ) -> ParkPlan {
+        plan_park(ParkInputs { has_role, timer, standby, watch_armed })
+    }
+
+    /// One test per row of the table in the module docs.
+    #[test]
+    fn a_plain_parked_worker_sleeps_until_woken() {
+        assert_eq!(
+            plan(false, None, None, false),
+            ParkPlan { on_driver: false, timeout: None, precise: false }
+        );
+    }
+
+    #[test]
+    fn an_armed_watch_parks_for_one_period() {
+        let p = plan(false, None, None, true);
+        assert_eq!(p, ParkPlan { on_driver: false, timeout: Some(WATCHDOG_PERIOD), precise: false });
+    }
+
+    #[test]
+    fn the_role_holder_parks_on_io_until_the_next_timer() {
+        let p = plan(true, Some(50 * MS), None, false);
+        assert_eq!(p, ParkPlan { on_driver: true, timeout: Some(50 * MS), precise: true });
+        assert_eq!(plan(true, None, None, false).timeout, None, "no timer, no watch: no timeout");
+    }
+
+    #[test]
+    fn the_role_holder_with_an_armed_watch_wakes_at_the_sooner() {
+        let p = plan(true, Some(50 * MS), None, true);
+        assert_eq!(p, ParkPlan { on_driver: true, timeout: Some(WATCHDOG_PERIOD), precise: false });
+        let p = plan(true, Some(WATCHDOG_PERIOD / 2), None, true);
+        assert_eq!(p, ParkPlan { on_driver: true, timeout: Some(WATCHDOG_PERIOD / 2), precise: true });
+    }
+
+    #[test]
+    fn standing_by_for_block_on_parks_off_the_driver() {
+        let p = plan(true, Some(50 * MS), Some(10 * MS), false);
+        assert_eq!(p, ParkPlan { on_driver: false, timeout: Some(10 * MS), precise: false });
+        let p = plan(true, None, Some(10 * MS), true);
+        assert_eq!(p.timeout, Some(WATCHDOG_PERIOD.min(10 * MS)));
+        // A standby period means nothing to a worker without the role.
+        assert_eq!(plan(false, None, Some(10 * MS), false).timeout, None);
+    }
+}
