@@ -476,5 +476,53 @@ mod pipes {
         assert_eq!(tx.try_write(b"again").unwrap(), 5);
     }
 
+    /// `try_io` runs the closure only while the end is ready, and a
+    /// `WouldBlock` from the closure clears that readiness.
+    #[tern::test]
+    async fn pipe_try_io_follows_and_clears_readiness() {
+        let (tx, rx) = pipe::pipe().unwrap();
+        assert_eq!(rx.try_io(|| Ok(())).unwrap_err().kind(), ErrorKind::WouldBlock, "nothing to read yet");
+        tx.writable().await.unwrap();
+        tx.try_write(b"x").unwrap();
+        rx.readable().await.unwrap();
+        let mut byte = [0u8; 1];
+        let n = rx
+            .try_io(|| {
+                // SAFETY (test): reads one byte into a live buffer from an
+                // open descriptor.
+                let n =
+                    unsafe { libc::read(std::os::fd::AsRawFd::as_raw_fd(&rx), byte.as_mut_ptr().cast(), 1) };
+                if n < 0 {
+                    Err(std::io::Error::last_os_error())
+                } else {
+                    Ok(n as usize)
+                }
+            })
+            .unwrap();
+        assert_eq!((n, byte[0]), (1, b'x'));
+
+        let mut calls = 0;
+        tx.try_io(|| {
+            calls += 1;
+            Ok(())
+        })
+        .unwrap();
+        let err = tx
+            .try_io(|| -> std::io::Result<()> {
+                calls += 1;
+                Err(ErrorKind::WouldBlock.into())
+            })
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::WouldBlock);
+        let err = tx
+            .try_io(|| {
+                calls += 1;
+                Ok(())
+            })
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::WouldBlock, "not ready: the closure is not called");
+        assert_eq!(calls, 2);
+    }
+
     use std::os::unix::fs::OpenOptionsExt;
 }
