@@ -500,6 +500,7 @@ impl Receiver {
     /// # #[tern::main(flavor = "current_thread")]
     /// # async fn main() -> io::Result<()> {
     /// let (tx, rx) = pipe::pipe()?;
+    /// tx.writable().await?;
     /// tx.try_write(b"hi")?;
     /// rx.readable().await?;
     /// let mut buf = [0u8; 8];
