@@ -129,7 +129,7 @@ mod tests {
 
     #[test]
     fn a_turn_puts_the_driver_back_when_unwinding() {
-        let io = IoHandle::new().unwrap();
+        let io = IoHandle::new(1024, 1024).unwrap();
         let puts = AtomicUsize::new(0);
         let r = catch_unwind(AssertUnwindSafe(|| {
             let _turn = IoTurn::try_take(&io, |_| {

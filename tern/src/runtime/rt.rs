@@ -188,6 +188,12 @@ impl Runtime {
     }
 }
 
+// A panic caught around a `Runtime` leaves it usable: its state lives behind
+// locks and atomics that a panicking task or hook cannot leave half-updated
+// (as in Tokio, where `Runtime` is unwind safe too).
+impl std::panic::UnwindSafe for Runtime {}
+impl std::panic::RefUnwindSafe for Runtime {}
+
 impl Drop for Runtime {
     fn drop(&mut self) {
         // Waiting for threads would block a thread that drives tasks, which
