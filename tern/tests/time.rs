@@ -287,3 +287,18 @@ fn a_sooner_timer_from_another_thread_wakes_the_parked_driver() {
     });
     assert_eq!(first, "short");
 }
+
+/// Deadlines past the wheel's horizon (about 2.2 years) are filed at the
+/// horizon and refiled when it is reached; with the clock away from a
+/// top-level slot boundary that once filed them in the current slot,
+/// where they cascaded forever.
+#[tern::test(start_paused = true)]
+async fn sleeps_past_the_wheel_horizon_complete() {
+    const YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
+    for _ in 0..5 {
+        tern::time::sleep(YEAR).await;
+    }
+    let deadline = tern::time::Instant::now() + 10 * YEAR;
+    tern::time::sleep_until(deadline).await;
+    assert!(tern::time::Instant::now() >= deadline);
+}
