@@ -635,3 +635,20 @@ async fn bind_device_sets_reads_back_and_clears_the_interface() {
         "an unknown interface is refused"
     );
 }
+
+/// Waiting for readiness is not progress: `writable()` on a ready socket
+/// stays ready however often it is polled in one task turn (Tokio's
+/// readiness futures take no coop budget; the operations do).
+#[tern::test]
+async fn readiness_waits_take_no_coop_budget() {
+    use std::future::Future;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+    let _server = listener.accept().await.unwrap();
+    client.writable().await.unwrap();
+    for i in 0..1000 {
+        let w = std::pin::pin!(client.writable());
+        let ready = w.poll(&mut std::task::Context::from_waker(std::task::Waker::noop())).is_ready();
+        assert!(ready, "poll {i}");
+    }
+}
