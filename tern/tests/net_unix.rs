@@ -355,6 +355,28 @@ async fn unix_socket_listens_connects_and_makes_datagrams() {
     assert_eq!(UnixSocket::new_stream().unwrap().bind(&long).unwrap_err().kind(), ErrorKind::InvalidInput);
 }
 
+/// Both ends of a fresh pair are writable without waiting for the
+/// driver's first event, and readable only once the peer writes.
+#[tern::test(flavor = "current_thread")]
+async fn a_fresh_pair_is_writable_at_once() {
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+    let noop = &mut Context::from_waker(Waker::noop());
+    let (a, b) = UnixStream::pair().unwrap();
+    assert!(std::pin::pin!(a.writable()).poll(noop).is_ready());
+    assert_eq!(a.try_write(b"hi").unwrap(), 2);
+    assert!(std::pin::pin!(b.readable()).poll(noop).is_pending(), "nothing has polled the driver yet");
+    b.readable().await.unwrap();
+    assert_eq!(b.try_read(&mut [0u8; 4]).unwrap(), 2);
+
+    let (c, d) = UnixDatagram::pair().unwrap();
+    assert!(matches!(c.poll_send_ready(noop), Poll::Ready(Ok(()))));
+    c.try_send(b"yo").unwrap();
+    assert!(d.poll_recv_ready(noop).is_pending());
+    d.readable().await.unwrap();
+    assert_eq!(d.try_recv(&mut [0u8; 4]).unwrap(), 2);
+}
+
 mod pipes {
     use super::*;
     use std::os::fd::AsFd;

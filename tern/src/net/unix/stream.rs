@@ -185,7 +185,10 @@ impl UnixStream {
     /// Outside of a runtime with the I/O driver enabled.
     pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
         let (a, b) = mio::net::UnixStream::pair()?;
-        Ok((UnixStream::new(a)?, UnixStream::new(b)?))
+        // A fresh pair has empty buffers: writable at once (no wait for the
+        // driver's first event), readable once the peer writes.
+        let writable = |s| PollEvented::new_assumed_ready(s, crate::io::driver::scheduled_io::WRITABLE);
+        Ok((UnixStream { io: writable(a)? }, UnixStream { io: writable(b)? }))
     }
 
     /// Returns the socket address of the local half of this connection.
