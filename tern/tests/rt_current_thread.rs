@@ -743,3 +743,59 @@ fn runtimes_and_handles_are_unwind_safe() {
     assert!(caught.is_err());
     assert_eq!(rt.block_on(async { 1 }), 1, "the runtime still works");
 }
+
+/// A yielding task is woken only after the scheduler has polled its
+/// drivers, so a loop of yields waiting for a socket sees the event within
+/// a round or two (not after `event_interval` ticks), both from a task and
+/// from the `block_on` future.
+#[test]
+fn a_yield_lets_the_io_driver_run_before_the_task_resumes() {
+    let rt = Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        for in_task in [true, false] {
+            let listener = tern::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let accepted = Arc::new(AtomicBool::new(false));
+            let flag = accepted.clone();
+            tern::spawn(async move {
+                listener.accept().await.unwrap();
+                flag.store(true, SeqCst);
+            });
+            tern::task::yield_now().await; // the accept waits now
+            let _client = std::net::TcpStream::connect(addr).unwrap();
+            let wait = async move {
+                let mut yields = 0;
+                while !accepted.load(SeqCst) {
+                    tern::task::yield_now().await;
+                    yields += 1;
+                }
+                yields
+            };
+            let yields = if in_task { tern::spawn(wait).await.unwrap() } else { wait.await };
+            assert!(yields <= 3, "in_task {in_task}: {yields} yields before the accept ran");
+        }
+    });
+}
+
+/// A task out of coop budget yields the same way: the other task, which
+/// yields in a loop, runs about once per budget, not once per tick.
+#[test]
+fn running_out_of_budget_defers_like_a_yield() {
+    let rt = Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let spins = Arc::new(AtomicUsize::new(0));
+        let counter = spins.clone();
+        tern::task::yield_now().await;
+        tern::spawn(async move {
+            loop {
+                counter.fetch_add(1, SeqCst);
+                tern::task::yield_now().await;
+            }
+        });
+        for _ in 0..1024 {
+            tern::task::coop::consume_budget().await;
+        }
+        let spins = spins.load(SeqCst);
+        assert!((4..=16).contains(&spins), "the spinner ran {spins} times for 8 budgets");
+    });
+}

@@ -152,6 +152,18 @@ pub(crate) fn with_worker<R>(f: impl FnOnce(Option<&multi_thread::Context>) -> R
     }
 }
 
+/// Wakes `waker` once the scheduler driving this thread has next polled
+/// its drivers (a task yielding: `yield_now`, or out of coop budget), so
+/// that I/O and timers get in before the task runs again. On a
+/// current-thread scheduler the wake waits for that poll; elsewhere (a
+/// multi-thread worker, outside any runtime) it happens at once.
+pub(crate) fn defer(waker: &std::task::Waker) {
+    with_current_thread(|cx| match cx {
+        Some(cx) => cx.defer(waker),
+        None => waker.wake_by_ref(),
+    })
+}
+
 /// The index of the runtime worker this thread is, if it is one: the
 /// worker's index on a multi-thread runtime, 0 on the thread that holds a
 /// current-thread runtime's core, `None` elsewhere (a blocking thread, a

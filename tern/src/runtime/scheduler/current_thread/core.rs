@@ -52,6 +52,10 @@ pub(crate) struct Context {
     pub(super) handle: Arc<Handle>,
     /// `None` only while the core is being handed back.
     pub(super) core: RefCell<Option<Box<Core>>>,
+    /// Wakers of tasks that yielded (`yield_now`, or out of coop budget):
+    /// woken only after the next poll of the drivers, so that a yield lets
+    /// I/O and timers in before the task runs again (as in Tokio).
+    deferred: RefCell<Vec<Waker>>,
 }
 
 impl Core {
@@ -153,6 +157,32 @@ impl Core {
 }
 
 impl Context {
+    fn new(handle: Arc<Handle>, core: Box<Core>) -> Context {
+        Context { handle, core: RefCell::new(Some(core)), deferred: RefCell::new(Vec::new()) }
+    }
+
+    /// Keeps `waker` to be woken after the next poll of the drivers. A run
+    /// of yields by the same task keeps one waker.
+    pub(crate) fn defer(&self, waker: &Waker) {
+        let mut deferred = self.deferred.borrow_mut();
+        if !deferred.last().is_some_and(|last| last.will_wake(waker)) {
+            deferred.push(waker.clone());
+        }
+    }
+
+    fn has_deferred(&self) -> bool {
+        !self.deferred.borrow().is_empty()
+    }
+
+    /// Wakes the deferred wakers (outside the borrow: a wake may defer
+    /// again, or schedule onto this core).
+    fn wake_deferred(&self) {
+        let wakers = std::mem::take(&mut *self.deferred.borrow_mut());
+        for waker in wakers {
+            crate::runtime::driver::wake(waker);
+        }
+    }
+
     #[inline]
     fn with_core<R>(&self, f: impl FnOnce(&mut Core) -> R) -> R {
         let mut core = self.core.borrow_mut();
@@ -168,6 +198,9 @@ struct CoreGuard<'a> {
 
 impl Drop for CoreGuard<'_> {
     fn drop(&mut self) {
+        // A yielded task is not left behind when the drive ends: its wake
+        // goes to the queue the next driver of the core runs.
+        self.cx.wake_deferred();
         if let Some(mut core) = self.cx.core.borrow_mut().take() {
             let Core { busy, published, .. } = &mut *core;
             busy.stop(&published.worker);
@@ -179,7 +212,7 @@ impl Drop for CoreGuard<'_> {
 /// The run loop: polls `future` when woken, runs tasks in between, parks
 /// when idle, until `future` completes.
 pub(super) fn drive<F: Future>(handle: &Arc<Handle>, core: Box<Core>, mut future: Pin<&mut F>) -> F::Output {
-    let cx = Context { handle: handle.clone(), core: RefCell::new(Some(core)) };
+    let cx = Context::new(handle.clone(), core);
     let _installed = context::set_scheduler(context::Driven::CurrentThread(&cx));
     let _guard = CoreGuard { cx: &cx };
     cx.with_core(|core| core.busy.start());
@@ -213,15 +246,22 @@ pub(super) fn drive<F: Future>(handle: &Arc<Handle>, core: Box<Core>, mut future
             let Core { busy, published, .. } = core;
             busy.checkpoint(&published.worker);
         });
-        if let Some(io) = &handle.io {
-            // Nobody parks waiting for this driver: a want is not reported.
-            if let Some(mut turn) = IoTurn::try_take(io, |_| {}) {
-                turn.turn(Some(std::time::Duration::ZERO), false);
-            }
+        poll_drivers_now(handle);
+        cx.wake_deferred();
+    }
+}
+
+/// Polls the I/O driver without blocking (if no other thread holds it)
+/// and fires due timers.
+fn poll_drivers_now(handle: &Handle) {
+    if let Some(io) = &handle.io {
+        // Nobody parks waiting for this driver: a want is not reported.
+        if let Some(mut turn) = IoTurn::try_take(io, |_| {}) {
+            turn.turn(Some(std::time::Duration::ZERO), false);
         }
-        if let Some(time) = &handle.time {
-            time.process();
-        }
+    }
+    if let Some(time) = &handle.time {
+        time.process();
     }
 }
 
@@ -238,7 +278,14 @@ fn park(cx: &Context) {
     if let Some(time) = &handle.time {
         time.process();
     }
-    if has_work() {
+    if has_work() || cx.has_deferred() {
+        // No sleep, but the queue was empty: what is runnable is the
+        // `block_on` future, a task pushed meanwhile, or tasks that
+        // yielded. Poll I/O once without blocking, so a loop of yields
+        // waiting for a socket still lets its events in, then run the
+        // yielded tasks.
+        poll_drivers_now(handle);
+        cx.wake_deferred();
         return;
     }
     if let Some(f) = &handle.config.before_park {
@@ -301,7 +348,7 @@ fn park_once(handle: &Handle, timeout: Option<std::time::Duration>) -> bool {
 /// spawns are cancelled on the spot), cancels every live task, drops every
 /// queued notification, and puts the core back.
 pub(super) fn shutdown(handle: &Arc<Handle>, core: Box<Core>) {
-    let cx = Context { handle: handle.clone(), core: RefCell::new(Some(core)) };
+    let cx = Context::new(handle.clone(), core);
     let _installed = context::set_scheduler(context::Driven::CurrentThread(&cx));
     let _current = context::set_current(scheduler::Handle::CurrentThread(handle.clone()));
     let _guard = CoreGuard { cx: &cx };
