@@ -799,3 +799,30 @@ fn running_out_of_budget_defers_like_a_yield() {
         assert!((4..=16).contains(&spins), "the spinner ran {spins} times for 8 budgets");
     });
 }
+
+/// A yield made by the `on_thread_park` hook itself (its waker deferred)
+/// is woken instead of parking forever.
+#[test]
+fn a_yield_in_the_park_hook_is_not_lost() {
+    use std::future::Future;
+    struct Flag(tern::sync::Notify);
+    impl std::task::Wake for Flag {
+        fn wake(self: Arc<Self>) {
+            self.0.notify_one();
+        }
+    }
+    let flag = Arc::new(Flag(tern::sync::Notify::new()));
+    let waker = Waker::from(flag.clone());
+    let once = AtomicBool::new(false);
+    let rt = Builder::new_current_thread()
+        .enable_all()
+        .on_thread_park(move || {
+            if !once.swap(true, SeqCst) {
+                let yielded = std::pin::pin!(tern::task::yield_now());
+                let _ = yielded.poll(&mut Context::from_waker(&waker));
+            }
+        })
+        .build()
+        .unwrap();
+    rt.block_on(flag.0.notified());
+}

@@ -290,8 +290,10 @@ fn park(cx: &Context) {
     }
     if let Some(f) = &handle.config.before_park {
         f();
-        // The hook may have spawned or woken something.
-        if has_work() {
+        // The hook may have spawned, woken or yielded something.
+        if has_work() || cx.has_deferred() {
+            poll_drivers_now(handle);
+            cx.wake_deferred();
             return;
         }
     }
