@@ -108,6 +108,7 @@ impl UnixDatagram {
     /// # Panics
     ///
     /// Outside of a runtime with the I/O driver enabled.
+    #[track_caller]
     pub fn from_std(datagram: std::os::unix::net::UnixDatagram) -> io::Result<UnixDatagram> {
         datagram.set_nonblocking(true)?;
         UnixDatagram::new(mio::net::UnixDatagram::from_std(datagram))
