@@ -209,3 +209,21 @@ fn misuse_panics_report_the_callers_location() {
     let rt = Builder::new_current_thread().enable_time().build().unwrap();
     assert_eq!(panic_file(|| rt.block_on(async { tern::time::resume() })), file!(), "time is not paused");
 }
+
+/// The payload is a `&'static str`, as Tokio's: code downcasts it.
+#[test]
+fn dropping_a_runtime_in_async_context_panics_with_a_str_payload() {
+    let outer = Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        outer.block_on(async { drop(current_thread()) });
+    }))
+    .unwrap_err();
+    let msg = payload.downcast_ref::<&'static str>().expect("a &'static str payload");
+    assert!(msg.contains("Cannot drop a runtime"), "{msg}");
+}
+
+#[test]
+fn shutdown_timeout_of_duration_max_waits_like_a_drop() {
+    current_thread().shutdown_timeout(Duration::MAX);
+    Builder::new_multi_thread().worker_threads(1).build().unwrap().shutdown_timeout(Duration::MAX);
+}

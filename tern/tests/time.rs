@@ -302,3 +302,22 @@ async fn sleeps_past_the_wheel_horizon_complete() {
     tern::time::sleep_until(deadline).await;
     assert!(tern::time::Instant::now() >= deadline);
 }
+
+#[tern::test]
+async fn interval_resets_with_duration_max_do_not_overflow() {
+    let mut i = time::interval(Duration::MAX);
+    i.reset();
+    let mut i = time::interval(ms(1));
+    i.reset_after(Duration::MAX);
+}
+
+/// A blocking task finishing lets a paused clock auto-advance even if its
+/// `JoinHandle` is not awaited: the parked scheduler is woken.
+#[tern::test(start_paused = true)]
+async fn a_finished_blocking_task_wakes_a_paused_runtime() {
+    let t0 = std::time::Instant::now();
+    let blocking = tern::task::spawn_blocking(|| std::thread::sleep(std::time::Duration::from_millis(1)));
+    sleep(Duration::from_secs(15)).await;
+    blocking.await.unwrap();
+    assert!(t0.elapsed() < std::time::Duration::from_secs(10), "slept in real time");
+}

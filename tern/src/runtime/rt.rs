@@ -160,7 +160,9 @@ impl Runtime {
     /// rt.shutdown_timeout(Duration::from_millis(10)); // returns quickly
     /// ```
     pub fn shutdown_timeout(mut self, duration: Duration) {
-        self.blocking_wait = Some(duration);
+        // A timeout too long to form a deadline (`Duration::MAX`) is no
+        // timeout: wait as a plain drop does.
+        self.blocking_wait = Some(duration).filter(|d| std::time::Instant::now().checked_add(*d).is_some());
     }
 
     /// Shuts down the runtime without waiting for blocking tasks.
@@ -208,7 +210,8 @@ impl Drop for Runtime {
         self.handle.inner.shutdown(self.blocking_wait);
         self.handle.inner.blocking_spawner().shutdown(self.blocking_wait);
         if refused {
-            panic!("{}", messages::DROP_IN_ASYNC);
+            // A `&'static str` payload, as Tokio's (code downcasts it).
+            std::panic::panic_any(messages::DROP_IN_ASYNC);
         }
     }
 }

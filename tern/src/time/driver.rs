@@ -139,6 +139,16 @@ impl Handle {
         r
     }
 
+    /// Wakes the thread parked on this driver's timers, if any: something
+    /// that gates the paused clock's auto-advance changed (the last
+    /// blocking task finished), so the parked thread must look again.
+    pub(crate) fn unpark(&self) {
+        let parker = self.inner.core.lock().parker.clone();
+        if let Some(p) = parker {
+            p.unpark();
+        }
+    }
+
     /// Records `parker` as the driving thread's and returns how long it may
     /// sleep (`None`: no timer).
     pub(crate) fn prepare_park(&self, parker: &Arc<ParkInner>) -> Option<Duration> {
