@@ -826,3 +826,27 @@ fn a_yield_in_the_park_hook_is_not_lost() {
         .unwrap();
     rt.block_on(flag.0.notified());
 }
+
+/// A task whose poll panics is dropped while the panic unwinds (its
+/// destructor sees `thread::panicking()`, as in Tokio), and the panic
+/// reaches the `JoinHandle`.
+#[test]
+fn a_panicking_task_is_dropped_during_the_unwind() {
+    struct Boom(Option<tern::sync::oneshot::Sender<bool>>);
+    impl Future for Boom {
+        type Output = ();
+        fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+            panic!("boom (expected in this test)");
+        }
+    }
+    impl Drop for Boom {
+        fn drop(&mut self) {
+            let _ = self.0.take().unwrap().send(std::thread::panicking());
+        }
+    }
+    let rt = rt();
+    let (tx, rx) = tern::sync::oneshot::channel();
+    let handle = rt.spawn(Boom(Some(tx)));
+    assert!(rt.block_on(rx).unwrap(), "dropped while panicking");
+    assert!(rt.block_on(handle).unwrap_err().is_panic());
+}
