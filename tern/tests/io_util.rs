@@ -366,3 +366,18 @@ fn copy_bidirectional_with_a_zero_buffer_panics() {
     let (mut a, mut b) = (io::empty(), io::empty());
     let _ = rt.block_on(io::copy_bidirectional_with_sizes(&mut a, &mut b, 1, 0));
 }
+
+/// Once the runtime has shut down, stdout and stderr refuse new writes with
+/// the runtime-shutdown error (their operations are mandatory blocking
+/// work, as in Tokio), instead of reporting a write that never happens.
+#[test]
+fn stdout_after_shutdown_reports_the_runtime_shutdown() {
+    let rt = tern::runtime::Builder::new_current_thread().build().unwrap();
+    let _enter = rt.enter();
+    let handle = tern::runtime::Handle::current();
+    rt.shutdown_timeout(std::time::Duration::from_secs(10));
+    let err = handle.block_on(async { io::stdout().write_all(b"x").await }).unwrap_err();
+    assert!(tern::runtime::is_rt_shutdown_err(&err), "{err}");
+    let err = handle.block_on(async { io::stderr().write_all(b"x").await }).unwrap_err();
+    assert!(tern::runtime::is_rt_shutdown_err(&err), "{err}");
+}
