@@ -381,3 +381,43 @@ fn stdout_after_shutdown_reports_the_runtime_shutdown() {
     let err = handle.block_on(async { io::stderr().write_all(b"x").await }).unwrap_err();
     assert!(tern::runtime::is_rt_shutdown_err(&err), "{err}");
 }
+
+/// `write_buf` hands a vectored writer every chunk of the buffer in one
+/// vectored write, and never calls its plain `poll_write`.
+#[tern::test]
+async fn write_buf_uses_a_vectored_write_when_the_writer_has_one() {
+    use bytes::Buf;
+    struct Vectored(Vec<u8>, usize);
+    impl io::AsyncWrite for Vectored {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            _buf: &[u8],
+        ) -> Poll<std::io::Result<usize>> {
+            panic!("poll_write called on a vectored writer");
+        }
+        fn poll_write_vectored(
+            self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            bufs: &[std::io::IoSlice<'_>],
+        ) -> Poll<std::io::Result<usize>> {
+            let me = self.get_mut();
+            me.1 += 1;
+            bufs.iter().for_each(|b| me.0.extend_from_slice(b));
+            Poll::Ready(Ok(bufs.iter().map(|b| b.len()).sum()))
+        }
+        fn is_write_vectored(&self) -> bool {
+            true
+        }
+        fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+    let mut w = Vectored(Vec::new(), 0);
+    let mut buf = Buf::chain(&b"hello "[..], &b"world"[..]);
+    assert_eq!(w.write_buf(&mut buf).await.unwrap(), 11);
+    assert_eq!((&w.0[..], w.1), (&b"hello world"[..], 1));
+}

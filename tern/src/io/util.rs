@@ -206,8 +206,10 @@ pub trait AsyncWriteExt: AsyncWrite {
     /// Writes a buffer into this writer, advancing the buffer's internal
     /// cursor, and returns how many bytes were written.
     ///
-    /// At most one write of the underlying writer is issued, with the
-    /// buffer's current chunk ([`Buf::chunk`]). A return of `0` means the
+    /// At most one write of the underlying writer is issued: a vectored
+    /// one over the buffer's chunks if the writer
+    /// [`is_write_vectored`](AsyncWrite::is_write_vectored), else one with
+    /// the current chunk ([`Buf::chunk`]). A return of `0` means the
     /// writer accepted nothing, or that `src` had no bytes remaining.
     ///
     /// # Cancel safety
@@ -676,7 +678,15 @@ impl<W: AsyncWrite + Unpin, B: Buf> Future for WriteBuf<'_, W, B> {
         if !me.buf.has_remaining() {
             return Poll::Ready(Ok(0));
         }
-        let n = ready!(Pin::new(&mut *me.writer).poll_write(cx, me.buf.chunk()))?;
+        // As many slices as one vectored write hands over.
+        const MAX_SLICES: usize = 64;
+        let n = if me.writer.is_write_vectored() {
+            let mut slices = [io::IoSlice::new(&[]); MAX_SLICES];
+            let count = me.buf.chunks_vectored(&mut slices);
+            ready!(Pin::new(&mut *me.writer).poll_write_vectored(cx, &slices[..count]))?
+        } else {
+            ready!(Pin::new(&mut *me.writer).poll_write(cx, me.buf.chunk()))?
+        };
         me.buf.advance(n);
         Poll::Ready(Ok(n))
     }
