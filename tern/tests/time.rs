@@ -321,3 +321,15 @@ async fn a_finished_blocking_task_wakes_a_paused_runtime() {
     blocking.await.unwrap();
     assert!(t0.elapsed() < std::time::Duration::from_secs(10), "slept in real time");
 }
+
+/// A sleep too long for the driver's nanosecond clock is filed at its
+/// latest deadline, not mistaken for a timer of a shut-down runtime.
+#[tern::test(start_paused = true)]
+async fn a_sleep_beyond_the_clocks_range_stays_pending() {
+    let big = Duration::from_secs(u64::MAX / 10);
+    tern::select! {
+        biased;
+        _ = sleep(big) => panic!("fired"),
+        _ = sleep(Duration::from_nanos(1)) => {}
+    }
+}
