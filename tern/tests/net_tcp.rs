@@ -122,6 +122,20 @@ async fn peer_reset_shows_as_reset_or_broken_pipe() {
     assert!(matches!(kind, ErrorKind::ConnectionReset | ErrorKind::BrokenPipe), "{kind:?}");
 }
 
+/// Shutting down the write side of a connection the peer reset is not an
+/// error (Linux reports `NotConnected` there; Tokio maps it to `Ok`).
+#[tern::test]
+async fn shutdown_after_a_peer_reset_is_ok() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut c = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+    let (s, _) = listener.accept().await.unwrap();
+    s.set_linger(Some(std::time::Duration::ZERO)).unwrap();
+    drop(s); // RST
+    let mut buf = [0u8; 1];
+    let _ = c.read(&mut buf).await; // the reset has arrived
+    c.shutdown().await.unwrap();
+}
+
 #[tern::test]
 async fn try_read_and_try_write_do_not_wait() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -351,10 +351,15 @@ impl TcpStream {
         self.io.poll_write_vectored(cx, bufs)
     }
 
-    /// Shuts down the write side. As in Tokio, a connection that is already
-    /// gone (`NotConnected`) is an error here; only drop paths ignore it.
+    /// Shuts down the write side. A connection that is already gone
+    /// (`NotConnected`: the peer reset it, or the OS tore it down) counts
+    /// as shut down, as in Tokio 1.54: whether the error shows depends on
+    /// the OS and on a race with the peer.
     pub(crate) fn shutdown_write(&self) -> io::Result<()> {
-        self.io.get_ref().shutdown(Shutdown::Write)
+        match self.io.get_ref().shutdown(Shutdown::Write) {
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            res => res,
+        }
     }
 }
 
