@@ -129,6 +129,7 @@ async fn shutdown_after_a_peer_reset_is_ok() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mut c = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
     let (s, _) = listener.accept().await.unwrap();
+    #[allow(deprecated)] // linger 0: the close sends RST and does not block
     s.set_linger(Some(std::time::Duration::ZERO)).unwrap();
     drop(s); // RST
     let mut buf = [0u8; 1];
