@@ -357,9 +357,3 @@ async fn buf_reader_seek_after_write() {
         assert_eq!(rest, &b"hello"[expected as usize..]);
     }
 }
-
-#[tern::test]
-async fn file_debug_output_is_tokios() {
-    let file = tern::fs::File::open(std::env::current_exe().unwrap()).await.unwrap();
-    assert!(format!("{file:?}").starts_with("tokio::fs::File { std: File { fd:"), "{file:?}");
-}

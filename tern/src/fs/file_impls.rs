@@ -67,12 +67,9 @@ impl From<StdFile> for File {
     }
 }
 
-/// Prints Tokio's type path (`tokio::fs::File { std: .. }`), as tern's
-/// messages are Tokio's: output that code written for Tokio parses or
-/// compares stays the same.
 impl fmt::Debug for File {
     fn fmt(&self, fmt: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt.debug_struct("tokio::fs::File").field("std", &self.std).finish()
+        fmt.debug_struct("tern::fs::File").field("std", &self.std).finish()
     }
 }
 
