@@ -12,7 +12,8 @@ use tern::io::{Interest, Ready};
 fn pair() -> (AsyncFd<UnixStream>, UnixStream) {
     let (a, b) = UnixStream::pair().unwrap();
     a.set_nonblocking(true).unwrap();
-    (AsyncFd::new(a).unwrap(), b)
+    // SAFETY: `a` owns its descriptor and keeps it open until dropped.
+    (unsafe { AsyncFd::register(a) }.unwrap(), b)
 }
 
 async fn read_some(fd: &AsyncFd<UnixStream>, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -137,11 +138,27 @@ async fn into_inner_gives_the_object_back_still_usable() {
 #[tern::test]
 async fn a_regular_file_cannot_be_registered_and_is_given_back() {
     let file = std::fs::File::open(std::env::current_exe().unwrap()).unwrap();
-    let err = AsyncFd::try_new(file).unwrap_err();
+    // SAFETY: `file` owns its descriptor and keeps it open until dropped.
+    let err = unsafe { AsyncFd::register(file) }.unwrap_err();
     let (file, cause) = err.into_parts();
     assert_eq!(cause.raw_os_error(), Some(libc::EPERM));
     // The file is intact.
     assert!(file.metadata().unwrap().len() > 0);
+}
+
+#[tern::test]
+async fn deprecated_constructors_still_register() {
+    let (a, _b) = UnixStream::pair().unwrap();
+    a.set_nonblocking(true).unwrap();
+    #[allow(deprecated)]
+    let a = AsyncFd::new(a).unwrap();
+    let guard = a.writable().await.unwrap();
+    assert!(guard.ready().is_writable());
+    let file = std::fs::File::open(std::env::current_exe().unwrap()).unwrap();
+    #[allow(deprecated)]
+    let err: tern::io::unix::AsyncFdTryNewError<std::fs::File> = AsyncFd::try_new(file).unwrap_err();
+    let (_file, cause) = err.into_parts();
+    assert_eq!(cause.raw_os_error(), Some(libc::EPERM));
 }
 
 #[tern::test]

@@ -122,6 +122,21 @@ async fn peer_reset_shows_as_reset_or_broken_pipe() {
     assert!(matches!(kind, ErrorKind::ConnectionReset | ErrorKind::BrokenPipe), "{kind:?}");
 }
 
+/// Shutting down the write side of a connection the peer reset is not an
+/// error (Linux reports `NotConnected` there; Tokio maps it to `Ok`).
+#[tern::test]
+async fn shutdown_after_a_peer_reset_is_ok() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut c = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+    let (s, _) = listener.accept().await.unwrap();
+    #[allow(deprecated)] // linger 0: the close sends RST and does not block
+    s.set_linger(Some(std::time::Duration::ZERO)).unwrap();
+    drop(s); // RST
+    let mut buf = [0u8; 1];
+    let _ = c.read(&mut buf).await; // the reset has arrived
+    c.shutdown().await.unwrap();
+}
+
 #[tern::test]
 async fn try_read_and_try_write_do_not_wait() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -635,4 +650,21 @@ async fn bind_device_sets_reads_back_and_clears_the_interface() {
         Some(libc::ENODEV),
         "an unknown interface is refused"
     );
+}
+
+/// Waiting for readiness is not progress: `writable()` on a ready socket
+/// stays ready however often it is polled in one task turn (Tokio's
+/// readiness futures take no coop budget; the operations do).
+#[tern::test]
+async fn readiness_waits_take_no_coop_budget() {
+    use std::future::Future;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+    let _server = listener.accept().await.unwrap();
+    client.writable().await.unwrap();
+    for i in 0..1000 {
+        let w = std::pin::pin!(client.writable());
+        let ready = w.poll(&mut std::task::Context::from_waker(std::task::Waker::noop())).is_ready();
+        assert!(ready, "poll {i}");
+    }
 }

@@ -355,6 +355,28 @@ async fn unix_socket_listens_connects_and_makes_datagrams() {
     assert_eq!(UnixSocket::new_stream().unwrap().bind(&long).unwrap_err().kind(), ErrorKind::InvalidInput);
 }
 
+/// Both ends of a fresh pair are writable without waiting for the
+/// driver's first event, and readable only once the peer writes.
+#[tern::test(flavor = "current_thread")]
+async fn a_fresh_pair_is_writable_at_once() {
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+    let noop = &mut Context::from_waker(Waker::noop());
+    let (a, b) = UnixStream::pair().unwrap();
+    assert!(std::pin::pin!(a.writable()).poll(noop).is_ready());
+    assert_eq!(a.try_write(b"hi").unwrap(), 2);
+    assert!(std::pin::pin!(b.readable()).poll(noop).is_pending(), "nothing has polled the driver yet");
+    b.readable().await.unwrap();
+    assert_eq!(b.try_read(&mut [0u8; 4]).unwrap(), 2);
+
+    let (c, d) = UnixDatagram::pair().unwrap();
+    assert!(matches!(c.poll_send_ready(noop), Poll::Ready(Ok(()))));
+    c.try_send(b"yo").unwrap();
+    assert!(d.poll_recv_ready(noop).is_pending());
+    d.readable().await.unwrap();
+    assert_eq!(d.try_recv(&mut [0u8; 4]).unwrap(), 2);
+}
+
 mod pipes {
     use super::*;
     use std::os::fd::AsFd;
@@ -474,6 +496,54 @@ mod pipes {
         let tx = pipe::Sender::from_owned_fd(fd).unwrap();
         tx.writable().await.unwrap();
         assert_eq!(tx.try_write(b"again").unwrap(), 5);
+    }
+
+    /// `try_io` runs the closure only while the end is ready, and a
+    /// `WouldBlock` from the closure clears that readiness.
+    #[tern::test]
+    async fn pipe_try_io_follows_and_clears_readiness() {
+        let (tx, rx) = pipe::pipe().unwrap();
+        assert_eq!(rx.try_io(|| Ok(())).unwrap_err().kind(), ErrorKind::WouldBlock, "nothing to read yet");
+        tx.writable().await.unwrap();
+        tx.try_write(b"x").unwrap();
+        rx.readable().await.unwrap();
+        let mut byte = [0u8; 1];
+        let n = rx
+            .try_io(|| {
+                // SAFETY (test): reads one byte into a live buffer from an
+                // open descriptor.
+                let n =
+                    unsafe { libc::read(std::os::fd::AsRawFd::as_raw_fd(&rx), byte.as_mut_ptr().cast(), 1) };
+                if n < 0 {
+                    Err(std::io::Error::last_os_error())
+                } else {
+                    Ok(n as usize)
+                }
+            })
+            .unwrap();
+        assert_eq!((n, byte[0]), (1, b'x'));
+
+        let mut calls = 0;
+        tx.try_io(|| {
+            calls += 1;
+            Ok(())
+        })
+        .unwrap();
+        let err = tx
+            .try_io(|| -> std::io::Result<()> {
+                calls += 1;
+                Err(ErrorKind::WouldBlock.into())
+            })
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::WouldBlock);
+        let err = tx
+            .try_io(|| {
+                calls += 1;
+                Ok(())
+            })
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::WouldBlock, "not ready: the closure is not called");
+        assert_eq!(calls, 2);
     }
 
     use std::os::unix::fs::OpenOptionsExt;

@@ -249,3 +249,14 @@ fn spawn_outside_a_runtime_panics() {
     let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cmd.spawn()));
     assert!(res.is_err());
 }
+
+/// A child spawned on a runtime that is gone since is waited for on
+/// another runtime (its exit watch is made again there).
+#[test]
+fn a_child_outlives_the_runtime_that_spawned_it() {
+    let mut child = tern::runtime::Runtime::new().unwrap().block_on(async {
+        tern::process::Command::new("true").stdin(std::process::Stdio::piped()).spawn().unwrap()
+    });
+    let status = tern::runtime::Runtime::new().unwrap().block_on(child.wait()).unwrap();
+    assert!(status.success());
+}

@@ -660,3 +660,230 @@ fn join_error_converts_into_io_error() {
         assert_eq!(io.kind(), std::io::ErrorKind::Other);
     });
 }
+
+#[test]
+fn worker_index_is_0_only_on_the_thread_driving_the_scheduler() {
+    assert_eq!(tern::runtime::worker_index(), None, "outside any runtime");
+    let rt = Arc::new(rt());
+    assert_eq!(rt.block_on(async { tern::runtime::worker_index() }), Some(0));
+    assert_eq!(
+        rt.block_on(async { tern::spawn(async { tern::runtime::worker_index() }).await.unwrap() }),
+        Some(0)
+    );
+    assert_eq!(
+        rt.handle().block_on(async { tern::runtime::worker_index() }),
+        None,
+        "Handle::block_on never drives"
+    );
+    let from_blocking =
+        rt.block_on(async { tern::task::spawn_blocking(tern::runtime::worker_index).await.unwrap() });
+    assert_eq!(from_blocking, None);
+
+    // A second `block_on` while the first thread drives: not a worker.
+    let (entered_tx, entered_rx) = mpsc::channel();
+    let (release_tx, release_rx) = tern::sync::oneshot::channel::<()>();
+    let owner = {
+        let rt = rt.clone();
+        std::thread::spawn(move || {
+            rt.block_on(async {
+                entered_tx.send(()).unwrap();
+                release_rx.await.unwrap();
+                tern::runtime::worker_index()
+            })
+        })
+    };
+    entered_rx.recv().unwrap();
+    let other = {
+        let rt = rt.clone();
+        std::thread::spawn(move || rt.block_on(async { tern::runtime::worker_index() }))
+    };
+    assert_eq!(other.join().unwrap(), None);
+    release_tx.send(()).unwrap();
+    assert_eq!(owner.join().unwrap(), Some(0));
+
+    let local = tern::runtime::LocalRuntime::new().unwrap();
+    assert_eq!(local.block_on(async { tern::runtime::worker_index() }), Some(0));
+}
+
+#[test]
+#[should_panic(expected = "max_io_events_per_tick must be non-zero")]
+fn zero_io_events_per_tick_panics() {
+    Builder::new_current_thread().max_io_events_per_tick(0);
+}
+
+#[test]
+#[should_panic(expected = "max_io_events_per_busy_tick must be non-zero")]
+fn zero_io_events_per_busy_tick_panics() {
+    Builder::new_current_thread().max_io_events_per_busy_tick(0);
+}
+
+/// With tasks always runnable, every I/O poll is a busy one and takes a
+/// single event; readiness beyond it stays in the kernel for later polls,
+/// so all traffic still gets through.
+#[test]
+fn a_busy_runtime_taking_one_event_per_poll_still_sees_every_event() {
+    use tern::io::{AsyncReadExt, AsyncWriteExt};
+    let rt = Builder::new_current_thread()
+        .max_io_events_per_tick(4)
+        .max_io_events_per_busy_tick(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    for _ in 0..4 {
+        rt.spawn(async {
+            loop {
+                tern::task::yield_now().await;
+            }
+        });
+    }
+    rt.block_on(async {
+        let listener = tern::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tern::spawn(async move {
+            loop {
+                let (mut s, _) = listener.accept().await.unwrap();
+                tern::spawn(async move {
+                    let mut buf = [0u8; 4];
+                    while s.read_exact(&mut buf).await.is_ok() {
+                        s.write_all(&buf).await.unwrap();
+                    }
+                });
+            }
+        });
+        let clients: Vec<_> = (0..8)
+            .map(|_| {
+                tern::spawn(async move {
+                    let mut s = tern::net::TcpStream::connect(addr).await.unwrap();
+                    for _ in 0..8 {
+                        s.write_all(b"ping").await.unwrap();
+                        s.read_exact(&mut [0u8; 4]).await.unwrap();
+                    }
+                })
+            })
+            .collect();
+        for c in clients {
+            c.await.unwrap();
+        }
+    });
+}
+
+#[test]
+fn runtimes_and_handles_are_unwind_safe() {
+    fn unwind_safe<T: std::panic::UnwindSafe + std::panic::RefUnwindSafe>() {}
+    unwind_safe::<Runtime>();
+    unwind_safe::<Handle>();
+    unwind_safe::<tern::runtime::LocalRuntime>();
+    // So a closure borrowing a runtime can go through `catch_unwind`.
+    let rt = rt();
+    let caught =
+        std::panic::catch_unwind(|| rt.block_on(async { panic!("inside block_on (expected in this test)") }));
+    assert!(caught.is_err());
+    assert_eq!(rt.block_on(async { 1 }), 1, "the runtime still works");
+}
+
+/// A yielding task is woken only after the scheduler has polled its
+/// drivers, so a loop of yields waiting for a socket sees the event within
+/// a round or two (not after `event_interval` ticks), both from a task and
+/// from the `block_on` future.
+#[test]
+fn a_yield_lets_the_io_driver_run_before_the_task_resumes() {
+    let rt = Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        for in_task in [true, false] {
+            let listener = tern::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let accepted = Arc::new(AtomicBool::new(false));
+            let flag = accepted.clone();
+            tern::spawn(async move {
+                listener.accept().await.unwrap();
+                flag.store(true, SeqCst);
+            });
+            tern::task::yield_now().await; // the accept waits now
+            let _client = std::net::TcpStream::connect(addr).unwrap();
+            let wait = async move {
+                let mut yields = 0;
+                while !accepted.load(SeqCst) {
+                    tern::task::yield_now().await;
+                    yields += 1;
+                }
+                yields
+            };
+            let yields = if in_task { tern::spawn(wait).await.unwrap() } else { wait.await };
+            assert!(yields <= 3, "in_task {in_task}: {yields} yields before the accept ran");
+        }
+    });
+}
+
+/// A task out of coop budget yields the same way: the other task, which
+/// yields in a loop, runs about once per budget, not once per tick.
+#[test]
+fn running_out_of_budget_defers_like_a_yield() {
+    let rt = Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let spins = Arc::new(AtomicUsize::new(0));
+        let counter = spins.clone();
+        tern::task::yield_now().await;
+        tern::spawn(async move {
+            loop {
+                counter.fetch_add(1, SeqCst);
+                tern::task::yield_now().await;
+            }
+        });
+        for _ in 0..1024 {
+            tern::task::coop::consume_budget().await;
+        }
+        let spins = spins.load(SeqCst);
+        assert!((4..=16).contains(&spins), "the spinner ran {spins} times for 8 budgets");
+    });
+}
+
+/// A yield made by the `on_thread_park` hook itself (its waker deferred)
+/// is woken instead of parking forever.
+#[test]
+fn a_yield_in_the_park_hook_is_not_lost() {
+    use std::future::Future;
+    struct Flag(tern::sync::Notify);
+    impl std::task::Wake for Flag {
+        fn wake(self: Arc<Self>) {
+            self.0.notify_one();
+        }
+    }
+    let flag = Arc::new(Flag(tern::sync::Notify::new()));
+    let waker = Waker::from(flag.clone());
+    let once = AtomicBool::new(false);
+    let rt = Builder::new_current_thread()
+        .enable_all()
+        .on_thread_park(move || {
+            if !once.swap(true, SeqCst) {
+                let yielded = std::pin::pin!(tern::task::yield_now());
+                let _ = yielded.poll(&mut Context::from_waker(&waker));
+            }
+        })
+        .build()
+        .unwrap();
+    rt.block_on(flag.0.notified());
+}
+
+/// A task whose poll panics is dropped while the panic unwinds (its
+/// destructor sees `thread::panicking()`, as in Tokio), and the panic
+/// reaches the `JoinHandle`.
+#[test]
+fn a_panicking_task_is_dropped_during_the_unwind() {
+    struct Boom(Option<tern::sync::oneshot::Sender<bool>>);
+    impl Future for Boom {
+        type Output = ();
+        fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+            panic!("boom (expected in this test)");
+        }
+    }
+    impl Drop for Boom {
+        fn drop(&mut self) {
+            let _ = self.0.take().unwrap().send(std::thread::panicking());
+        }
+    }
+    let rt = rt();
+    let (tx, rx) = tern::sync::oneshot::channel();
+    let handle = rt.spawn(Boom(Some(tx)));
+    assert!(rt.block_on(rx).unwrap(), "dropped while panicking");
+    assert!(rt.block_on(handle).unwrap_err().is_panic());
+}

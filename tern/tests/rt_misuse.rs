@@ -159,3 +159,71 @@ fn enter_guards_dropped_out_of_order() {
     drop(g1);
     drop(g2);
 }
+
+/// Runs `f`, which must panic, and returns the file its panic reports.
+fn panic_file(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _serial = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let file = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let seen = file.clone();
+    let prev = std::panic::take_hook();
+    // Other tests of this binary panic on their own threads meanwhile.
+    let me = std::thread::current().id();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().id() == me {
+            *seen.lock().unwrap() = info.location().unwrap().file().to_string();
+        }
+    }));
+    let caught = std::panic::catch_unwind(f);
+    std::panic::set_hook(prev);
+    assert!(caught.is_err(), "no panic");
+    let file = file.lock().unwrap().clone();
+    file
+}
+
+/// Panics about a missing runtime or driver point at the caller's line,
+/// not at tern's insides (`#[track_caller]` all the way).
+#[test]
+fn misuse_panics_report_the_callers_location() {
+    let std_udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let std_stream = std::net::TcpStream::connect(std_listener.local_addr().unwrap()).unwrap();
+    let (std_dgram, _peer) = std::os::unix::net::UnixDatagram::pair().unwrap();
+    let rt = current_thread(); // no I/O driver
+    assert_eq!(panic_file(|| rt.block_on(async { drop(tern::net::UdpSocket::from_std(std_udp)) })), file!());
+    assert_eq!(
+        panic_file(|| rt.block_on(async { drop(tern::net::TcpListener::from_std(std_listener)) })),
+        file!()
+    );
+    assert_eq!(
+        panic_file(|| rt.block_on(async { drop(tern::net::TcpStream::from_std(std_stream)) })),
+        file!()
+    );
+    assert_eq!(
+        panic_file(|| rt.block_on(async { drop(tern::net::UnixDatagram::from_std(std_dgram)) })),
+        file!()
+    );
+    // The missing driver is reported before the (invalid) signal number.
+    let kind = tern::signal::unix::SignalKind::from_raw(-1);
+    assert_eq!(panic_file(|| rt.block_on(async { drop(tern::signal::unix::signal(kind)) })), file!());
+    let rt = Builder::new_current_thread().enable_time().build().unwrap();
+    assert_eq!(panic_file(|| rt.block_on(async { tern::time::resume() })), file!(), "time is not paused");
+}
+
+/// The payload is a `&'static str`, as Tokio's: code downcasts it.
+#[test]
+fn dropping_a_runtime_in_async_context_panics_with_a_str_payload() {
+    let outer = Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        outer.block_on(async { drop(current_thread()) });
+    }))
+    .unwrap_err();
+    let msg = payload.downcast_ref::<&'static str>().expect("a &'static str payload");
+    assert!(msg.contains("Cannot drop a runtime"), "{msg}");
+}
+
+#[test]
+fn shutdown_timeout_of_duration_max_waits_like_a_drop() {
+    current_thread().shutdown_timeout(Duration::MAX);
+    Builder::new_multi_thread().worker_threads(1).build().unwrap().shutdown_timeout(Duration::MAX);
+}

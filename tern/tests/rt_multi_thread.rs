@@ -482,3 +482,17 @@ fn io_is_still_polled_after_the_driver_was_out_when_a_worker_parked() {
         std::thread::sleep(Duration::from_millis(1));
     }
 }
+
+#[test]
+fn worker_index_names_the_worker_and_is_none_elsewhere() {
+    let rt = Builder::new_multi_thread().worker_threads(3).build().unwrap();
+    assert_eq!(rt.block_on(async { tern::runtime::worker_index() }), None, "block_on is not a worker");
+    for _ in 0..20 {
+        let index =
+            rt.block_on(async { tern::spawn(async { tern::runtime::worker_index() }).await.unwrap() });
+        assert!(matches!(index, Some(0..=2)), "{index:?}");
+    }
+    let from_blocking =
+        rt.block_on(async { tern::task::spawn_blocking(tern::runtime::worker_index).await.unwrap() });
+    assert_eq!(from_blocking, None);
+}

@@ -287,3 +287,49 @@ fn a_sooner_timer_from_another_thread_wakes_the_parked_driver() {
     });
     assert_eq!(first, "short");
 }
+
+/// Deadlines past the wheel's horizon (about 2.2 years) are filed at the
+/// horizon and refiled when it is reached; with the clock away from a
+/// top-level slot boundary that once filed them in the current slot,
+/// where they cascaded forever.
+#[tern::test(start_paused = true)]
+async fn sleeps_past_the_wheel_horizon_complete() {
+    const YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
+    for _ in 0..5 {
+        tern::time::sleep(YEAR).await;
+    }
+    let deadline = tern::time::Instant::now() + 10 * YEAR;
+    tern::time::sleep_until(deadline).await;
+    assert!(tern::time::Instant::now() >= deadline);
+}
+
+#[tern::test]
+async fn interval_resets_with_duration_max_do_not_overflow() {
+    let mut i = time::interval(Duration::MAX);
+    i.reset();
+    let mut i = time::interval(ms(1));
+    i.reset_after(Duration::MAX);
+}
+
+/// A blocking task finishing lets a paused clock auto-advance even if its
+/// `JoinHandle` is not awaited: the parked scheduler is woken.
+#[tern::test(start_paused = true)]
+async fn a_finished_blocking_task_wakes_a_paused_runtime() {
+    let t0 = std::time::Instant::now();
+    let blocking = tern::task::spawn_blocking(|| std::thread::sleep(std::time::Duration::from_millis(1)));
+    sleep(Duration::from_secs(15)).await;
+    blocking.await.unwrap();
+    assert!(t0.elapsed() < std::time::Duration::from_secs(10), "slept in real time");
+}
+
+/// A sleep too long for the driver's nanosecond clock is filed at its
+/// latest deadline, not mistaken for a timer of a shut-down runtime.
+#[tern::test(start_paused = true)]
+async fn a_sleep_beyond_the_clocks_range_stays_pending() {
+    let big = Duration::from_secs(u64::MAX / 10);
+    tern::select! {
+        biased;
+        _ = sleep(big) => panic!("fired"),
+        _ = sleep(Duration::from_nanos(1)) => {}
+    }
+}

@@ -42,7 +42,8 @@ use std::task::{ready, Context, Poll};
 /// # async fn main() -> std::io::Result<()> {
 /// let (a, mut b) = UnixStream::pair()?;
 /// a.set_nonblocking(true)?;
-/// let a = AsyncFd::new(a)?;
+/// // SAFETY: `a` owns its descriptor and keeps it open until dropped.
+/// let a = unsafe { AsyncFd::register(a) }?;
 /// b.write_all(b"ping")?;
 ///
 /// let mut buf = [0u8; 4];
@@ -69,41 +70,134 @@ pub struct AsyncFd<T: AsRawFd> {
 }
 
 impl<T: AsRawFd> AsyncFd<T> {
-    /// Registers `inner` for readable and writable events.
+    /// Creates an `AsyncFd` that takes ownership of `inner` and registers
+    /// its descriptor for readable and writable events.
+    ///
+    /// For other interests use [`AsyncFd::register_with_interest`]. If
+    /// registering fails, the returned [`AsyncFdRegisterError`] gives
+    /// `inner` back.
+    ///
+    /// # Safety
+    ///
+    /// The descriptor returned by [`inner.as_raw_fd()`](AsRawFd::as_raw_fd)
+    /// must be a valid, open file descriptor, and it must stay open and
+    /// refer to the same open file description for the whole life of the
+    /// `AsyncFd` (until it is dropped, [`into_inner`](AsyncFd::into_inner)
+    /// is called, or it is [forgotten](std::mem::forget)). While `inner` is
+    /// owned by the `AsyncFd`, every call to `inner.as_raw_fd()` must return
+    /// that same descriptor.
     ///
     /// # Panics
     ///
     /// Outside a tern runtime, or if the runtime's I/O is not enabled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::unix::net::UnixStream;
+    /// use tern::io::unix::AsyncFd;
+    ///
+    /// # #[tern::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, _b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: `a` owns its descriptor and keeps it open until dropped.
+    /// let a = unsafe { AsyncFd::register(a) }?;
+    /// a.writable().await?.retain_ready();
+    /// # Ok(())
+    /// # }
+    /// ```
     #[track_caller]
-    pub fn new(inner: T) -> io::Result<Self> {
-        Self::with_interest(inner, Interest::READABLE | Interest::WRITABLE)
+    pub unsafe fn register(inner: T) -> Result<Self, AsyncFdRegisterError<T>> {
+        // SAFETY: forwarded from the caller.
+        unsafe { Self::register_with_interest(inner, Interest::READABLE | Interest::WRITABLE) }
     }
 
-    /// Registers `inner` for the events of `interest` only.
+    /// Creates an `AsyncFd` that takes ownership of `inner` and registers
+    /// its descriptor for the events of `interest` only.
+    ///
+    /// If registering fails (a regular file, for one, cannot be
+    /// registered), the returned [`AsyncFdRegisterError`] gives `inner`
+    /// back.
+    ///
+    /// # Safety
+    ///
+    /// As for [`AsyncFd::register`]: the descriptor must be valid and open,
+    /// and stay the same open descriptor for the whole life of the
+    /// `AsyncFd`.
     ///
     /// # Panics
     ///
     /// Outside a tern runtime, or if the runtime's I/O is not enabled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::os::unix::net::UnixStream;
+    /// use tern::io::{unix::AsyncFd, Interest};
+    ///
+    /// # #[tern::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, _b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: `a` owns its descriptor and keeps it open until dropped.
+    /// let a = unsafe { AsyncFd::register_with_interest(a, Interest::WRITABLE) }?;
+    /// a.writable().await?.retain_ready();
+    /// # Ok(())
+    /// # }
+    /// ```
     #[track_caller]
-    pub fn with_interest(inner: T, interest: Interest) -> io::Result<Self> {
-        Self::try_with_interest(inner, interest).map_err(AsyncFdTryNewError::into_error)
-    }
-
-    /// Like [`AsyncFd::new`], but gives `inner` back if registering fails.
-    #[track_caller]
-    pub fn try_new(inner: T) -> Result<Self, AsyncFdTryNewError<T>> {
-        Self::try_with_interest(inner, Interest::READABLE | Interest::WRITABLE)
-    }
-
-    /// Like [`AsyncFd::with_interest`], but gives `inner` back if
-    /// registering fails (a regular file, for one, cannot be registered).
-    #[track_caller]
-    pub fn try_with_interest(inner: T, interest: Interest) -> Result<Self, AsyncFdTryNewError<T>> {
+    pub unsafe fn register_with_interest(
+        inner: T,
+        interest: Interest,
+    ) -> Result<Self, AsyncFdRegisterError<T>> {
         let fd = inner.as_raw_fd();
         match PollEvented::new_borrowed(FdSource(fd), interest) {
             Ok(io) => Ok(AsyncFd { io, inner: Some(inner) }),
-            Err(cause) => Err(AsyncFdTryNewError { inner, cause }),
+            Err(cause) => Err(AsyncFdRegisterError { inner, cause }),
         }
+    }
+
+    /// Deprecated: use [`AsyncFd::register`], whose caller promises that
+    /// the descriptor stays valid (this safe constructor could not).
+    ///
+    /// # Panics
+    ///
+    /// Outside a tern runtime, or if the runtime's I/O is not enabled.
+    #[track_caller]
+    #[deprecated(note = "unsound due to lack of I/O safety; use `AsyncFd::register` instead")]
+    pub fn new(inner: T) -> io::Result<Self> {
+        // SAFETY: not upheld by anyone: this is the deprecated, unsound
+        // entry point, kept for compatibility with Tokio.
+        Ok(unsafe { Self::register(inner) }?)
+    }
+
+    /// Deprecated: use [`AsyncFd::register_with_interest`].
+    ///
+    /// # Panics
+    ///
+    /// Outside a tern runtime, or if the runtime's I/O is not enabled.
+    #[track_caller]
+    #[deprecated(note = "unsound due to lack of I/O safety; use `AsyncFd::register_with_interest` instead")]
+    pub fn with_interest(inner: T, interest: Interest) -> io::Result<Self> {
+        // SAFETY: as in `new`.
+        Ok(unsafe { Self::register_with_interest(inner, interest) }?)
+    }
+
+    /// Deprecated: use [`AsyncFd::register`].
+    #[track_caller]
+    #[deprecated(note = "unsound due to lack of I/O safety; use `AsyncFd::register` instead")]
+    pub fn try_new(inner: T) -> Result<Self, AsyncFdRegisterError<T>> {
+        // SAFETY: as in `new`.
+        unsafe { Self::register(inner) }
+    }
+
+    /// Deprecated: use [`AsyncFd::register_with_interest`].
+    #[track_caller]
+    #[deprecated(note = "unsound due to lack of I/O safety; use `AsyncFd::register_with_interest` instead")]
+    pub fn try_with_interest(inner: T, interest: Interest) -> Result<Self, AsyncFdRegisterError<T>> {
+        // SAFETY: as in `new`.
+        unsafe { Self::register_with_interest(inner, interest) }
     }
 
     /// The wrapped object.
@@ -398,43 +492,46 @@ impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
     }
 }
 
-/// Registering the object with the driver failed; the object is given back.
-pub struct AsyncFdTryNewError<T> {
+/// Error returned by [`AsyncFd::register`] and
+/// [`AsyncFd::register_with_interest`]: registering the object with the
+/// driver failed; the object is given back.
+pub struct AsyncFdRegisterError<T> {
     inner: T,
     cause: io::Error,
 }
 
-impl<T> AsyncFdTryNewError<T> {
-    /// The error and the object that could not be registered.
+/// Deprecated: the old name of [`AsyncFdRegisterError`].
+#[doc(hidden)]
+#[deprecated(note = "use `AsyncFdRegisterError` instead")]
+pub type AsyncFdTryNewError<T> = AsyncFdRegisterError<T>;
+
+impl<T> AsyncFdRegisterError<T> {
+    /// The object that could not be registered, and the error.
     pub fn into_parts(self) -> (T, io::Error) {
         (self.inner, self.cause)
     }
-
-    fn into_error(self) -> io::Error {
-        self.cause
-    }
 }
 
-impl<T> fmt::Display for AsyncFdTryNewError<T> {
+impl<T> fmt::Display for AsyncFdRegisterError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.cause, f)
     }
 }
 
-impl<T> fmt::Debug for AsyncFdTryNewError<T> {
+impl<T> fmt::Debug for AsyncFdRegisterError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&self.cause, f)
     }
 }
 
-impl<T> std::error::Error for AsyncFdTryNewError<T> {
+impl<T> std::error::Error for AsyncFdRegisterError<T> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.cause)
     }
 }
 
-impl<T> From<AsyncFdTryNewError<T>> for io::Error {
-    fn from(e: AsyncFdTryNewError<T>) -> io::Error {
+impl<T> From<AsyncFdRegisterError<T>> for io::Error {
+    fn from(e: AsyncFdRegisterError<T>) -> io::Error {
         e.cause
     }
 }

@@ -87,6 +87,9 @@ impl AsyncBufRead for &[u8] {
 pub trait AsyncBufReadExt: AsyncBufRead {
     /// Reads all bytes into `buf` until the delimiter `byte` or EOF is
     /// reached, returning how many bytes were read (delimiter included).
+    ///
+    /// Errors of kind [`io::ErrorKind::Interrupted`] are retried; on any
+    /// other error the bytes read so far stay in `buf`.
     fn read_until<'a>(&'a mut self, byte: u8, buf: &'a mut Vec<u8>) -> ReadUntil<'a, Self>
     where
         Self: Unpin,
@@ -96,6 +99,11 @@ pub trait AsyncBufReadExt: AsyncBufRead {
 
     /// Reads all bytes until a newline (`0xA`) is reached, and appends them
     /// to `buf` (newline included).
+    ///
+    /// If the bytes read are not valid UTF-8, `buf` is left as it was and
+    /// the error is [`io::ErrorKind::InvalidData`], holding the
+    /// [`std::str::Utf8Error`] of `buf` followed by them. On an I/O error,
+    /// the bytes read before it are appended if they are valid UTF-8.
     fn read_line<'a>(&'a mut self, buf: &'a mut String) -> ReadLine<'a, Self>
     where
         Self: Unpin,
@@ -185,6 +193,11 @@ pub trait AsyncBufReadExt: AsyncBufRead {
 
     /// Returns a stream over the lines of this reader (without the line
     /// ending, `\n` or `\r\n`).
+    ///
+    /// A line that is not valid UTF-8 is consumed and reported as an
+    /// [`io::ErrorKind::InvalidData`] error holding the
+    /// [`std::string::FromUtf8Error`] (with the line's bytes); the next
+    /// call reads the next line.
     fn lines(self) -> Lines<Self>
     where
         Self: Sized,
@@ -204,7 +217,10 @@ fn poll_read_until<R: AsyncBufRead + ?Sized>(
 ) -> Poll<io::Result<usize>> {
     loop {
         let (done, used) = {
-            let available = ready!(reader.as_mut().poll_fill_buf(cx))?;
+            let available = match ready!(reader.as_mut().poll_fill_buf(cx)) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                res => res?,
+            };
             match available.iter().position(|b| *b == byte) {
                 Some(i) => {
                     buf.extend_from_slice(&available[..=i]);
@@ -256,11 +272,20 @@ impl<R: AsyncBufRead + Unpin + ?Sized> Future for ReadLine<'_, R> {
     type Output = io::Result<usize>;
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let me = self.get_mut();
-        let n = ready!(poll_read_until(Pin::new(&mut *me.reader), cx, b'\n', &mut me.bytes, &mut me.read))?;
-        let line = String::from_utf8(std::mem::take(&mut me.bytes))
-            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"))?;
-        me.buf.push_str(&line);
-        Poll::Ready(Ok(n))
+        let res = ready!(poll_read_until(Pin::new(&mut *me.reader), cx, b'\n', &mut me.bytes, &mut me.read));
+        let bytes = std::mem::take(&mut me.bytes);
+        match res {
+            Ok(n) => {
+                crate::io::util::append_utf8(me.buf, bytes)?;
+                Poll::Ready(Ok(n))
+            }
+            Err(e) => {
+                // The part of the line read before the error is kept if it
+                // is valid UTF-8, as Tokio does.
+                let _ = crate::io::util::append_utf8(me.buf, bytes);
+                Poll::Ready(Err(e))
+            }
+        }
     }
 }
 
@@ -336,9 +361,11 @@ impl<R: AsyncBufRead> Lines<R> {
                 bytes.pop();
             }
         }
-        let line = String::from_utf8(bytes)
-            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"))?;
-        Poll::Ready(Ok(Some(line)))
+        // The line is consumed either way: the next call reads the next one.
+        match String::from_utf8(bytes) {
+            Ok(line) => Poll::Ready(Ok(Some(line))),
+            Err(e) => Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, e))),
+        }
     }
 }
 

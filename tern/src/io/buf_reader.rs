@@ -55,7 +55,13 @@ impl<R: AsyncRead> BufReader<R> {
     }
 
     /// Creates a new `BufReader` with the specified buffer capacity.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `capacity` is zero (the reader could never hold a byte).
+    #[track_caller]
     pub fn with_capacity(capacity: usize, inner: R) -> Self {
+        assert!(capacity > 0, "capacity must be greater than zero");
         let buf = vec![0; capacity].into_boxed_slice();
         BufReader { inner, state: Buffer { buf, pos: 0, cap: 0, seek: SeekState::Idle } }
     }

@@ -53,6 +53,11 @@ impl<RW: AsyncRead + AsyncWrite> BufStream<RW> {
     /// [`BufWriter`] capacity.
     ///
     /// See the documentation for those types and [`BufStream`] for details.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `reader_capacity` is zero.
+    #[track_caller]
     pub fn with_capacity(reader_capacity: usize, writer_capacity: usize, stream: RW) -> BufStream<RW> {
         BufStream {
             inner: BufReader::with_capacity(

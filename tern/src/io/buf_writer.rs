@@ -160,6 +160,7 @@ impl<W> BufWriter<W> {
                     break;
                 }
                 Ok(n) => *written += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     ret = Err(e);
                     break;

@@ -89,7 +89,9 @@ impl<E: mio::event::Source> PollEvented<E> {
 
     /// Waits until the resource is ready for `interest`. Any number of
     /// tasks may wait at once (unlike `poll_ready`, which keeps one waker
-    /// per direction). Spends one unit of coop budget.
+    /// per direction). Spends no coop budget (as Tokio's `readable()` and
+    /// friends): readiness is a signal, not progress; the operation that
+    /// follows (`async_io`, `poll_read`, ...) is what takes the budget.
     pub(crate) fn readiness(&self, interest: Interest) -> Readiness<'_> {
         Readiness { io: &self.shared, epoll: &self.epoll, mask: interest.wake_mask(), key: None }
     }
@@ -151,7 +153,8 @@ impl<E: mio::event::Source> PollEvented<E> {
     }
 
     /// Waits for `interest` and runs `f` until it does not return
-    /// `WouldBlock` (Tokio's `async_io`).
+    /// `WouldBlock` (Tokio's `async_io`). Each attempt takes a unit of coop
+    /// budget, given back when it ends in `WouldBlock`.
     pub(crate) async fn async_io<R>(
         &self,
         interest: Interest,
@@ -159,9 +162,13 @@ impl<E: mio::event::Source> PollEvented<E> {
     ) -> io::Result<R> {
         loop {
             let ev = self.readiness(interest).await?;
+            let coop = std::future::poll_fn(coop::poll_proceed).await;
             match f() {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear_readiness(ev),
-                res => return res,
+                res => {
+                    coop.made_progress();
+                    return res;
+                }
             }
         }
     }
@@ -176,7 +183,19 @@ impl<E: mio::event::Source> PollEvented<E> {
         E: AsRawFd,
     {
         use crate::io::driver::scheduled_io::{READABLE, WRITABLE};
-        let shared = current_io_handle().alloc(READABLE | WRITABLE)?;
+        Self::new_assumed_ready(io, READABLE | WRITABLE)
+    }
+
+    /// Takes a driver slot for a socket known to be ready for `ready`
+    /// already (a fresh socket pair is writable: its buffers are empty),
+    /// added to the epoll set only once a task waits on it, as
+    /// [`new_accepted`](Self::new_accepted).
+    #[track_caller]
+    pub(crate) fn new_assumed_ready(io: E, ready: usize) -> io::Result<Self>
+    where
+        E: AsRawFd,
+    {
+        let shared = current_io_handle().alloc(ready)?;
         let epoll = EpollEntry::deferred(io.as_raw_fd(), mio::Interest::READABLE | mio::Interest::WRITABLE);
         Ok(PollEvented { io: Some(io), shared, closes_on_drop: true, epoll })
     }
@@ -346,22 +365,17 @@ impl Future for Readiness<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let coop = ready!(coop::poll_proceed(cx));
         let ev = match this.io.poll_interest(cx, this.mask, &mut this.key) {
             Poll::Ready(ev) => ev,
             Poll::Pending => {
                 // The waker is stored: now events must be able to come.
-                if let Err(e) = this.epoll.ensure_in_set(this.io) {
-                    coop.made_progress();
-                    return Poll::Ready(Err(e));
-                }
+                this.epoll.ensure_in_set(this.io)?;
                 return Poll::Pending;
             }
         };
         if ScheduledIo::is_shutdown(ev) {
             return Poll::Ready(Err(shutdown_error()));
         }
-        coop.made_progress();
         Poll::Ready(Ok(ev))
     }
 }

@@ -1,4 +1,6 @@
-//! `empty`, `sink` and `repeat`: trivial readers and writers.
+//! `empty`, `sink` and `repeat`: trivial readers and writers. Each poll
+//! takes a unit of the task's coop budget, so a loop over them that never
+//! waits still yields to the scheduler (as Tokio's do).
 
 use crate::io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
 use std::io;
@@ -37,7 +39,8 @@ impl AsyncSeek for Empty {
     fn start_seek(self: Pin<&mut Self>, _position: io::SeekFrom) -> io::Result<()> {
         Ok(())
     }
-    fn poll_complete(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+    fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        ready!(crate::task::coop::poll_proceed(cx)).made_progress();
         Poll::Ready(Ok(0))
     }
 }
@@ -47,10 +50,24 @@ impl AsyncWrite for Empty {
         ready!(crate::task::coop::poll_proceed(cx)).made_progress();
         Poll::Ready(Ok(buf.len()))
     }
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    /// Takes every buffer whole, in one call.
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        ready!(crate::task::coop::poll_proceed(cx)).made_progress();
+        Poll::Ready(Ok(bufs.iter().map(|b| b.len()).sum()))
+    }
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(crate::task::coop::poll_proceed(cx)).made_progress();
         Poll::Ready(Ok(()))
     }
-    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(crate::task::coop::poll_proceed(cx)).made_progress();
         Poll::Ready(Ok(()))
     }
 }
@@ -72,10 +89,24 @@ impl AsyncWrite for Sink {
         ready!(crate::task::coop::poll_proceed(cx)).made_progress();
         Poll::Ready(Ok(buf.len()))
     }
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    /// Takes every buffer whole, in one call.
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        ready!(crate::task::coop::poll_proceed(cx)).made_progress();
+        Poll::Ready(Ok(bufs.iter().map(|b| b.len()).sum()))
+    }
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(crate::task::coop::poll_proceed(cx)).made_progress();
         Poll::Ready(Ok(()))
     }
-    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(crate::task::coop::poll_proceed(cx)).made_progress();
         Poll::Ready(Ok(()))
     }
 }

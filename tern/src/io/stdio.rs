@@ -132,7 +132,7 @@ pub struct Stdout {
 /// # }
 /// ```
 pub fn stdout() -> Stdout {
-    Stdout { std: Blocking::new(io::stdout(), io::stdout()) }
+    Stdout { std: Blocking::new_mandatory(io::stdout(), io::stdout()) }
 }
 
 /// A handle to the standard error stream of a process.
@@ -179,7 +179,7 @@ pub struct Stderr {
 /// occur as a single write, so multiple threads writing data with
 /// `write_all` may result in interleaved output.
 pub fn stderr() -> Stderr {
-    Stderr { std: Blocking::new(io::stderr(), io::stderr()) }
+    Stderr { std: Blocking::new_mandatory(io::stderr(), io::stderr()) }
 }
 
 impl AsyncRead for Stdin {
@@ -266,6 +266,11 @@ struct Blocking<T> {
     state: State<T>,
     /// A write was started since the last flush.
     need_flush: bool,
+    /// Operations are spawned as mandatory blocking work (`stdout`,
+    /// `stderr`, as in Tokio): one started before the runtime began shutting
+    /// down still runs, and once it has shut down they are refused with
+    /// the runtime-shutdown error.
+    mandatory: bool,
 }
 
 enum State<T> {
@@ -287,20 +292,44 @@ impl<T: Send + 'static> Blocking<T> {
     /// `inner` does the I/O; `handle` (a second handle to the same stream)
     /// stays behind for `AsFd`.
     fn new(inner: T, handle: T) -> Blocking<T> {
-        Blocking { inner: Some(inner), handle, state: State::Idle(Buf::new()), need_flush: false }
+        Blocking {
+            inner: Some(inner),
+            handle,
+            state: State::Idle(Buf::new()),
+            need_flush: false,
+            mandatory: false,
+        }
+    }
+
+    /// As [`new`](Self::new), with operations spawned as mandatory.
+    fn new_mandatory(inner: T, handle: T) -> Blocking<T> {
+        Blocking { mandatory: true, ..Blocking::new(inner, handle) }
     }
 
     /// Starts `op` on the blocking pool with the buffer and the handle.
-    /// Only called in the `Idle` state.
-    fn start(&mut self, op: impl FnOnce(&mut Buf, &mut T) -> io::Result<usize> + Send + 'static) {
+    /// Only called in the `Idle` state. A mandatory operation refused
+    /// because the runtime has shut down fails with the runtime-shutdown
+    /// error (the handle is then gone).
+    fn start(
+        &mut self,
+        op: impl FnOnce(&mut Buf, &mut T) -> io::Result<usize> + Send + 'static,
+    ) -> io::Result<()> {
         let State::Idle(mut buf) = std::mem::replace(&mut self.state, State::Gone) else {
             unreachable!("an operation was started while another one is in flight");
         };
         let mut inner = self.inner.take().expect("an idle standard stream has its handle");
-        self.state = State::Busy(spawn_blocking(move || {
+        let job = move || {
             let res = op(&mut buf, &mut inner);
             (res, buf, inner)
-        }));
+        };
+        let handle = if self.mandatory {
+            crate::runtime::blocking::spawn_mandatory_blocking(job)
+                .ok_or_else(crate::runtime::messages::shutdown_io_error)?
+        } else {
+            spawn_blocking(job)
+        };
+        self.state = State::Busy(handle);
+        Ok(())
     }
 
     /// Waits for the operation in flight (if any) and returns its result.
@@ -340,7 +369,9 @@ impl<T: Read + Send + 'static> Blocking<T> {
                 return Poll::Ready(Ok(()));
             }
             let len = dst.remaining().min(MAX_BUF);
-            self.start(move |buf, inner| buf.read_from(inner, len));
+            if let Err(e) = self.start(move |buf, inner| buf.read_from(inner, len)) {
+                return Poll::Ready(Err(e));
+            }
         }
         ready!(self.poll_idle(cx))?;
         self.idle_buf().copy_to(dst);
@@ -356,7 +387,7 @@ impl<T: Write + Send + 'static> Blocking<T> {
             return Poll::Ready(Ok(0));
         }
         let n = self.idle_buf().copy_from(src, MAX_BUF);
-        self.start(|buf, inner| buf.write_to(inner));
+        self.start(|buf, inner| buf.write_to(inner))?;
         self.need_flush = true;
         Poll::Ready(Ok(n))
     }
@@ -368,7 +399,7 @@ impl<T: Write + Send + 'static> Blocking<T> {
                 return Poll::Ready(Ok(()));
             }
             self.need_flush = false;
-            self.start(|_, inner| inner.flush().map(|()| 0));
+            self.start(|_, inner| inner.flush().map(|()| 0))?;
         }
     }
 }

@@ -99,6 +99,8 @@ pub trait AsyncReadExt: AsyncRead {
 
     /// Reads exactly `buf.len()` bytes; `UnexpectedEof` if the source ends
     /// first.
+    ///
+    /// Errors of kind [`io::ErrorKind::Interrupted`] are retried.
     fn read_exact<'a>(&'a mut self, buf: &'a mut [u8]) -> ReadExact<'a, Self>
     where
         Self: Unpin,
@@ -109,20 +111,31 @@ pub trait AsyncReadExt: AsyncRead {
     read_methods!();
 
     /// Reads all bytes until end of file, appending them to `buf`.
+    ///
+    /// Errors of kind [`io::ErrorKind::Interrupted`] are retried. A `buf`
+    /// whose capacity already fits the whole input is not reallocated: once
+    /// it is full, a small read on the stack checks for the end of the
+    /// input before the vector grows.
     fn read_to_end<'a>(&'a mut self, buf: &'a mut Vec<u8>) -> ReadToEnd<'a, Self>
     where
         Self: Unpin,
     {
         let start = buf.len();
-        ReadToEnd { reader: self, buf, start }
+        let spare = SpareInit::new(buf, buf.capacity());
+        ReadToEnd { reader: self, buf, start, spare }
     }
 
     /// Reads all bytes until end of file, appending them to `buf` as UTF-8.
+    ///
+    /// Errors of kind [`io::ErrorKind::Interrupted`] are retried. On any
+    /// other error `buf` is left as it was. If the bytes are not valid
+    /// UTF-8 the error is [`io::ErrorKind::InvalidData`], whose inner error
+    /// is the [`std::str::Utf8Error`] of `buf`'s contents followed by them.
     fn read_to_string<'a>(&'a mut self, buf: &'a mut String) -> ReadToString<'a, Self>
     where
         Self: Unpin,
     {
-        ReadToString { reader: self, buf, bytes: Vec::new() }
+        ReadToString { reader: self, buf, bytes: Vec::new(), spare: SpareInit::default() }
     }
 
     /// Creates an adaptor which reads at most `limit` bytes from it.
@@ -154,6 +167,9 @@ pub trait AsyncWriteExt: AsyncWrite {
     }
 
     /// Writes an entire buffer into this writer.
+    ///
+    /// Errors of kind [`io::ErrorKind::Interrupted`] are retried; the first
+    /// other error ends the call.
     fn write_all<'a>(&'a mut self, buf: &'a [u8]) -> WriteAll<'a, Self>
     where
         Self: Unpin,
@@ -190,8 +206,10 @@ pub trait AsyncWriteExt: AsyncWrite {
     /// Writes a buffer into this writer, advancing the buffer's internal
     /// cursor, and returns how many bytes were written.
     ///
-    /// At most one write of the underlying writer is issued, with the
-    /// buffer's current chunk ([`Buf::chunk`]). A return of `0` means the
+    /// At most one write of the underlying writer is issued: a vectored
+    /// one over the buffer's chunks if the writer
+    /// [`is_write_vectored`](AsyncWrite::is_write_vectored), else one with
+    /// the current chunk ([`Buf::chunk`]). A return of `0` means the
     /// writer accepted nothing, or that `src` had no bytes remaining.
     ///
     /// # Cancel safety
@@ -344,7 +362,10 @@ impl<R: AsyncRead + Unpin + ?Sized> Future for ReadExact<'_, R> {
         let me = self.get_mut();
         while me.filled < me.buf.len() {
             let mut buf = ReadBuf::new(&mut me.buf[me.filled..]);
-            ready!(Pin::new(&mut *me.reader).poll_read(cx, &mut buf))?;
+            match ready!(Pin::new(&mut *me.reader).poll_read(cx, &mut buf)) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                res => res?,
+            }
             let n = buf.filled().len();
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::UnexpectedEof.into()));
@@ -361,43 +382,121 @@ pub struct ReadToEnd<'a, R: ?Sized> {
     reader: &'a mut R,
     buf: &'a mut Vec<u8>,
     start: usize,
+    spare: SpareInit,
+}
+
+/// What a read-to-end knows about its vector beyond the vector itself.
+#[derive(Default)]
+struct SpareInit {
+    /// Bytes `..initialized` of the vector's allocation are initialised
+    /// (a reader initialised spare capacity it did not fill): the next
+    /// `ReadBuf` over the spare capacity says so, and the reader need not
+    /// initialise them again.
+    initialized: usize,
+    /// The capacity the vector came with: while it still has it, a full
+    /// vector is probed with a small read before it grows.
+    starting_capacity: usize,
+}
+
+impl SpareInit {
+    /// For a vector about to be read into: its contents are initialised,
+    /// and its capacity is the starting one.
+    fn new(buf: &[u8], capacity: usize) -> SpareInit {
+        SpareInit { initialized: buf.len(), starting_capacity: capacity }
+    }
+}
+
+/// The size of the probe read and of the least growth.
+const READ_TO_END_CHUNK: usize = 32;
+
+/// Reads into `buf` once (retrying `Interrupted`), growing it as needed.
+/// Returns how many bytes were appended; 0 is the end of the input.
+fn poll_read_to_end_once<R: AsyncRead + Unpin + ?Sized>(
+    reader: &mut R,
+    buf: &mut Vec<u8>,
+    spare: &mut SpareInit,
+    cx: &mut Context<'_>,
+) -> Poll<io::Result<usize>> {
+    loop {
+        let len = buf.len();
+        let room = buf.capacity() - len;
+        let res;
+        let n;
+        if room < READ_TO_END_CHUNK
+            && buf.capacity() == spare.starting_capacity
+            && spare.starting_capacity >= READ_TO_END_CHUNK
+        {
+            // The vector may hold the whole input already: read into a
+            // small buffer on the stack, and grow the vector only if that
+            // read brings more than fits.
+            let mut small = [std::mem::MaybeUninit::<u8>::uninit(); READ_TO_END_CHUNK];
+            let mut rb = ReadBuf::uninit(&mut small);
+            let start = rb.filled().as_ptr();
+            res = Pin::new(&mut *reader).poll_read(cx, &mut rb);
+            assert_eq!(rb.filled().as_ptr(), start, "the reader swapped the buffer it was given");
+            let got = rb.filled();
+            n = got.len();
+            if n > room {
+                spare.initialized = len;
+            }
+            buf.extend_from_slice(got);
+            spare.initialized = spare.initialized.max(buf.len());
+        } else {
+            if room < READ_TO_END_CHUNK {
+                // Growing moves the bytes: only the contents stay
+                // initialised.
+                spare.initialized = len;
+                buf.reserve(READ_TO_END_CHUNK);
+            }
+            let known_init = spare.initialized.saturating_sub(len);
+            let spare_cap = buf.spare_capacity_mut();
+            let spare_len = spare_cap.len();
+            let mut rb = ReadBuf::uninit(spare_cap);
+            // SAFETY: the first `known_init` spare bytes were initialised by
+            // an earlier read into this same allocation (`initialized` is
+            // reset whenever the vector grows), and no byte of a Vec's
+            // spare capacity is de-initialised by the Vec.
+            unsafe { rb.assume_init(known_init) };
+            let start = rb.filled().as_ptr();
+            res = Pin::new(&mut *reader).poll_read(cx, &mut rb);
+            // A reader may replace the `ReadBuf` it was lent (it is
+            // covariant); only a fill of this very buffer may be committed
+            // to the Vec.
+            assert_eq!(rb.filled().as_ptr(), start, "the reader swapped the buffer it was given");
+            n = rb.filled().len();
+            let init = rb.initialized().len();
+            assert!(n <= spare_len);
+            // SAFETY: `rb` is still the `ReadBuf` over `buf`'s spare
+            // capacity (asserted above), and a `ReadBuf`'s filled part is
+            // initialised, so the `n <= spare_len` bytes after `len` are
+            // initialised.
+            unsafe { buf.set_len(len + n) };
+            spare.initialized = len + init;
+        }
+        match res {
+            Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+            Poll::Ready(Ok(())) => return Poll::Ready(Ok(n)),
+            Poll::Pending => return Poll::Pending,
+        }
+    }
 }
 
 fn poll_read_to_end<R: AsyncRead + Unpin + ?Sized>(
     reader: &mut R,
     buf: &mut Vec<u8>,
+    spare: &mut SpareInit,
     cx: &mut Context<'_>,
 ) -> Poll<io::Result<()>> {
-    loop {
-        if buf.capacity() - buf.len() < 32 {
-            buf.reserve(buf.capacity().clamp(32, 64 * 1024));
-        }
-        let len = buf.len();
-        let spare = buf.spare_capacity_mut();
-        let spare_len = spare.len();
-        let mut rb = ReadBuf::uninit(spare);
-        let start = rb.filled().as_ptr();
-        ready!(Pin::new(&mut *reader).poll_read(cx, &mut rb))?;
-        // A reader may replace the `ReadBuf` it was lent (it is covariant);
-        // only a fill of this very buffer may be committed to the Vec.
-        assert_eq!(rb.filled().as_ptr(), start, "the reader swapped the buffer it was given");
-        let n = rb.filled().len();
-        assert!(n <= spare_len);
-        if n == 0 {
-            return Poll::Ready(Ok(()));
-        }
-        // SAFETY: `rb` is still the `ReadBuf` over `buf`'s spare capacity
-        // (asserted above), and a `ReadBuf`'s filled part is initialised,
-        // so the `n <= spare_len` bytes after `len` are initialised.
-        unsafe { buf.set_len(len + n) };
-    }
+    while ready!(poll_read_to_end_once(reader, buf, spare, cx))? > 0 {}
+    Poll::Ready(Ok(()))
 }
 
 impl<R: AsyncRead + Unpin + ?Sized> Future for ReadToEnd<'_, R> {
     type Output = io::Result<usize>;
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let me = self.get_mut();
-        ready!(poll_read_to_end(me.reader, me.buf, cx))?;
+        ready!(poll_read_to_end(me.reader, me.buf, &mut me.spare, cx))?;
         Poll::Ready(Ok(me.buf.len() - me.start))
     }
 }
@@ -407,18 +506,42 @@ impl<R: AsyncRead + Unpin + ?Sized> Future for ReadToEnd<'_, R> {
 pub struct ReadToString<'a, R: ?Sized> {
     reader: &'a mut R,
     buf: &'a mut String,
+    /// The bytes read so far; they join `buf` only once all are read and
+    /// valid, so `buf` is untouched by a failed read.
     bytes: Vec<u8>,
+    spare: SpareInit,
 }
 
 impl<R: AsyncRead + Unpin + ?Sized> Future for ReadToString<'_, R> {
     type Output = io::Result<usize>;
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let me = self.get_mut();
-        ready!(poll_read_to_end(me.reader, &mut me.bytes, cx))?;
-        let s = std::str::from_utf8(&me.bytes)
-            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"))?;
-        me.buf.push_str(s);
-        Poll::Ready(Ok(me.bytes.len()))
+        ready!(poll_read_to_end(me.reader, &mut me.bytes, &mut me.spare, cx))?;
+        let bytes = std::mem::take(&mut me.bytes);
+        let n = bytes.len();
+        append_utf8(me.buf, bytes)?;
+        Poll::Ready(Ok(n))
+    }
+}
+
+/// Appends `bytes` to `buf` if they are valid UTF-8. If not, `buf` is left
+/// as it was and the error is `InvalidData` holding the
+/// [`std::str::Utf8Error`] of `buf` followed by `bytes` (so its
+/// `valid_up_to` counts `buf`'s bytes too, as Tokio's does).
+pub(crate) fn append_utf8(buf: &mut String, bytes: Vec<u8>) -> io::Result<()> {
+    match String::from_utf8(bytes) {
+        Ok(s) => {
+            buf.push_str(&s);
+            Ok(())
+        }
+        Err(e) => {
+            // The error path only: rebuild the whole text to report where
+            // it stops being UTF-8.
+            let mut whole = buf.as_bytes().to_vec();
+            whole.extend_from_slice(e.as_bytes());
+            let err = std::str::from_utf8(&whole).expect_err("the appended bytes are not UTF-8");
+            Err(io::Error::new(io::ErrorKind::InvalidData, err))
+        }
     }
 }
 
@@ -449,7 +572,10 @@ impl<W: AsyncWrite + Unpin + ?Sized> Future for WriteAll<'_, W> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let me = self.get_mut();
         while !me.buf.is_empty() {
-            let n = ready!(Pin::new(&mut *me.writer).poll_write(cx, me.buf))?;
+            let n = match ready!(Pin::new(&mut *me.writer).poll_write(cx, me.buf)) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                res => res?,
+            };
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
@@ -552,7 +678,15 @@ impl<W: AsyncWrite + Unpin, B: Buf> Future for WriteBuf<'_, W, B> {
         if !me.buf.has_remaining() {
             return Poll::Ready(Ok(0));
         }
-        let n = ready!(Pin::new(&mut *me.writer).poll_write(cx, me.buf.chunk()))?;
+        // As many slices as one vectored write hands over.
+        const MAX_SLICES: usize = 64;
+        let n = if me.writer.is_write_vectored() {
+            let mut slices = [io::IoSlice::new(&[]); MAX_SLICES];
+            let count = me.buf.chunks_vectored(&mut slices);
+            ready!(Pin::new(&mut *me.writer).poll_write_vectored(cx, &slices[..count]))?
+        } else {
+            ready!(Pin::new(&mut *me.writer).poll_write(cx, me.buf.chunk()))?
+        };
         me.buf.advance(n);
         Poll::Ready(Ok(n))
     }

@@ -59,6 +59,7 @@ impl UdpSocket {
     /// # Panics
     ///
     /// Outside of a runtime with the I/O driver enabled.
+    #[track_caller]
     pub fn from_std(socket: std::net::UdpSocket) -> io::Result<UdpSocket> {
         socket.set_nonblocking(true)?;
         UdpSocket::new(mio::net::UdpSocket::from_std(socket))

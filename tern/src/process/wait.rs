@@ -72,11 +72,34 @@ impl ExitWatch {
     }
 
     /// Ready with the child's status once it has exited (and is reaped).
+    ///
+    /// A watch made on a runtime that has shut down since (the child was
+    /// spawned in one runtime and is waited for in another) is made again
+    /// on the current runtime, as Tokio's child keeps working there.
     pub(crate) fn poll_exit(
         &mut self,
         cx: &mut Context<'_>,
         child: &mut StdChild,
     ) -> Poll<io::Result<ExitStatus>> {
+        match ready!(self.poll_exit_here(cx, child)) {
+            Err(e)
+                if crate::runtime::is_rt_shutdown_err(&e)
+                    && crate::runtime::context::is_runtime_entered() =>
+            {
+                if let Some(status) = child.try_wait()? {
+                    return Poll::Ready(Ok(status));
+                }
+                // Once: if this runtime is shutting down too, its error
+                // stands.
+                *self = ExitWatch::new(child.id())?;
+                self.poll_exit_here(cx, child)
+            }
+            res => Poll::Ready(res),
+        }
+    }
+
+    /// [`poll_exit`](Self::poll_exit) on the runtime the watch was made on.
+    fn poll_exit_here(&mut self, cx: &mut Context<'_>, child: &mut StdChild) -> Poll<io::Result<ExitStatus>> {
         match self {
             ExitWatch::Pidfd(io) => loop {
                 let ev = ready!(io.poll_ready(cx, Direction::Read))?;

@@ -44,6 +44,11 @@ pub struct Builder {
     global_queue_interval: Option<u32>,
     event_interval: u32,
     disable_lifo_slot: bool,
+    /// The most I/O events one driver turn takes.
+    max_io_events: usize,
+    /// The most I/O events one turn that does not wait takes (`None`: as
+    /// `max_io_events`).
+    max_io_events_busy: Option<usize>,
     /// Where the runtime's random seeds come from (`select!`'s branch order).
     seed_generator: RngSeedGenerator,
     /// The runtime's name (`Handle::name`).
@@ -90,6 +95,8 @@ impl Builder {
             global_queue_interval: None,
             event_interval,
             disable_lifo_slot: false,
+            max_io_events: 1024,
+            max_io_events_busy: None,
             seed_generator: RngSeedGenerator::new(RngSeed::from_entropy()),
             name: None,
         }
@@ -274,6 +281,76 @@ impl Builder {
         self
     }
 
+    /// Sets the max number of I/O events processed per tick (one poll of the
+    /// I/O driver). The default is 1024; events beyond it wait in the
+    /// kernel for the next tick.
+    ///
+    /// To take a smaller batch on polls that do not wait, see
+    /// [`max_io_events_per_busy_tick`](Builder::max_io_events_per_busy_tick).
+    ///
+    /// # Panics
+    ///
+    /// Panics if `capacity` is zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tern::runtime;
+    ///
+    /// let rt = runtime::Builder::new_current_thread()
+    ///     .enable_io()
+    ///     .max_io_events_per_tick(1024)
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
+    #[track_caller]
+    pub fn max_io_events_per_tick(&mut self, capacity: usize) -> &mut Self {
+        assert!(capacity > 0, "max_io_events_per_tick must be non-zero");
+        self.max_io_events = capacity;
+        self
+    }
+
+    /// Sets the max number of I/O events processed when the scheduler polls
+    /// the I/O driver while it still has tasks to run.
+    ///
+    /// A busy scheduler polls the driver every
+    /// [`event_interval`](Builder::event_interval) tasks, and every task
+    /// such a poll wakes joins the run queue. A large batch makes that queue
+    /// overflow, and under sustained overload the backlog grows; a small
+    /// busy batch leaves the rest in the kernel. A scheduler that is idle
+    /// still takes up to
+    /// [`max_io_events_per_tick`](Builder::max_io_events_per_tick) events.
+    ///
+    /// Any poll that does not wait counts as busy, including a park whose
+    /// timer has already expired (the task of that timer runs next).
+    ///
+    /// The default is the value of `max_io_events_per_tick`.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `capacity` is zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tern::runtime;
+    ///
+    /// let rt = runtime::Builder::new_current_thread()
+    ///     .enable_io()
+    ///     .max_io_events_per_tick(128)
+    ///     .max_io_events_per_busy_tick(8)
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
+    #[track_caller]
+    pub fn max_io_events_per_busy_tick(&mut self, capacity: usize) -> &mut Self {
+        assert!(capacity > 0, "max_io_events_per_busy_tick must be non-zero");
+        self.max_io_events_busy = Some(capacity);
+        self
+    }
+
     /// Disables the LIFO task scheduler heuristic (multi-thread scheduler):
     /// a task woken by the running task then goes to the back of the
     /// worker's queue instead of running next.
@@ -381,7 +458,12 @@ impl Builder {
             keep_alive: self.keep_alive.unwrap_or(Duration::from_secs(10)),
         });
         let time = self.enable_time.then(|| crate::time::driver::Handle::new(self.start_paused));
-        let io = if self.enable_io { Some(crate::io::driver::Handle::new()?) } else { None };
+        let io = if self.enable_io {
+            let busy = self.max_io_events_busy.unwrap_or(self.max_io_events);
+            Some(crate::io::driver::Handle::new(self.max_io_events, busy)?)
+        } else {
+            None
+        };
         match self.kind {
             Kind::CurrentThread => {
                 let config = current_thread::Config {

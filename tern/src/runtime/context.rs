@@ -152,6 +152,33 @@ pub(crate) fn with_worker<R>(f: impl FnOnce(Option<&multi_thread::Context>) -> R
     }
 }
 
+/// Wakes `waker` once the scheduler driving this thread has next polled
+/// its drivers (a task yielding: `yield_now`, or out of coop budget), so
+/// that I/O and timers get in before the task runs again. On a
+/// current-thread scheduler the wake waits for that poll; elsewhere (a
+/// multi-thread worker, outside any runtime) it happens at once.
+pub(crate) fn defer(waker: &std::task::Waker) {
+    with_current_thread(|cx| match cx {
+        Some(cx) => cx.defer(waker),
+        None => waker.wake_by_ref(),
+    })
+}
+
+/// The index of the runtime worker this thread is, if it is one: the
+/// worker's index on a multi-thread runtime, 0 on the thread that holds a
+/// current-thread runtime's core, `None` elsewhere (a blocking thread, a
+/// `block_on` caller that is not driving the scheduler, a thread outside
+/// any runtime).
+pub(crate) fn worker_index() -> Option<usize> {
+    let driven = HOT.try_with(|h| h.scheduler.get()).unwrap_or(Driven::Nothing);
+    match driven {
+        Driven::Nothing => None,
+        Driven::CurrentThread(_) => Some(0),
+        // SAFETY: as in `with_current_thread`.
+        Driven::MultiThread(ptr) => unsafe { ptr.as_ref() }.map(|cx| cx.worker_index()),
+    }
+}
+
 // ----- the current runtime handle -----
 
 /// Restores the previous current handle on drop.

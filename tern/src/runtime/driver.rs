@@ -410,7 +410,7 @@ mod tests {
 
     #[test]
     fn a_turn_puts_the_driver_back_when_unwinding() {
-        let drivers = Drivers::new(Some(IoHandle::new().unwrap()), None);
+        let drivers = Drivers::new(Some(IoHandle::new(1024, 1024).unwrap()), None);
         let mut ends = Ends::default();
         let r = catch_unwind(AssertUnwindSafe(|| {
             let turn = drivers.take(Take::IfFree, true, &mut ends);
@@ -424,7 +424,7 @@ mod tests {
 
     #[test]
     fn a_want_marked_during_a_turn_is_answered_when_it_ends() {
-        let drivers = Drivers::new(Some(IoHandle::new().unwrap()), None);
+        let drivers = Drivers::new(Some(IoHandle::new(1024, 1024).unwrap()), None);
         let mut ends = Ends::default();
         let turn = drivers.take(Take::IfFree, false, &mut ends);
         let mut wanting = Ends::default();

@@ -172,6 +172,12 @@ impl Handle {
     }
 }
 
+// A panic caught around a `Handle` leaves it usable: its state lives behind
+// locks and atomics that a panicking task or hook cannot leave half-updated
+// (as in Tokio, where `Handle` is unwind safe too).
+impl std::panic::UnwindSafe for Handle {}
+impl std::panic::RefUnwindSafe for Handle {}
+
 impl fmt::Debug for Handle {
     fn fmt(&self, fmt: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt.debug_struct("Handle")

@@ -166,6 +166,12 @@ impl LocalRuntime {
     }
 }
 
+// A panic caught around a `LocalRuntime` leaves it usable: its state lives behind
+// locks and atomics that a panicking task or hook cannot leave half-updated
+// (as in Tokio, where `LocalRuntime` is unwind safe too).
+impl std::panic::UnwindSafe for LocalRuntime {}
+impl std::panic::RefUnwindSafe for LocalRuntime {}
+
 impl fmt::Debug for LocalRuntime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LocalRuntime").finish_non_exhaustive()

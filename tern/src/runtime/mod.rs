@@ -37,6 +37,43 @@ pub use metrics::RuntimeMetrics;
 pub use rng::RngSeed;
 pub use rt::{is_rt_shutdown_err, Runtime, RuntimeFlavor};
 
+/// Returns the index of the current worker thread, if called from a
+/// runtime worker thread.
+///
+/// The index is 0-based and matches the worker indices of
+/// [`RuntimeMetrics`] methods such as
+/// [`worker_park_count`](RuntimeMetrics::worker_park_count).
+///
+/// Returns `None` when called from outside a runtime worker thread (for
+/// example from a blocking thread or a thread that is not the runtime's).
+/// On the multi-thread runtime the thread that calls [`Runtime::block_on`]
+/// is not a worker thread, so this also returns `None` there.
+///
+/// On the current-thread runtime this returns `Some(0)` on the thread that
+/// currently drives the scheduler. If several threads call
+/// [`Runtime::block_on`] at once, those that do not drive it get `None`,
+/// and so does [`Handle::block_on`], which never drives it. A
+/// [`LocalRuntime`] is only driven from its owning thread, so inside its
+/// `block_on` this is always `Some(0)`.
+///
+/// The result may change across `.await` points: the scheduler may move
+/// the task to another worker.
+///
+/// # Examples
+///
+/// ```
+/// #[tern::main(flavor = "multi_thread", worker_threads = 4)]
+/// async fn main() {
+///     let index = tern::spawn(async {
+///         tern::runtime::worker_index()
+///     }).await.unwrap();
+///     println!("Task ran on worker {:?}", index);
+/// }
+/// ```
+pub fn worker_index() -> Option<usize> {
+    context::worker_index()
+}
+
 /// A callback run on runtime threads (start, stop, park, unpark).
 pub(crate) type Callback = std::sync::Arc<dyn Fn() + Send + Sync>;
 

@@ -160,7 +160,9 @@ impl Runtime {
     /// rt.shutdown_timeout(Duration::from_millis(10)); // returns quickly
     /// ```
     pub fn shutdown_timeout(mut self, duration: Duration) {
-        self.blocking_wait = Some(duration);
+        // A timeout too long to form a deadline (`Duration::MAX`) is no
+        // timeout: wait as a plain drop does.
+        self.blocking_wait = Some(duration).filter(|d| std::time::Instant::now().checked_add(*d).is_some());
     }
 
     /// Shuts down the runtime without waiting for blocking tasks.
@@ -188,6 +190,12 @@ impl Runtime {
     }
 }
 
+// A panic caught around a `Runtime` leaves it usable: its state lives behind
+// locks and atomics that a panicking task or hook cannot leave half-updated
+// (as in Tokio, where `Runtime` is unwind safe too).
+impl std::panic::UnwindSafe for Runtime {}
+impl std::panic::RefUnwindSafe for Runtime {}
+
 impl Drop for Runtime {
     fn drop(&mut self) {
         // Waiting for threads would block a thread that drives tasks, which
@@ -202,7 +210,8 @@ impl Drop for Runtime {
         self.handle.inner.shutdown(self.blocking_wait);
         self.handle.inner.blocking_spawner().shutdown(self.blocking_wait);
         if refused {
-            panic!("{}", messages::DROP_IN_ASYNC);
+            // A `&'static str` payload, as Tokio's (code downcasts it).
+            std::panic::panic_any(messages::DROP_IN_ASYNC);
         }
     }
 }

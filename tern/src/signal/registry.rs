@@ -223,10 +223,10 @@ pub(crate) struct RtPipe {
 }
 
 impl RtPipe {
-    /// The current runtime's registration, made on first use.
+    /// The registration for `driver` (the current runtime's I/O driver),
+    /// made on first use.
     #[track_caller]
-    pub(crate) fn current(g: &'static Globals) -> io::Result<Arc<RtPipe>> {
-        let driver = current_io_handle();
+    pub(crate) fn current(g: &'static Globals, driver: driver::Handle) -> io::Result<Arc<RtPipe>> {
         let mut pipes = g.pipes.lock().unwrap_or_else(|e| e.into_inner());
         pipes.retain(|w| w.strong_count() > 0);
         if let Some(p) = pipes.iter().filter_map(Weak::upgrade).find(|p| p.driver.ptr_eq(&driver)) {
@@ -309,8 +309,11 @@ impl Listener {
     /// Outside of a runtime with the I/O driver enabled.
     #[track_caller]
     pub(crate) fn new(signum: libc::c_int) -> io::Result<Listener> {
+        // The runtime first (as Tokio): without one with I/O this panics,
+        // whatever the signal number.
+        let driver = current_io_handle();
         let g = check(signum)?;
-        let pipe = RtPipe::current(g)?;
+        let pipe = RtPipe::current(g, driver)?;
         acquire(signum)?;
         // Read after the handler is installed: every later delivery counts.
         let seen = g.slot(signum).delivered.load(Ordering::Acquire);

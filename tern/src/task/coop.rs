@@ -200,7 +200,9 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
     match budget.0 {
         None => Poll::Ready(RestoreOnPending::new(None)),
         Some(0) => {
-            cx.waker().wake_by_ref();
+            // Woken once the scheduler has polled its drivers (on a
+            // current-thread runtime; at once elsewhere), as a yield.
+            context::defer(cx.waker());
             Poll::Pending
         }
         Some(n) => {

@@ -79,27 +79,49 @@ pub(super) unsafe fn poll<T: Future, S: Schedule>(ptr: NonNull<Header>) {
 /// Polls the future once. On `Ready` (or a panic) the future is dropped and
 /// the output stored.
 ///
+/// A future whose poll panics is dropped while the panic unwinds, before it
+/// is caught (as Tokio does): its destructor sees
+/// `std::thread::panicking()`. A destructor that panics then aborts the
+/// process, as any panic during unwinding does.
+///
 /// # Safety
 ///
 /// The caller holds `RUNNING` and the task is not complete, so the stage
 /// holds the future and nobody else touches it.
 unsafe fn poll_future<T: Future, S>(cell: &Cell<T, S>, cx: &mut Context<'_>) -> Poll<()> {
+    /// Drops the future if the poll unwinds; forgotten otherwise.
+    struct DropOnUnwind<'a, T: Future, S>(&'a Cell<T, S>);
+    impl<T: Future, S> Drop for DropOnUnwind<'_, T, S> {
+        fn drop(&mut self) {
+            // SAFETY: only reached while the poll unwinds: the stage still
+            // holds the future (the poll did not complete), and it is
+            // dropped exactly once, here (the `Err` arm below does not).
+            unsafe { drop_future(self.0) }
+        }
+    }
+
     let _id = context::TaskIdGuard::enter(cell.header.id);
     let res = panic::catch_unwind(AssertUnwindSafe(|| {
-        cell.stage.with_mut(|stage| {
+        let on_unwind = DropOnUnwind(cell);
+        let poll = cell.stage.with_mut(|stage| {
             // SAFETY: the stage holds the future (caller's contract) and the
             // allocation never moves, so pinning it in place is sound.
             let future = unsafe { Pin::new_unchecked(&mut *(*stage).future) };
             future.poll(cx)
-        })
+        });
+        std::mem::forget(on_unwind);
+        poll
     }));
     let output = match res {
         Ok(Poll::Pending) => return Poll::Pending,
-        Ok(Poll::Ready(output)) => Ok(output),
+        Ok(Poll::Ready(output)) => {
+            // SAFETY: as above; the future is dropped exactly once, here.
+            let _ = panic::catch_unwind(AssertUnwindSafe(|| unsafe { drop_future(cell) }));
+            Ok(output)
+        }
+        // The future was dropped while unwinding (`DropOnUnwind`).
         Err(payload) => Err(Failure::panic(payload)),
     };
-    // SAFETY: as above; the future is dropped exactly once, here.
-    let _ = panic::catch_unwind(AssertUnwindSafe(|| unsafe { drop_future(cell) }));
     // SAFETY: the future is gone; the slot is ours until COMPLETE is set.
     unsafe { store_output(cell, output) };
     Poll::Ready(())

@@ -12,12 +12,13 @@ use std::task::{Context, Poll};
 /// ready at that moment (including tasks spawned or woken from other
 /// threads) runs before it resumes.
 ///
-/// Inside a task, a yield costs no allocation and no waker clone: the task
-/// marks itself notified and the scheduler requeues it when the poll
-/// returns. (Unlike Tokio, a yielding task does not have to wait for the
-/// next driver tick when the runtime has no I/O or timer driver; when it
-/// has one, the driver is still polled at least every `event_interval`
-/// ticks.)
+/// On a current-thread runtime, as in Tokio, the task is woken only after
+/// the scheduler has next polled its I/O and timer drivers (without
+/// blocking, when tasks are waiting to run): a loop of yields waiting for a
+/// socket or a timer sees its event within one round. On a multi-thread
+/// worker the task is requeued at once (the task marks itself notified and
+/// the scheduler requeues it when the poll returns); the worker still
+/// polls its drivers at least every `event_interval` ticks.
 ///
 /// # Examples
 ///
@@ -47,7 +48,7 @@ impl Future for YieldNow {
             return Poll::Ready(());
         }
         self.yielded = true;
-        cx.waker().wake_by_ref();
+        crate::runtime::context::defer(cx.waker());
         Poll::Pending
     }
 }

@@ -46,6 +46,12 @@ const WAKE_BATCH: usize = 32;
 /// `prepare_park`): one extra, short park per long sleep buys precision.
 const EARLY_WAKE: Duration = Duration::from_micros(500);
 
+/// The latest deadline a timer can have (about 584 years after the driver
+/// started): kept below the entry state's sentinel values
+/// (`entry::UNREGISTERED`, `FIRED`, `SHUT_DOWN`), which a timer's state
+/// would otherwise mistake it for.
+pub(crate) const MAX_DEADLINE_NS: u64 = crate::time::entry::SHUT_DOWN - 1;
+
 #[derive(Clone)]
 pub(crate) struct Handle {
     inner: Arc<Inner>,
@@ -182,9 +188,11 @@ impl Handle {
         &self.inner.clock
     }
 
-    /// Driver time (ns since start) of `t`, saturating at 0.
+    /// Driver time (ns since start) of `t`, saturating at 0 and at
+    /// [`MAX_DEADLINE_NS`].
     pub(crate) fn to_ns(&self, t: StdInstant) -> u64 {
-        u64::try_from(t.saturating_duration_since(self.inner.start).as_nanos()).unwrap_or(u64::MAX - 2)
+        u64::try_from(t.saturating_duration_since(self.inner.start).as_nanos())
+            .map_or(MAX_DEADLINE_NS, |ns| ns.min(MAX_DEADLINE_NS))
     }
 
     pub(crate) fn now_ns(&self) -> u64 {
@@ -214,6 +222,16 @@ impl Handle {
             }
         }
         r
+    }
+
+    /// Wakes the thread parked on this driver's timers, if any: something
+    /// that gates the paused clock's auto-advance changed (the last
+    /// blocking task finished), so the parked thread must look again.
+    pub(crate) fn unpark(&self) {
+        let parker = self.inner.core.lock().parker.clone();
+        if let Some(p) = parker {
+            p.unpark();
+        }
     }
 
     /// Records `parker` as the driving thread's and returns how long it may

@@ -62,15 +62,18 @@ pub enum MissedTickBehavior {
 }
 
 impl MissedTickBehavior {
+    /// The next tick's deadline; far in the future if it cannot be
+    /// represented (a period near `Duration::MAX`).
     fn next_timeout(&self, timeout: Instant, now: Instant, period: Duration) -> Instant {
-        match self {
-            Self::Burst => timeout + period,
-            Self::Delay => now + period,
+        let next = match self {
+            Self::Burst => timeout.checked_add(period),
+            Self::Delay => now.checked_add(period),
             Self::Skip => {
                 let behind = (now - timeout).as_nanos() % period.as_nanos();
-                now + period - Duration::from_nanos(behind as u64)
+                now.checked_add(period - Duration::from_nanos(behind as u64))
             }
-        }
+        };
+        next.unwrap_or_else(Instant::far_future)
     }
 }
 
@@ -108,7 +111,9 @@ impl Interval {
 
     /// Resets the interval to complete one period after the current time.
     pub fn reset(&mut self) {
-        self.delay.as_mut().reset(Instant::now() + self.period);
+        // A period too long to add (`Duration::MAX`) means "far away".
+        let next = Instant::now().checked_add(self.period).unwrap_or_else(Instant::far_future);
+        self.delay.as_mut().reset(next);
     }
 
     /// Resets the interval immediately: the next tick completes at once.
@@ -118,7 +123,8 @@ impl Interval {
 
     /// Resets the interval after the specified `std::time::Duration`.
     pub fn reset_after(&mut self, after: Duration) {
-        self.delay.as_mut().reset(Instant::now() + after);
+        let next = Instant::now().checked_add(after).unwrap_or_else(Instant::far_future);
+        self.delay.as_mut().reset(next);
     }
 
     /// Resets the interval to a `tern::time::Instant` deadline.

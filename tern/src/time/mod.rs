@@ -145,7 +145,11 @@ pub fn pause() {
 #[track_caller]
 pub fn resume() {
     let driver = paused_clock_driver("time::resume()");
-    driver.clock().resume().unwrap_or_else(|e| panic!("{}", e));
+    // Not `unwrap_or_else`: a closure would report its own location, not
+    // the caller's.
+    if let Err(e) = driver.clock().resume() {
+        panic!("{e}");
+    }
 }
 
 /// Advances time.

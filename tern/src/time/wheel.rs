@@ -117,8 +117,15 @@ impl Wheel {
     }
 
     /// The tick an entry due at `deadline_ns` is filed under.
+    ///
+    /// A deadline past the horizon is filed at the horizon: the last tick
+    /// of the top-level slot just behind the current one (a lap ahead), so
+    /// it never shares the current top-level slot. (Filed there, it would
+    /// look due at once, cascade, and be filed there again, forever.)
     fn filing_tick(&self, deadline_ns: u64) -> u64 {
-        (deadline_ns / NANOS_PER_TICK).clamp(self.elapsed, self.elapsed + MAX_TICKS - 1)
+        let top = NUM_LEVELS - 1;
+        let horizon = (self.elapsed & !(slot_range(top) - 1)) + MAX_TICKS;
+        (deadline_ns / NANOS_PER_TICK).clamp(self.elapsed, horizon)
     }
 
     /// Files `entry` for `deadline_ns` (which the caller has checked is not

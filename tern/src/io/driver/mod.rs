@@ -44,7 +44,14 @@ const TIMER_TOKEN: Token = Token(usize::MAX - 1);
 /// drivers, through `runtime/driver.rs`.
 pub(crate) struct Driver {
     poll: Poll,
+    /// The buffer of a turn that may wait: its capacity is the most events
+    /// one such turn takes (`Builder::max_io_events_per_tick`).
     events: Events,
+    /// The buffer of a turn that does not wait (a busy scheduler polling
+    /// between tasks), when `Builder::max_io_events_per_busy_tick` makes it
+    /// smaller than `events`; events beyond it stay in the kernel for the
+    /// next turn.
+    busy_events: Option<Events>,
     tick: usize,
     timer: Option<timerfd::TimerFd>,
 }
@@ -176,12 +183,15 @@ impl Drop for Registration {
 }
 
 impl Handle {
-    pub(crate) fn new() -> io::Result<Handle> {
+    /// A driver taking at most `max_events` events per turn, and at most
+    /// `max_busy_events` per turn that does not wait.
+    pub(crate) fn new(max_events: usize, max_busy_events: usize) -> io::Result<Handle> {
         let poll = Poll::new()?;
         let registry = poll.registry().try_clone()?;
         let waker = mio::Waker::new(poll.registry(), WAKER_TOKEN)?;
         let timer = timerfd::TimerFd::new(poll.registry(), TIMER_TOKEN).ok();
-        let driver = Driver { poll, events: Events::with_capacity(1024), tick: 0, timer };
+        let busy_events = (max_busy_events < max_events).then(|| Events::with_capacity(max_busy_events));
+        let driver = Driver { poll, events: Events::with_capacity(max_events), busy_events, tick: 0, timer };
         Ok(Handle {
             inner: Arc::new(Inner {
                 registry,
@@ -310,13 +320,18 @@ impl Driver {
             }
             (t, _) => t,
         };
-        if let Err(e) = self.poll.poll(&mut self.events, timeout) {
+        // A turn that does not wait takes the smaller busy batch, if any.
+        let events = match &mut self.busy_events {
+            Some(busy) if timeout == Some(Duration::ZERO) => busy,
+            _ => &mut self.events,
+        };
+        if let Err(e) = self.poll.poll(events, timeout) {
             if e.kind() != io::ErrorKind::Interrupted {
                 panic!("epoll_wait failed: {e}");
             }
         }
         after_wait();
-        for event in self.events.iter() {
+        for event in events.iter() {
             match event.token() {
                 WAKER_TOKEN => {}
                 TIMER_TOKEN => {

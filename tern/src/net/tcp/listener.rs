@@ -97,6 +97,7 @@ impl TcpListener {
     /// # Panics
     ///
     /// Outside of a runtime with the I/O driver enabled.
+    #[track_caller]
     pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
         listener.set_nonblocking(true)?;
         TcpListener::new(mio::net::TcpListener::from_std(listener))

@@ -104,6 +104,7 @@ impl TcpStream {
     /// # Panics
     ///
     /// Outside of a runtime with the I/O driver enabled.
+    #[track_caller]
     pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
         stream.set_nonblocking(true)?;
         TcpStream::new(mio::net::TcpStream::from_std(stream))
@@ -350,10 +351,15 @@ impl TcpStream {
         self.io.poll_write_vectored(cx, bufs)
     }
 
-    /// Shuts down the write side. As in Tokio, a connection that is already
-    /// gone (`NotConnected`) is an error here; only drop paths ignore it.
+    /// Shuts down the write side. A connection that is already gone
+    /// (`NotConnected`: the peer reset it, or the OS tore it down) counts
+    /// as shut down, as in Tokio 1.54: whether the error shows depends on
+    /// the OS and on a race with the peer.
     pub(crate) fn shutdown_write(&self) -> io::Result<()> {
-        self.io.get_ref().shutdown(Shutdown::Write)
+        match self.io.get_ref().shutdown(Shutdown::Write) {
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            res => res,
+        }
     }
 }
 

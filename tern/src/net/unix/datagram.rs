@@ -97,7 +97,9 @@ impl UnixDatagram {
     /// Outside of a runtime with the I/O driver enabled.
     pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
         let (a, b) = mio::net::UnixDatagram::pair()?;
-        Ok((UnixDatagram::new(a)?, UnixDatagram::new(b)?))
+        // Empty buffers: writable at once, readable once the peer sends.
+        let writable = |s| PollEvented::new_assumed_ready(s, crate::io::driver::scheduled_io::WRITABLE);
+        Ok((UnixDatagram { io: writable(a)? }, UnixDatagram { io: writable(b)? }))
     }
 
     /// Creates new `UnixDatagram` from a `std::os::unix::net::UnixDatagram`
@@ -106,6 +108,7 @@ impl UnixDatagram {
     /// # Panics
     ///
     /// Outside of a runtime with the I/O driver enabled.
+    #[track_caller]
     pub fn from_std(datagram: std::os::unix::net::UnixDatagram) -> io::Result<UnixDatagram> {
         datagram.set_nonblocking(true)?;
         UnixDatagram::new(mio::net::UnixDatagram::from_std(datagram))

@@ -299,6 +299,44 @@ impl Sender {
         self.io.try_io(Direction::Write, |p| (&p.0).write_vectored(buf))
     }
 
+    /// Tries a user-provided I/O operation on the pipe, for writing.
+    ///
+    /// If the pipe is ready for writing, `f` is called; it should perform
+    /// the operation with a system call of its own and return
+    /// `WouldBlock` only if that call failed because the pipe was not
+    /// ready, which clears the readiness flag. `f`'s result is returned.
+    /// If the pipe is not ready, `f` is not called and `WouldBlock` is
+    /// returned.
+    ///
+    /// `f` should not use this type's own I/O methods: they manage the
+    /// readiness flag themselves. Usually [`writable()`](Self::writable) or
+    /// [`ready()`](Self::ready) comes first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io;
+    /// use std::os::fd::AsRawFd;
+    /// use tern::net::unix::pipe;
+    ///
+    /// # #[tern::main(flavor = "current_thread")]
+    /// # async fn main() -> io::Result<()> {
+    /// let (tx, rx) = pipe::pipe()?;
+    /// tx.writable().await?;
+    /// let n = tx.try_io(|| {
+    ///     // SAFETY: writes two bytes from a live buffer to an open descriptor.
+    ///     let n = unsafe { libc::write(tx.as_raw_fd(), b"hi".as_ptr().cast(), 2) };
+    ///     if n < 0 { Err(io::Error::last_os_error()) } else { Ok(n as usize) }
+    /// })?;
+    /// assert_eq!(n, 2);
+    /// # drop(rx);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn try_io<R>(&self, f: impl FnOnce() -> io::Result<R>) -> io::Result<R> {
+        self.io.try_io_interest(Interest::WRITABLE, f)
+    }
+
     /// Deregisters the sender and returns its descriptor in blocking mode.
     pub fn into_blocking_fd(self) -> io::Result<OwnedFd> {
         into_fd(self.io, true)
@@ -437,6 +475,46 @@ impl Receiver {
             crate::net::recv_into_buf_mut(buf, |b| Ok((sys::read_uninit(p.0.as_fd(), b)?, ())))
         };
         self.io.try_io(Direction::Read, read).map(|(n, ())| n)
+    }
+
+    /// Tries a user-provided I/O operation on the pipe, for reading.
+    ///
+    /// If the pipe is ready for reading, `f` is called; it should perform
+    /// the operation with a system call of its own and return
+    /// `WouldBlock` only if that call failed because the pipe was not
+    /// ready, which clears the readiness flag. `f`'s result is returned.
+    /// If the pipe is not ready, `f` is not called and `WouldBlock` is
+    /// returned.
+    ///
+    /// `f` should not use this type's own I/O methods: they manage the
+    /// readiness flag themselves. Usually [`readable()`](Self::readable) or
+    /// [`ready()`](Self::ready) comes first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io;
+    /// use std::os::fd::AsRawFd;
+    /// use tern::net::unix::pipe;
+    ///
+    /// # #[tern::main(flavor = "current_thread")]
+    /// # async fn main() -> io::Result<()> {
+    /// let (tx, rx) = pipe::pipe()?;
+    /// tx.writable().await?;
+    /// tx.try_write(b"hi")?;
+    /// rx.readable().await?;
+    /// let mut buf = [0u8; 8];
+    /// let n = rx.try_io(|| {
+    ///     // SAFETY: reads into a live buffer of the given length.
+    ///     let n = unsafe { libc::read(rx.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+    ///     if n < 0 { Err(io::Error::last_os_error()) } else { Ok(n as usize) }
+    /// })?;
+    /// assert_eq!(&buf[..n], b"hi");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn try_io<R>(&self, f: impl FnOnce() -> io::Result<R>) -> io::Result<R> {
+        self.io.try_io_interest(Interest::READABLE, f)
     }
 
     /// Deregisters the receiver and returns its descriptor in blocking

@@ -185,7 +185,10 @@ impl UnixStream {
     /// Outside of a runtime with the I/O driver enabled.
     pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
         let (a, b) = mio::net::UnixStream::pair()?;
-        Ok((UnixStream::new(a)?, UnixStream::new(b)?))
+        // A fresh pair has empty buffers: writable at once (no wait for the
+        // driver's first event), readable once the peer writes.
+        let writable = |s| PollEvented::new_assumed_ready(s, crate::io::driver::scheduled_io::WRITABLE);
+        Ok((UnixStream { io: writable(a)? }, UnixStream { io: writable(b)? }))
     }
 
     /// Returns the socket address of the local half of this connection.
@@ -242,10 +245,15 @@ impl UnixStream {
         self.io.poll_write_vectored(cx, bufs)
     }
 
-    /// Shuts down the write side. As in Tokio, a connection that is already
-    /// gone (`NotConnected`) is an error here; only drop paths ignore it.
+    /// Shuts down the write side. A connection that is already gone
+    /// (`NotConnected`: the peer reset it, or the OS tore it down) counts
+    /// as shut down, as in Tokio 1.54: whether the error shows depends on
+    /// the OS and on a race with the peer.
     pub(crate) fn shutdown_write(&self) -> io::Result<()> {
-        self.io.get_ref().shutdown(Shutdown::Write)
+        match self.io.get_ref().shutdown(Shutdown::Write) {
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            res => res,
+        }
     }
 }
 

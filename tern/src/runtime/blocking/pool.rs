@@ -210,12 +210,12 @@ impl Inner {
             builder = builder.stack_size(size);
         }
         builder.spawn(move || {
-            let _current = context::set_current(rt);
+            let _current = context::set_current(rt.clone());
             let mut exit = ThreadExit { inner: &self, counted_out: false };
             if let Some(f) = &self.config.after_start {
                 f();
             }
-            self.run();
+            self.run(&rt);
             exit.counted_out = true;
             if let Some(f) = &self.config.before_stop {
                 f();
@@ -253,7 +253,7 @@ impl Inner {
 
     /// A pool thread's loop: run queued tasks; idle up to `keep_alive`.
     /// Returns once the thread is counted out of `threads`.
-    fn run(&self) {
+    fn run(&self, rt: &scheduler::Handle) {
         let mut state = self.state.lock();
         let mut idle_since = None;
         loop {
@@ -262,6 +262,17 @@ impl Inner {
                 task.run();
                 state = self.state.lock();
                 state.pending -= 1;
+                if state.pending == 0 {
+                    // A paused clock may auto-advance now: the scheduler may
+                    // be parked until the next timer (real time) because
+                    // this task was running, and nothing else would wake it
+                    // (its JoinHandle may not be awaited).
+                    if let Some(time) = rt.time_handle().filter(|t| t.clock().is_paused()) {
+                        drop(state);
+                        time.unpark();
+                        state = self.state.lock();
+                    }
+                }
                 idle_since = None;
                 continue;
             }

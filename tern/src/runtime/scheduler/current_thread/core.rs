@@ -52,6 +52,10 @@ pub(crate) struct Context {
     pub(super) handle: Arc<Handle>,
     /// `None` only while the core is being handed back.
     pub(super) core: RefCell<Option<Box<Core>>>,
+    /// Wakers of tasks that yielded (`yield_now`, or out of coop budget):
+    /// woken only after the next poll of the drivers, so that a yield lets
+    /// I/O and timers in before the task runs again (as in Tokio).
+    deferred: RefCell<Vec<Waker>>,
 }
 
 impl Core {
@@ -153,6 +157,32 @@ impl Core {
 }
 
 impl Context {
+    fn new(handle: Arc<Handle>, core: Box<Core>) -> Context {
+        Context { handle, core: RefCell::new(Some(core)), deferred: RefCell::new(Vec::new()) }
+    }
+
+    /// Keeps `waker` to be woken after the next poll of the drivers. A run
+    /// of yields by the same task keeps one waker.
+    pub(crate) fn defer(&self, waker: &Waker) {
+        let mut deferred = self.deferred.borrow_mut();
+        if !deferred.last().is_some_and(|last| last.will_wake(waker)) {
+            deferred.push(waker.clone());
+        }
+    }
+
+    fn has_deferred(&self) -> bool {
+        !self.deferred.borrow().is_empty()
+    }
+
+    /// Wakes the deferred wakers (outside the borrow: a wake may defer
+    /// again, or schedule onto this core).
+    fn wake_deferred(&self) {
+        let wakers = std::mem::take(&mut *self.deferred.borrow_mut());
+        for waker in wakers {
+            crate::runtime::driver::wake(waker);
+        }
+    }
+
     #[inline]
     fn with_core<R>(&self, f: impl FnOnce(&mut Core) -> R) -> R {
         let mut core = self.core.borrow_mut();
@@ -168,6 +198,9 @@ struct CoreGuard<'a> {
 
 impl Drop for CoreGuard<'_> {
     fn drop(&mut self) {
+        // A yielded task is not left behind when the drive ends: its wake
+        // goes to the queue the next driver of the core runs.
+        self.cx.wake_deferred();
         if let Some(mut core) = self.cx.core.borrow_mut().take() {
             let Core { busy, published, .. } = &mut *core;
             busy.stop(&published.worker);
@@ -179,7 +212,7 @@ impl Drop for CoreGuard<'_> {
 /// The run loop: polls `future` when woken, runs tasks in between, parks
 /// when idle, until `future` completes.
 pub(super) fn drive<F: Future>(handle: &Arc<Handle>, core: Box<Core>, mut future: Pin<&mut F>) -> F::Output {
-    let cx = Context { handle: handle.clone(), core: RefCell::new(Some(core)) };
+    let cx = Context::new(handle.clone(), core);
     let _installed = context::set_scheduler(context::Driven::CurrentThread(&cx));
     let _guard = CoreGuard { cx: &cx };
     cx.with_core(|core| core.busy.start());
@@ -215,6 +248,7 @@ pub(super) fn drive<F: Future>(handle: &Arc<Handle>, core: Box<Core>, mut future
         });
         // Nobody parks waiting for these drivers: nothing answers their end.
         handle.drivers.turn_nonblocking(());
+        cx.wake_deferred();
     }
 }
 
@@ -230,13 +264,22 @@ fn park(cx: &Context) {
             || cx.with_core(|core| !core.run_queue.is_empty())
     };
     drivers.fire_timers();
-    if has_work() {
+    if has_work() || cx.has_deferred() {
+        // No sleep, but the queue was empty: what is runnable is the
+        // `block_on` future, a task pushed meanwhile, or tasks that
+        // yielded. Poll I/O once without blocking, so a loop of yields
+        // waiting for a socket still lets its events in, then run the
+        // yielded tasks.
+        drivers.turn_nonblocking(());
+        cx.wake_deferred();
         return;
     }
     if let Some(f) = &handle.config.before_park {
         f();
-        // The hook may have spawned or woken something.
-        if has_work() {
+        // The hook may have spawned, woken or yielded something.
+        if has_work() || cx.has_deferred() {
+            drivers.turn_nonblocking(());
+            cx.wake_deferred();
             return;
         }
     }
@@ -277,7 +320,7 @@ fn park(cx: &Context) {
 /// spawns are cancelled on the spot), cancels every live task, drops every
 /// queued notification, and puts the core back.
 pub(super) fn shutdown(handle: &Arc<Handle>, core: Box<Core>) {
-    let cx = Context { handle: handle.clone(), core: RefCell::new(Some(core)) };
+    let cx = Context::new(handle.clone(), core);
     let _installed = context::set_scheduler(context::Driven::CurrentThread(&cx));
     let _current = context::set_current(scheduler::Handle::CurrentThread(handle.clone()));
     let _guard = CoreGuard { cx: &cx };
