@@ -333,3 +333,48 @@ async fn a_sleep_beyond_the_clocks_range_stays_pending() {
         _ = sleep(Duration::from_nanos(1)) => {}
     }
 }
+
+/// A waker whose drop drops another registered `Sleep` of the same driver:
+/// the entry releases the waker outside the driver lock, or this deadlocks
+/// (Tokio's `drop_from_waker_drop`). Both ways a waker leaves an entry:
+/// replaced by a later poll's waker, and dropped with the entry.
+#[test]
+fn a_waker_whose_drop_drops_a_sleep_does_not_deadlock() {
+    use std::task::Wake;
+
+    struct TimerOwner(std::sync::Mutex<Option<std::pin::Pin<Box<tern::time::Sleep>>>>);
+    impl Wake for TimerOwner {
+        fn wake(self: Arc<Self>) {}
+    }
+    impl Drop for TimerOwner {
+        fn drop(&mut self) {
+            drop(self.0.lock().unwrap().take());
+        }
+    }
+    let noop = Waker::from(Arc::new(TimerOwner(std::sync::Mutex::new(None))));
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tern::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+        rt.block_on(async {
+            let owner = |noop: &Waker| {
+                let mut secondary = Box::pin(tern::time::sleep(Duration::from_secs(3600)));
+                assert!(secondary.as_mut().poll(&mut Context::from_waker(noop)).is_pending());
+                Waker::from(Arc::new(TimerOwner(std::sync::Mutex::new(Some(secondary)))))
+            };
+            // Dropped with the entry.
+            let waker = owner(&noop);
+            let mut primary = Box::pin(tern::time::sleep(Duration::from_secs(3600)));
+            assert!(primary.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
+            drop(waker);
+            drop(primary);
+            // Replaced by a later poll's waker.
+            let waker = owner(&noop);
+            let mut primary = Box::pin(tern::time::sleep(Duration::from_secs(3600)));
+            assert!(primary.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
+            drop(waker);
+            assert!(primary.as_mut().poll(&mut Context::from_waker(&noop)).is_pending());
+        });
+        tx.send(()).unwrap();
+    });
+    rx.recv_timeout(Duration::from_secs(60)).expect("deadlocked dropping a waker that drops a Sleep");
+}

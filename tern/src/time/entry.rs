@@ -349,12 +349,12 @@ impl TimerEntry {
                 }
                 let state = shared.state.load(Acquire);
                 if state == FIRED {
-                    return Ok(Poll::Ready(()));
+                    return Ok((Poll::Ready(()), None));
                 }
                 if state == UNREGISTERED {
                     if deadline <= locked.now() {
                         shared.state.store(FIRED, Release);
-                        return Ok(Poll::Ready(()));
+                        return Ok((Poll::Ready(()), None));
                     }
                     shared.state.store(deadline, Release);
                     // SAFETY: lock held; the entry is pinned (caller) and in no
@@ -362,13 +362,18 @@ impl TimerEntry {
                     unsafe { locked.file(ptr, deadline) };
                 }
                 // SAFETY: lock held.
-                unsafe {
+                let old = unsafe {
                     TimerShared::guarded(ptr, |g| match &g.waker {
-                        Some(w) if w.will_wake(cx.waker()) => {}
-                        _ => g.waker = Some(cx.waker().clone()),
+                        Some(w) if w.will_wake(cx.waker()) => None,
+                        _ => g.waker.replace(cx.waker().clone()),
                     })
                 };
-                Ok(Poll::Pending)
+                Ok((Poll::Pending, old))
+            })
+            // The replaced waker is dropped outside the lock (see `cancel`).
+            .map(|(poll, old)| {
+                drop(old);
+                poll
             })
             .unwrap_or_else(|()| shutdown_panic())
     }
@@ -420,13 +425,16 @@ impl TimerEntry {
             return;
         }
         let ptr = self.ptr();
-        handle.with_locked(|locked| {
+        let waker = handle.with_locked(|locked| {
             // SAFETY: lock held; the entry is live until this returns.
             unsafe { locked.unfile(ptr) };
             // SAFETY: lock held.
-            let waker = unsafe { TimerShared::guarded(ptr, |g| g.waker.take()) };
-            drop(waker);
+            unsafe { TimerShared::guarded(ptr, |g| g.waker.take()) }
         });
+        // Dropped outside the driver lock: a waker's drop may drop another
+        // `Sleep` of this driver, which takes the lock (Tokio's
+        // `drop_from_waker_drop`).
+        drop(waker);
     }
 }
 
