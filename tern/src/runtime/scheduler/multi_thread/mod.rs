@@ -223,25 +223,6 @@ impl Handle {
         }
     }
 
-    /// After a worker queued work on itself (its ring): wakes a parked
-    /// worker to share it if one is needed, and arms the watch if it is
-    /// held but not armed. `worker_to_notify` starts with a `SeqCst` fence,
-    /// which orders the queue's store before `lifo_pushed`'s load (the
-    /// pushing side of the watch handshake, `idle.rs`).
-    fn notify_parked_local(&self) {
-        self.notify_parked();
-        self.watch_queued_work(self.idle.lifo_pushed());
-    }
-
-    /// Acts on what `Idle::lifo_pushed` decided.
-    fn watch_queued_work(&self, watch: idle::LifoWatch) {
-        match watch {
-            idle::LifoWatch::Nothing => {}
-            idle::LifoWatch::WakeWatcher(index) => self.remotes[index].park.unpark(),
-            idle::LifoWatch::WakeParked => self.notify_parked(),
-        }
-    }
-
     /// Whether a worker other than `me` has tasks queued (the watch's look
     /// at its peers, `idle.rs`).
     fn peers_have_queued_work(&self, me: usize) -> bool {

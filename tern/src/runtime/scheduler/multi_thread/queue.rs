@@ -219,9 +219,7 @@ impl<S: Schedule> Local<S> {
     /// Puts `task` in the LIFO slot, returning the task it displaces.
     pub(crate) fn push_lifo(&mut self, task: Notified<S>) -> Option<Notified<S>> {
         let new = task.into_raw_header().as_ptr();
-        // `SeqCst`: the pushing side of the watch handshake (`idle.rs`):
-        // this swap, then `Idle::lifo_pushed`'s load of the idle word.
-        let prev = self.inner.lifo.swap(new, SeqCst);
+        let prev = self.inner.lifo.swap(new, AcqRel);
         // SAFETY: a non-null slot value is a `Notified` reference we now own.
         NonNull::new(prev).map(|p| unsafe { Notified::from_raw(p) })
     }
@@ -261,9 +259,9 @@ impl<S: Schedule> Steal<S> {
     }
 
     /// Whether the worker has any task queued: in its LIFO slot or its
-    /// ring (the watch's look at its peers, after its `SeqCst` fence).
+    /// ring (the watch's look at its peers; a snapshot).
     pub(crate) fn has_queued(&self) -> bool {
-        !self.0.lifo.load(SeqCst).is_null() || self.has_stealable()
+        !self.0.lifo.load(Acquire).is_null() || self.has_stealable()
     }
 
     /// Takes the task in the LIFO slot (a stranded task of a stuck worker).

@@ -1,7 +1,7 @@
 //! Unit tests of the scheduler's wake-up decisions, on the real `idle.rs`,
 //! `queue.rs` and `inject.rs`, without threads.
 
-use super::idle::{Idle, LifoWatch};
+use super::idle::Idle;
 use super::inject::Inject;
 use super::queue;
 use super::stealable_work;
@@ -69,31 +69,4 @@ fn a_peers_lifo_task_does_not_wake_the_parking_worker_in_a_loop() {
     assert!(stealable_work([&steal_0, &steal_1], &inject));
     drop(inject.pop());
     drop((join, join2));
-}
-
-/// The watch costs nothing until work waits behind a poll: the holder
-/// does not arm it while its peers' queues are empty; a LIFO push arms it
-/// and names the holder to wake, once; the holder's next look keeps it
-/// armed while the task is there and disarms it once it is gone.
-#[test]
-fn the_watch_is_armed_only_while_a_peer_has_work_queued() {
-    let idle = Idle::new(2);
-    let (steal_0, mut local_0) = queue::local::<Noop>();
-    let parked = idle.transition_worker_to_parked(1, false);
-    assert!(parked.watchdog);
-    assert!(!idle.decide_armed(|| steal_0.has_queued()), "nothing queued: no timed watch");
-
-    let (lifo, join) = task::new_unowned_task(async {}, Noop, Id::next());
-    assert!(local_0.push_lifo(lifo).is_none());
-    assert_eq!(idle.lifo_pushed(), LifoWatch::WakeWatcher(1));
-    assert_eq!(idle.lifo_pushed(), LifoWatch::Nothing, "armed already");
-    assert!(idle.decide_armed(|| steal_0.has_queued()), "the task is still there");
-
-    drop(local_0.pop_lifo());
-    assert!(!idle.decide_armed(|| steal_0.has_queued()), "the task ran: disarmed");
-
-    // A vacant watch with a parked worker: wake one to take it.
-    idle.release_watchdog();
-    assert_eq!(idle.lifo_pushed(), LifoWatch::WakeParked);
-    drop(join);
 }

@@ -19,19 +19,23 @@
 //! A task in a worker's LIFO slot waits for that worker. If the task
 //! running there then blocks its thread (a long synchronous poll), Tokio
 //! leaves the woken task stranded until the poll ends (Tokio issue 4941).
-//! Here one parked worker holds the watch while any peer is awake. While
-//! some peer has tasks queued (LIFO slot or ring) the watch is armed
-//! (`idle.rs`), and it stays armed while peers keep making progress (work
-//! is flowing; a whole period with no progress and nothing queued disarms
-//! it): its holder parks with a timeout (`WATCHDOG_PERIOD`), and at
-//! the end of each whole period compares each peer's poll counter with its
-//! value when the period started. A peer whose counter has not moved while
-//! it is inside a poll is stuck: the watchdog takes its LIFO task (the slot
-//! is an atomic, see `queue.rs`), or else steals half its ring into its own
-//! and runs one of them.
-//! The watch costs nothing while every worker is busy or nothing is queued
-//! (its holder parks without a timeout), and one timed wake-up per period
-//! while work waits behind a running poll.
+//! Here one parked worker holds the watch while any peer is awake (and
+//! keeps it until it leaves its park, `idle.rs`). While some peer has
+//! tasks queued (LIFO slot or ring), and for as long as peers keep making
+//! progress after that, the watch is armed: its holder parks with a
+//! timeout (`WATCHDOG_PERIOD`), and at the end of each whole period
+//! compares each peer's poll counter with its value when the period
+//! started. A peer whose counter has not moved while it is inside a poll is
+//! stuck: the watchdog takes its LIFO task (the slot is an atomic, see
+//! `queue.rs`), or else steals half its ring into its own and runs one of
+//! them. A whole period with no progress and nothing queued leaves the
+//! watch idle: its holder looks every `WATCH_IDLE_PERIOD` (250 ms) instead.
+//! So a peer running one long poll with nothing behind it costs four
+//! wake-ups a second, not five hundred; a task woken into a LIFO slot just
+//! before its worker blocks waits at most `WATCH_IDLE_PERIOD` plus one
+//! period. Pushers never wake the holder (an earlier design had the LIFO
+//! push arm the watch with an unpark: it put a futex wake on the hot path
+//! of every request/response pair whose worker the watch had just left).
 //!
 //! # Parking
 //!
@@ -62,6 +66,11 @@ const MAX_LIFO_POLLS_PER_TICK: usize = 3;
 
 /// How long a peer must make no progress before its LIFO task is rescued.
 pub(super) const WATCHDOG_PERIOD: Duration = Duration::from_millis(2);
+
+/// How often the holder of an idle (unarmed) watch looks at its peers:
+/// the longest a task pushed into a LIFO slot behind a poll that then
+/// blocks waits before the watch arms (then one `WATCHDOG_PERIOD` more).
+pub(super) const WATCH_IDLE_PERIOD: Duration = Duration::from_millis(250);
 
 /// The state a worker owns.
 pub(super) struct Core {
@@ -136,18 +145,11 @@ impl Core {
         let room = self.run_queue.remaining_slots();
         let want = (handle.inject.len() / workers + 1).min(room + 1);
         let run_queue = &mut self.run_queue;
-        let (first, queued) = handle.inject.pop_batch(want, |mut batch| {
+        handle.inject.pop_batch(want, |mut batch| {
             let first = batch.next();
-            let queued = batch.len() > 0;
             run_queue.push_back_batch(batch);
-            (first, queued)
-        })?;
-        if queued {
-            // Work behind the task about to run: a parked peer may share
-            // it, and the watch must know (`idle.rs`).
-            handle.notify_parked_local();
-        }
-        first
+            first
+        })?
     }
 
     fn transition_to_searching(&mut self, handle: &Handle) -> bool {
@@ -181,11 +183,6 @@ impl Core {
                 continue;
             }
             if let Some(task) = handle.remotes[victim].steal.steal_into(&mut self.run_queue) {
-                if self.run_queue.len() > 0 {
-                    // Stolen work queued behind the task about to run.
-                    std::sync::atomic::fence(std::sync::atomic::Ordering::SeqCst);
-                    handle.watch_queued_work(handle.idle.lifo_pushed());
-                }
                 return Some(task);
             }
         }
@@ -302,16 +299,18 @@ pub(super) fn schedule_local(handle: &Handle, core: &mut Core, task: Notified<Sc
                 true
             }
             None => {
-                // Nothing to share yet, but the task waits behind this
-                // poll: arm the watch (the swap in `push_lifo` was the
-                // handshake's `SeqCst` store).
-                handle.watch_queued_work(handle.idle.lifo_pushed());
+                // Nothing to share yet. If no parked worker holds the watch,
+                // wake one to take it (a held watch finds this task on its
+                // own, within `WATCH_IDLE_PERIOD`).
+                if handle.idle.needs_watchdog() {
+                    handle.notify_parked();
+                }
                 false
             }
         }
     };
     if should_notify {
-        handle.notify_parked_local();
+        handle.notify_parked();
     }
 }
 
@@ -447,7 +446,7 @@ fn end_driver_poll(cx: &Context) {
         std::mem::take(&mut core.driver_woken) > 1
     });
     if woke_many {
-        cx.handle.notify_parked_local();
+        cx.handle.notify_parked();
     }
 }
 
@@ -468,11 +467,9 @@ fn run_task(cx: &Context, task: Notified<Sched>) {
             let next = cx.with_core(|core| {
                 let task = core.run_queue.pop_lifo()?;
                 if !coop::has_budget_remaining() || lifo_polls >= MAX_LIFO_POLLS_PER_TICK {
-                    // Fairness: the woken task waits its turn in the ring,
-                    // where a peer may take it.
+                    // Fairness: the woken task waits its turn in the ring.
                     core.run_queue.push_back_or_overflow(task, &handle.inject);
                     core.lifo_enabled = true;
-                    handle.notify_parked_local();
                     return None;
                 }
                 lifo_polls += 1;

@@ -4,13 +4,14 @@
 //! What a parking worker sleeps on and for how long is decided by
 //! [`plan_park`] from what it holds:
 //!
-//! | driver role      | `block_on` claims I/O | watch armed | parks on        | timeout                          |
-//! |------------------|-----------------------|-------------|-----------------|----------------------------------|
-//! | no               | -                     | no          | its parker      | none                             |
-//! | no               | -                     | yes         | its parker      | `WATCHDOG_PERIOD`                |
-//! | yes              | no                    | no          | the I/O driver  | next timer                       |
-//! | yes              | no                    | yes         | the I/O driver  | min(next timer, period)          |
-//! | yes              | yes                   | either      | its parker      | min(next timer, standby, period if armed) |
+//! | driver role | `block_on` claims I/O | watch          | parks on       | timeout                                   |
+//! |-------------|-----------------------|----------------|----------------|-------------------------------------------|
+//! | no          | -                     | none           | its parker     | none                                      |
+//! | no          | -                     | held, idle     | its parker     | `WATCH_IDLE_PERIOD`                       |
+//! | no          | -                     | held, armed    | its parker     | `WATCHDOG_PERIOD`                         |
+//! | yes         | no                    | none           | the I/O driver | next timer                                |
+//! | yes         | no                    | held           | the I/O driver | min(next timer, watch period)             |
+//! | yes         | yes                   | any            | its parker     | min(next timer, standby, watch period)    |
 //!
 //! `park` carries the plan out through the drivers layer
 //! (`runtime/driver.rs`): the I/O driver is parked on only if it is free
@@ -29,7 +30,7 @@
 //! that puts the driver back answers a pending handover request. The
 //! protocol and its state word are in `block_on/mod.rs`.
 
-use super::{end_driver_poll, Context, WATCHDOG_PERIOD};
+use super::{end_driver_poll, Context, WATCHDOG_PERIOD, WATCH_IDLE_PERIOD};
 use crate::runtime::driver::{self, Take, TurnEnd};
 use crate::runtime::scheduler::multi_thread::block_on::Standby;
 use crate::runtime::scheduler::multi_thread::Handle;
@@ -45,8 +46,21 @@ struct ParkInputs {
     /// A `block_on` thread claims I/O polling: the role holder stands by,
     /// looking at the claim every such period.
     standby: Option<Duration>,
-    /// This worker holds the watch and it is armed.
-    watch_armed: bool,
+    /// Whether this worker holds the watch, and how closely it watches.
+    watch: Watch,
+}
+
+/// The watch as the parking worker holds it (`idle.rs`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Watch {
+    /// Not the holder.
+    #[default]
+    None,
+    /// The holder, with nothing queued behind a peer's poll and no recent
+    /// progress: a look every `WATCH_IDLE_PERIOD`.
+    Idle,
+    /// The holder, armed: a look every `WATCHDOG_PERIOD`.
+    Armed,
 }
 
 /// How a worker parks (see the table in the module docs).
@@ -62,7 +76,12 @@ struct ParkPlan {
 /// Decides what a parking worker sleeps on and for how long.
 fn plan_park(i: ParkInputs) -> ParkPlan {
     let standby = if i.has_role { i.standby } else { None };
-    let watch = match (i.watch_armed.then_some(WATCHDOG_PERIOD), standby) {
+    let period = match i.watch {
+        Watch::None => None,
+        Watch::Idle => Some(WATCH_IDLE_PERIOD),
+        Watch::Armed => Some(WATCHDOG_PERIOD),
+    };
+    let watch = match (period, standby) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
@@ -103,7 +122,10 @@ pub(super) fn park(cx: &Context) {
     // more will follow), or peers made progress over the last whole period
     // (work is flowing: disarming would make the next LIFO push pay for an
     // unpark). A whole period with no progress and nothing queued disarms.
-    let mut keep_armed = false;
+    // A new holder starts armed for one whole period: parking is what a
+    // worker does between bursts of work, and a holder that started
+    // unarmed would make the very next LIFO push pay for an unpark.
+    let mut keep_armed = watchdog;
     loop {
         if handle.is_shutdown() {
             cx.with_core(|core| core.is_shutdown = true);
@@ -114,8 +136,7 @@ pub(super) fn park(cx: &Context) {
             }
             break;
         }
-        let watch_armed =
-            watchdog && handle.idle.decide_armed(|| keep_armed || handle.peers_have_queued_work(cx.index));
+        let watch_armed = watchdog && (keep_armed || handle.peers_have_queued_work(cx.index));
         if !watch_armed {
             period_start = None;
         } else if period_start.is_none() {
@@ -137,7 +158,12 @@ pub(super) fn park(cx: &Context) {
         } else {
             None
         };
-        let plan = plan_park(ParkInputs { has_role, timer, standby, watch_armed });
+        let watch = match (watchdog, watch_armed) {
+            (false, _) => Watch::None,
+            (true, false) => Watch::Idle,
+            (true, true) => Watch::Armed,
+        };
+        let plan = plan_park(ParkInputs { has_role, timer, standby, watch });
         // If a busy worker has the driver for a non-blocking turn, it
         // wakes us when it puts it back (`DriverSlot`). Only the role
         // holder (this worker) ever marks the driver wanted, so no want is
@@ -154,7 +180,10 @@ pub(super) fn park(cx: &Context) {
             end_driver_poll(cx);
         }
         if watchdog {
-            keep_armed = handle.idle.release_watchdog();
+            // The watch stays ours while we stay parked (releasing it at
+            // every wake would open a window in which a LIFO push finds it
+            // vacant and wakes a parked worker to take it).
+            keep_armed = watch_armed;
             // Only a whole period without progress makes a peer stuck: an
             // early wake-up compares nothing.
             if period_start.is_some_and(|start| start.elapsed() >= WATCHDOG_PERIOD) {
@@ -162,6 +191,7 @@ pub(super) fn park(cx: &Context) {
                 keep_armed = progressed;
                 period_start = Some(Instant::now());
                 if let Some(task) = rescued {
+                    handle.idle.release_watchdog();
                     let was_parked = handle.idle.unpark_worker_by_id(cx.index);
                     cx.with_core(|core| {
                         core.is_searching = !was_parked;
@@ -173,16 +203,22 @@ pub(super) fn park(cx: &Context) {
         }
         if !handle.idle.is_parked(cx.index) {
             // Woken by `worker_to_notify`, which counted us as searching.
+            if watchdog {
+                handle.idle.release_watchdog();
+            }
             cx.with_core(|core| core.is_searching = true);
             break;
         }
         if cx.with_core(|core| core.run_queue.has_tasks()) && handle.idle.unpark_worker_by_id(cx.index) {
+            if watchdog {
+                handle.idle.release_watchdog();
+            }
             break;
         }
-        watchdog = handle.idle.rearm_watchdog(cx.index);
         if !watchdog {
+            watchdog = handle.idle.rearm_watchdog();
             period_start = None;
-            keep_armed = false;
+            keep_armed = watchdog;
         }
     }
     remote.metrics.unparked();
@@ -222,7 +258,8 @@ mod park_plan_tests {
         standby: Option<Duration>,
         watch_armed: bool,
     ) -> ParkPlan {
-        plan_park(ParkInputs { has_role, timer, standby, watch_armed })
+        let watch = if watch_armed { Watch::Armed } else { Watch::None };
+        plan_park(ParkInputs { has_role, timer, standby, watch })
     }
 
     /// One test per row of the table in the module docs.
@@ -232,6 +269,19 @@ mod park_plan_tests {
             plan(false, None, None, false),
             ParkPlan { on_driver: false, timeout: None, precise: false }
         );
+    }
+
+    #[test]
+    fn an_idle_watch_looks_rarely() {
+        let p = plan_park(ParkInputs { watch: Watch::Idle, ..ParkInputs::default() });
+        assert_eq!(p, ParkPlan { on_driver: false, timeout: Some(WATCH_IDLE_PERIOD), precise: false });
+        let p = plan_park(ParkInputs {
+            has_role: true,
+            timer: Some(MS),
+            watch: Watch::Idle,
+            ..ParkInputs::default()
+        });
+        assert_eq!(p, ParkPlan { on_driver: true, timeout: Some(MS), precise: true });
     }
 
     #[test]
