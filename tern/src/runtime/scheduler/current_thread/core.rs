@@ -177,9 +177,15 @@ impl Context {
     /// Wakes the deferred wakers (outside the borrow: a wake may defer
     /// again, or schedule onto this core).
     fn wake_deferred(&self) {
-        let wakers = std::mem::take(&mut *self.deferred.borrow_mut());
-        for waker in wakers {
+        let mut wakers = std::mem::take(&mut *self.deferred.borrow_mut());
+        for waker in wakers.drain(..) {
             crate::runtime::driver::wake(waker);
+        }
+        // Keep the buffer (and its capacity) for the next round of yields,
+        // unless a wake deferred again meanwhile.
+        let mut deferred = self.deferred.borrow_mut();
+        if deferred.is_empty() {
+            *deferred = wakers;
         }
     }
 
