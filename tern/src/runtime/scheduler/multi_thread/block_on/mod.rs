@@ -36,6 +36,28 @@
 //! | `-DRIVING -HANDOVER` (if not `IN_TURN`) | `block_on` thread  | its own claim, when it parks off the driver or leaves `block_on` (returning or panicking); it wakes the standing-by worker |
 //! | `-DRIVING -HANDOVER` (if not `IN_TURN`) | standing-by worker | no turn over a whole period (two looks at least `MIN_PERIOD` apart) |
 //!
+//! # Everything the protocol keeps, in one place
+//!
+//! | state                         | where                                  | written by                                   | read by                         | guarded by |
+//! |-------------------------------|----------------------------------------|----------------------------------------------|---------------------------------|------------|
+//! | `DRIVING`/`IN_TURN`/`HANDOVER`/turns | `BlockOnIo::state`              | as in the table above                        | both sides                      | atomic, all `SeqCst` |
+//! | `watch` (`seen`, `doublings`, `looked_at`) | `BlockOnIo::watch`        | the standing-by worker at each look          | the same worker, next look      | its mutex (the role moves between workers) |
+//! | `drowsy`                      | `BlockOnIo::drowsy`                    | set: a worker going to a long standby; cleared: the `block_on` thread at the end of its next turn | the `block_on` thread (`end_turn`) | atomic, `SeqCst` (a Dekker pair with `state`) |
+//! | `waiter`                      | `BlockOnIo::waiter`                    | the `block_on` thread asking for a handover  | the worker putting the driver back (`take_handover`) | its mutex |
+//! | `wanted`                      | the I/O driver's `DriverSlot`          | the role holder, finding the driver out (`Take::OrWant`) | whoever puts the driver back (`TurnEnd::put_back`) | the slot's mutex |
+//! | `mine`                        | `Claim` in `run.rs` (a local)          | the `block_on` thread that made the claim    | the same thread (release on park or exit) | thread-local |
+//! | `no_handover`                 | a local in `run.rs`                    | the `block_on` thread after a turn that woke tasks | the same thread, before asking | thread-local |
+//!
+//! Invariants: at most one holder of the driver (the slot); at most one
+//! claim (`DRIVING`), dropped or renewed only by the thread whose `mine`
+//! is set, or revoked by the standing-by worker when no turn happened for
+//! a whole period and the claimant is not `IN_TURN`; a `HANDOVER` request
+//! is answered by whoever next puts the driver back (the worker's
+//! `TurnEnd`), and a request that reaches nobody costs one standby period.
+//! The loom models in `block_on/loom.rs` cover the handover against a put
+//! (on `DriverSlot` directly); a model of the whole loop (two `block_on`
+//! threads, the role moving between two workers) does not exist yet.
+//!
 //! The last row is what keeps I/O going when the future's own poll blocks
 //! the thread (a synchronous wait inside `block_on`): the `block_on`
 //! thread is neither in the driver nor coming back to it, so the standing-by
