@@ -42,7 +42,7 @@
 //! |-------------------------------|----------------------------------------|----------------------------------------------|---------------------------------|------------|
 //! | `DRIVING`/`IN_TURN`/`HANDOVER`/turns | `BlockOnIo::state`              | as in the table above                        | both sides                      | atomic, all `SeqCst` |
 //! | `watch` (`seen`, `doublings`, `looked_at`) | `BlockOnIo::watch`        | the standing-by worker at each look          | the same worker, next look      | its mutex (the role moves between workers) |
-//! | `drowsy`                      | `BlockOnIo::drowsy`                    | set: a worker going to a long standby; cleared: the `block_on` thread at the end of its next turn | the `block_on` thread (`end_turn`) | atomic, `SeqCst` (a Dekker pair with `state`) |
+//! | `drowsy`                      | `BlockOnIo::drowsy`                    | set: a worker going to a long standby; cleared: the `block_on` thread at the end of its next turn, or the worker when its next standby is short | the `block_on` thread (`end_turn`) | atomic: set and taken `SeqCst` (a Dekker pair with `state`); the worker's own reset is `Relaxed` |
 //! | `waiter`                      | `BlockOnIo::waiter`                    | the `block_on` thread asking for a handover  | the worker putting the driver back (`take_handover`) | its mutex |
 //! | `wanted`                      | the I/O driver's `DriverSlot`          | the role holder, finding the driver out (`Take::OrWant`) | whoever puts the driver back (`TurnEnd::put_back`) | the slot's mutex |
 //! | `mine`                        | `Claim` in `run.rs` (a local)          | the `block_on` thread that made the claim    | the same thread (release on park or exit) | thread-local |
