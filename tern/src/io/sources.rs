@@ -45,32 +45,40 @@ impl AsyncSeek for Empty {
     }
 }
 
-impl AsyncWrite for Empty {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        ready!(crate::task::coop::poll_proceed(cx)).made_progress();
-        Poll::Ready(Ok(buf.len()))
-    }
-    /// Takes every buffer whole, in one call.
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        ready!(crate::task::coop::poll_proceed(cx)).made_progress();
-        Poll::Ready(Ok(bufs.iter().map(|b| b.len()).sum()))
-    }
-    fn is_write_vectored(&self) -> bool {
-        true
-    }
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(crate::task::coop::poll_proceed(cx)).made_progress();
-        Poll::Ready(Ok(()))
-    }
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(crate::task::coop::poll_proceed(cx)).made_progress();
-        Poll::Ready(Ok(()))
-    }
+/// The writer half of `Empty` and `Sink`: accepts and discards every
+/// byte, one coop unit per call.
+macro_rules! impl_discarding_write {
+    ($ty:ty) => {
+        impl AsyncWrite for $ty {
+            fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+                ready!(crate::task::coop::poll_proceed(cx)).made_progress();
+                Poll::Ready(Ok(buf.len()))
+            }
+            /// Takes every buffer whole, in one call.
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &[io::IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                ready!(crate::task::coop::poll_proceed(cx)).made_progress();
+                Poll::Ready(Ok(bufs.iter().map(|b| b.len()).sum()))
+            }
+            fn is_write_vectored(&self) -> bool {
+                true
+            }
+            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                ready!(crate::task::coop::poll_proceed(cx)).made_progress();
+                Poll::Ready(Ok(()))
+            }
+            fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                ready!(crate::task::coop::poll_proceed(cx)).made_progress();
+                Poll::Ready(Ok(()))
+            }
+        }
+    };
 }
+
+impl_discarding_write!(Empty);
 
 /// A writer that discards all data. See [`sink`].
 #[derive(Debug, Default)]
@@ -84,32 +92,7 @@ pub fn sink() -> Sink {
     Sink { _p: () }
 }
 
-impl AsyncWrite for Sink {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        ready!(crate::task::coop::poll_proceed(cx)).made_progress();
-        Poll::Ready(Ok(buf.len()))
-    }
-    /// Takes every buffer whole, in one call.
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        ready!(crate::task::coop::poll_proceed(cx)).made_progress();
-        Poll::Ready(Ok(bufs.iter().map(|b| b.len()).sum()))
-    }
-    fn is_write_vectored(&self) -> bool {
-        true
-    }
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(crate::task::coop::poll_proceed(cx)).made_progress();
-        Poll::Ready(Ok(()))
-    }
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(crate::task::coop::poll_proceed(cx)).made_progress();
-        Poll::Ready(Ok(()))
-    }
-}
+impl_discarding_write!(Sink);
 
 /// A reader that yields one byte over and over. See [`repeat`].
 #[derive(Debug)]

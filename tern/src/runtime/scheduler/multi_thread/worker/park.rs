@@ -118,25 +118,25 @@ pub(super) fn park(cx: &Context) {
     // were recorded then); `None` while the watch is not armed.
     let mut period_start: Option<Instant> = None;
     // Keep the watch armed for the next period whatever the queues show:
-    // a pusher armed it (the work may already be gone when we look, and
-    // more will follow), or peers made progress over the last whole period
-    // (work is flowing: disarming would make the next LIFO push pay for an
-    // unpark). A whole period with no progress and nothing queued disarms.
-    // A new holder starts armed for one whole period: parking is what a
-    // worker does between bursts of work, and a holder that started
-    // unarmed would make the very next LIFO push pay for an unpark.
+    // it is armed and its period has not ended, or peers made progress
+    // over the last whole period (work is flowing). A whole period with no
+    // progress and nothing queued leaves it idle. A new holder starts
+    // armed for one whole period: parking is what a worker does between
+    // bursts of work.
     let mut keep_armed = watchdog;
     loop {
         if handle.is_shutdown() {
             cx.with_core(|core| core.is_shutdown = true);
             // Counted back as unparked so the books stay balanced.
             let _ = handle.idle.unpark_worker_by_id(cx.index);
-            if watchdog {
-                handle.idle.release_watchdog();
-            }
             break;
         }
-        let watch_armed = watchdog && (keep_armed || handle.peers_have_queued_work(cx.index));
+        let watch = match watchdog {
+            false => Watch::None,
+            true if keep_armed || handle.peers_have_queued_work(cx.index) => Watch::Armed,
+            true => Watch::Idle,
+        };
+        let watch_armed = watch == Watch::Armed;
         if !watch_armed {
             period_start = None;
         } else if period_start.is_none() {
@@ -157,11 +157,6 @@ pub(super) fn park(cx: &Context) {
             }
         } else {
             None
-        };
-        let watch = match (watchdog, watch_armed) {
-            (false, _) => Watch::None,
-            (true, false) => Watch::Idle,
-            (true, true) => Watch::Armed,
         };
         let plan = plan_park(ParkInputs { has_role, timer, standby, watch });
         // If a busy worker has the driver for a non-blocking turn, it
@@ -191,7 +186,6 @@ pub(super) fn park(cx: &Context) {
                 keep_armed = progressed;
                 period_start = Some(Instant::now());
                 if let Some(task) = rescued {
-                    handle.idle.release_watchdog();
                     let was_parked = handle.idle.unpark_worker_by_id(cx.index);
                     cx.with_core(|core| {
                         core.is_searching = !was_parked;
@@ -203,16 +197,10 @@ pub(super) fn park(cx: &Context) {
         }
         if !handle.idle.is_parked(cx.index) {
             // Woken by `worker_to_notify`, which counted us as searching.
-            if watchdog {
-                handle.idle.release_watchdog();
-            }
             cx.with_core(|core| core.is_searching = true);
             break;
         }
         if cx.with_core(|core| core.run_queue.has_tasks()) && handle.idle.unpark_worker_by_id(cx.index) {
-            if watchdog {
-                handle.idle.release_watchdog();
-            }
             break;
         }
         if !watchdog {
@@ -220,6 +208,10 @@ pub(super) fn park(cx: &Context) {
             period_start = None;
             keep_armed = watchdog;
         }
+    }
+    // Every way out of the loop leaves the park: the watch is vacant again.
+    if watchdog {
+        handle.idle.release_watchdog();
     }
     remote.metrics.unparked();
     cx.with_core(|core| core.busy.start());
