@@ -55,14 +55,26 @@
 pub(crate) mod registry;
 pub mod unix;
 
+use std::future::Future;
 use std::io;
 
 /// Completes when a "ctrl-c" notification (`SIGINT`) is sent to the
 /// process.
 ///
-/// Once the returned future is polled, a listener is registered. The
-/// future completes on the first `ctrl-c` received **after** the first
-/// call to `Future::poll` or `.await`.
+/// Called inside a runtime with the I/O driver enabled, `ctrl_c()`
+/// registers its listener right away: the future completes on the first
+/// `ctrl-c` received **after the call**. Called anywhere else, it
+/// registers on its first poll, as Tokio's always does, and completes on
+/// the first `ctrl-c` received after that poll.
+///
+/// # Departure from Tokio: no window between the call and the first poll
+///
+/// Tokio registers only when the future is first polled, so a program
+/// that announces it is ready (prints its address, say) and then hands
+/// `ctrl_c()` to a server's graceful-shutdown hook can be killed by a
+/// ctrl-c that arrives in between. Calling `ctrl_c()` before announcing
+/// closes that window on tern. The return type is an opaque future in both
+/// crates, so code written for either compiles with the other.
 ///
 /// # Caveats
 ///
@@ -105,7 +117,18 @@ use std::io;
 /// });
 /// # }
 /// ```
-pub async fn ctrl_c() -> io::Result<()> {
-    unix::signal(unix::SignalKind::interrupt())?.recv().await;
-    Ok(())
+pub fn ctrl_c() -> impl Future<Output = io::Result<()>> + Send + 'static {
+    let interrupt = unix::SignalKind::interrupt();
+    // Registered now if there is a runtime to register with; `None` leaves
+    // it (and Tokio's panic when there is none) to the first poll.
+    let io_enabled = crate::runtime::context::with_current_ref(|h| h.io_handle().is_some());
+    let early = matches!(io_enabled, Ok(true)).then(|| unix::signal(interrupt));
+    async move {
+        let mut listener = match early {
+            Some(registered) => registered?,
+            None => unix::signal(interrupt)?,
+        };
+        listener.recv().await;
+        Ok(())
+    }
 }
