@@ -477,6 +477,7 @@ fn scenarios() -> Vec<Scenario> {
     v.extend([
         mpsc_row!("mpsc_contention_bounded", contention_bounded),
         mpsc_row!("mpsc_contention_bounded_full", contention_bounded_full),
+        mpsc_row!("mpsc_contention_bounded_full_rx_task", contention_bounded_full_rx_task),
         mpsc_row!("mpsc_contention_unbounded", contention_unbounded),
         mpsc_row!("mpsc_contention_bounded_recv_many", contention_bounded_recv_many),
         mpsc_row!("mpsc_uncontended_bounded", uncontended_bounded),

@@ -1,7 +1,9 @@
 //! The `sync` group's mpsc rows, modelled on Tokio's benches/sync_mpsc.rs
 //! (5 senders × 1,000 messages, or one task sending 5,000 then receiving
 //! them), on 2-worker multi-thread runtimes; smol's column uses
-//! `async-channel` (`smol::channel`) on the smol pool. Also the `memory`
+//! `async-channel` (`smol::channel`) with the senders on the smol pool.
+//! In every column the receiver runs on the calling thread (`block_on`),
+//! except in the `_rx_task` row, where it is a task of the pool. Also the `memory`
 //! rows: heap bytes a channel holds, counted by [`Counting`].
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -84,6 +86,22 @@ macro_rules! mpsc_scenarios {
                     for _ in 0..SENDERS * PER_SENDER {
                         let _ = rx.recv().await;
                     }
+                })
+            }
+
+            /// As `contention_bounded_full`, with the receiver in a task
+            /// of its own (the `block_on` thread only waits for it).
+            pub fn contention_bounded_full_rx_task(r: &Runtime) {
+                r.block_on(async {
+                    let (tx, mut rx) = mpsc::channel::<usize>(100);
+                    contention(tx).await;
+                    rt::spawn(async move {
+                        for _ in 0..SENDERS * PER_SENDER {
+                            let _ = rx.recv().await;
+                        }
+                    })
+                    .await
+                    .unwrap();
                 })
             }
 
@@ -194,8 +212,10 @@ pub mod on_smol {
         }
     }
 
-    fn run(p: &Pool, f: impl std::future::Future<Output = ()> + Send + 'static) {
-        smol::block_on(p.executor().spawn(f));
+    /// Runs the receiving side on the calling thread, as `Runtime::block_on`
+    /// does in the tern and Tokio columns (the pool runs the senders).
+    fn run(_p: &Pool, f: impl std::future::Future<Output = ()> + Send + 'static) {
+        smol::block_on(f);
     }
 
     pub fn contention_bounded(p: &Pool) {
@@ -218,6 +238,18 @@ pub mod on_smol {
                 let _ = rx.recv().await;
             }
         });
+    }
+
+    /// The receiver in a pool task, awaited from the calling thread.
+    pub fn contention_bounded_full_rx_task(p: &Pool) {
+        let (tx, rx) = channel::bounded::<usize>(100);
+        contention(p, &tx);
+        drop(tx);
+        smol::block_on(p.executor().spawn(async move {
+            for _ in 0..SENDERS * PER_SENDER {
+                let _ = rx.recv().await;
+            }
+        }));
     }
 
     /// async-channel has no `recv_many`: one awaited `recv`, then
