@@ -7,6 +7,7 @@
 //! | 0..15  | `num_searching`| workers looking for work to steal                   |
 //! | 15..30 | `num_unparked` | workers not parked (running tasks or searching)     |
 //! | 30     | `WATCHDOG`     | one parked worker holds the watch for tasks stranded behind a worker stuck in a long poll |
+//! | 31     | `WATCH_DEEP`   | the holder sleeps without a timeout; the next LIFO push into an empty slot wakes it |
 //!
 //! Rules (as in Tokio, plus the watchdog):
 //!
@@ -20,8 +21,22 @@
 //!   `WATCHDOG`) if nobody has it, and keeps it until it leaves its park.
 //!   How closely it watches is its own business (`worker/park.rs`): every
 //!   `WATCHDOG_PERIOD` while a peer has work queued or is making progress,
-//!   else every `WATCH_IDLE_PERIOD`. A LIFO push on a worker with parked
-//!   peers and no watch wakes a peer to take it.
+//!   else one look after `WATCH_IDLE_PERIOD`, then not at all (deep).
+//! * A LIFO push into an empty slot (`lifo_push_wake`) on a worker with
+//!   parked peers and no watch wakes a peer to take it; with the watch
+//!   deep, it clears `WATCH_DEEP` and wakes the holder (`watch_holder`).
+//!   The holder sets `WATCH_DEEP` before its last look at the peers'
+//!   queues, and the push fills the slot before it reads the word, each
+//!   with a `SeqCst` fence in between (a Dekker pair; the fences, not just
+//!   `SeqCst` accesses, because that is what loom models): either the look
+//!   sees the task or the push sees the bit.
+//!
+//! | `WATCH_DEEP` transition | by                                  | when |
+//! |-------------------------|-------------------------------------|------|
+//! | set                     | the holder (`enter_deep_watch`)     | a whole period without progress, then an idle look, found nothing queued |
+//! | cleared, holder woken   | a LIFO push (`lifo_push_wake`)      | the slot was empty; the one whose `fetch_and` cleared it wakes |
+//! | cleared                 | the holder (`leave_deep_watch`)     | its last look found work, or it woke for any reason |
+//! | cleared                 | the holder (`release_watchdog`)     | it leaves its park |
 //!
 //! `sleepers` (under a mutex) lists the parked workers; every change of
 //! `num_unparked` happens under that mutex, so the two always agree.
@@ -34,9 +49,13 @@ const UNPARK_SHIFT: u32 = 15;
 const UNPARK_ONE: usize = 1 << UNPARK_SHIFT;
 const UNPARK_MASK: usize = 0x7FFF << UNPARK_SHIFT;
 const WATCHDOG: usize = 1 << 30;
+const WATCH_DEEP: usize = 1 << 31;
 
 pub(super) struct Idle {
     state: AtomicUsize,
+    /// The worker holding the watch while it is deep: written by the
+    /// holder before it sets `WATCH_DEEP`, read by the push that clears it.
+    watch_holder: AtomicUsize,
     sleepers: Mutex<Vec<usize>>,
     num_workers: usize,
 }
@@ -56,6 +75,17 @@ impl State {
     }
 }
 
+/// Whom a LIFO push into an empty slot must wake (`lifo_push_wake`).
+#[must_use]
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum LifoPushWake {
+    Nobody,
+    /// Some parked worker, to take the vacant watch.
+    AnyParked,
+    /// The holder of the deep watch, worker `.0`.
+    Holder(usize),
+}
+
 /// What a parking worker must do.
 #[must_use]
 pub(super) struct Parked {
@@ -70,6 +100,7 @@ impl Idle {
         assert!(num_workers <= SEARCH_MASK, "too many worker threads");
         Idle {
             state: AtomicUsize::new(num_workers << UNPARK_SHIFT),
+            watch_holder: AtomicUsize::new(usize::MAX),
             sleepers: Mutex::new(Vec::with_capacity(num_workers)),
             num_workers,
         }
@@ -102,11 +133,48 @@ impl Idle {
         state.num_searching() == 0 && state.num_unparked() < self.num_workers
     }
 
-    /// A LIFO push wants a watch kept: some worker is parked and none has
-    /// the watch.
-    pub(super) fn needs_watchdog(&self) -> bool {
+    /// Who a LIFO push into an empty slot wakes, if anyone: a parked
+    /// worker to take a vacant watch, or the holder of a deep one. Called
+    /// after the push (`Local::push_lifo`, `SeqCst`).
+    pub(super) fn lifo_push_wake(&self) -> LifoPushWake {
+        // Pairs with the fence in `enter_deep_watch`: either the holder's
+        // look sees the pushed task, or this load sees `WATCH_DEEP`.
+        fence(SeqCst);
         let state = self.load();
-        !state.watchdog() && state.num_unparked() < self.num_workers
+        if state.0 & WATCH_DEEP != 0 {
+            if self.state.fetch_and(!WATCH_DEEP, SeqCst) & WATCH_DEEP != 0 {
+                return LifoPushWake::Holder(self.watch_holder.load(SeqCst));
+            }
+            return LifoPushWake::Nobody;
+        }
+        if !state.watchdog() && state.num_unparked() < self.num_workers {
+            LifoPushWake::AnyParked
+        } else {
+            LifoPushWake::Nobody
+        }
+    }
+
+    /// The holder (worker `me`) is about to sleep without a timeout; its
+    /// next look at the peers' queues decides (`leave_deep_watch` if it
+    /// finds work).
+    pub(super) fn enter_deep_watch(&self, me: usize) {
+        self.watch_holder.store(me, SeqCst);
+        self.state.fetch_or(WATCH_DEEP, SeqCst);
+        // Pairs with the fence in `lifo_push_wake`.
+        fence(SeqCst);
+    }
+
+    /// The holder watches with a timeout again, or woke. Returns true if
+    /// a LIFO push had already cleared the bit (and so woke it).
+    #[must_use]
+    pub(super) fn leave_deep_watch(&self) -> bool {
+        self.state.fetch_and(!WATCH_DEEP, SeqCst) & WATCH_DEEP == 0
+    }
+
+    /// Whether the watch is deep now (a snapshot, for the loom model).
+    #[cfg(all(test, tern_loom))]
+    pub(super) fn is_watch_deep(&self) -> bool {
+        self.load().0 & WATCH_DEEP != 0
     }
 
     pub(super) fn transition_worker_to_searching(&self) -> bool {
@@ -155,9 +223,9 @@ impl Idle {
         }
     }
 
-    /// The watching worker woke up: the watch is vacant again.
+    /// The watching worker left its park: the watch is vacant again.
     pub(super) fn release_watchdog(&self) {
-        self.state.fetch_and(!WATCHDOG, SeqCst);
+        self.state.fetch_and(!(WATCHDOG | WATCH_DEEP), SeqCst);
     }
 
     /// Unparks `worker` if it is parked (not searching). Returns whether it

@@ -5,7 +5,7 @@
 //! Every task carries an `Arc` token: loom's leak check catches a task
 //! lost or kept, and the models count each task seen exactly once.
 
-use super::idle::Idle;
+use super::idle::{Idle, LifoPushWake};
 use super::inject::Inject;
 use super::owned::OwnedTasks;
 use super::queue::{self, CAPACITY};
@@ -286,7 +286,7 @@ fn loom_watchdog_is_held_by_at_most_one_parked_worker() {
             w.join().unwrap();
         }
         assert!(took.load(SeqCst) >= 1, "a peer was awake, yet nobody took the watch");
-        assert!(!idle.needs_watchdog(), "every worker awake again: no watch needed");
+        assert_eq!(idle.lifo_push_wake(), LifoPushWake::Nobody, "every worker awake again: no watch needed");
     });
 }
 
@@ -383,6 +383,42 @@ fn loom_a_push_onto_a_non_empty_injection_queue_needs_no_wake() {
         }
         assert_eq!(done.load(SeqCst), 2);
         drop(joins);
+        assert_eq!(Arc::strong_count(&token), 1);
+    });
+}
+
+/// The deep watch (`idle.rs`, `WATCH_DEEP`): worker 0 holds the watch and
+/// goes deep (sets the bit, then looks at its peer's queue once more)
+/// while worker 1 pushes a task into its empty LIFO slot and asks whom to
+/// wake. Either the holder's look sees the task or the push wakes the
+/// holder: a deep watch never sleeps through a stranded task.
+#[test]
+fn loom_a_lifo_push_wakes_a_deep_watch_or_is_seen() {
+    model(|| {
+        let token = Arc::new(());
+        let idle = Arc::new(Idle::new(2));
+        let parked = idle.transition_worker_to_parked(0, false);
+        assert!(parked.watchdog, "a peer is awake: the parking worker takes the watch");
+        let (steal, mut local) = queue::local::<Noop>();
+        let (n, j) = task(&token);
+        let idl = idle.clone();
+        let holder = thread::spawn(move || {
+            idl.enter_deep_watch(0);
+            let saw = steal.has_queued();
+            if saw {
+                let _ = idl.leave_deep_watch();
+            }
+            saw
+        });
+        assert!(local.push_lifo(n).is_none());
+        let wake = idle.lifo_push_wake();
+        let saw = holder.join().unwrap();
+        assert!(saw || wake == LifoPushWake::Holder(0), "the task is stranded behind a deep watch");
+        if wake == LifoPushWake::Holder(0) {
+            assert!(!idle.is_watch_deep(), "the push cleared the bit it acted on");
+        }
+        drop(local.pop_lifo());
+        drop(j);
         assert_eq!(Arc::strong_count(&token), 1);
     });
 }

@@ -219,7 +219,10 @@ impl<S: Schedule> Local<S> {
     /// Puts `task` in the LIFO slot, returning the task it displaces.
     pub(crate) fn push_lifo(&mut self, task: Notified<S>) -> Option<Notified<S>> {
         let new = task.into_raw_header().as_ptr();
-        let prev = self.inner.lifo.swap(new, AcqRel);
+        // A Dekker pair with the deep watch (`idle.rs`): the pusher reads
+        // the idle word after this (and a fence), the holder this slot
+        // after setting `WATCH_DEEP` (and a fence).
+        let prev = self.inner.lifo.swap(new, SeqCst);
         // SAFETY: a non-null slot value is a `Notified` reference we now own.
         NonNull::new(prev).map(|p| unsafe { Notified::from_raw(p) })
     }
@@ -261,7 +264,8 @@ impl<S: Schedule> Steal<S> {
     /// Whether the worker has any task queued: in its LIFO slot or its
     /// ring (the watch's look at its peers; a snapshot).
     pub(crate) fn has_queued(&self) -> bool {
-        !self.0.lifo.load(Acquire).is_null() || self.has_stealable()
+        // `SeqCst`: see `push_lifo`.
+        !self.0.lifo.load(SeqCst).is_null() || self.has_stealable()
     }
 
     /// Takes the task in the LIFO slot (a stranded task of a stuck worker).

@@ -29,13 +29,16 @@
 //! stuck: the watchdog takes its LIFO task (the slot is an atomic, see
 //! `queue.rs`), or else steals half its ring into its own and runs one of
 //! them. A whole period with no progress and nothing queued leaves the
-//! watch idle: its holder looks every `WATCH_IDLE_PERIOD` (250 ms) instead.
-//! So a peer running one long poll with nothing behind it costs four
-//! wake-ups a second, not five hundred; a task woken into a LIFO slot just
-//! before its worker blocks waits at most `WATCH_IDLE_PERIOD` plus one
-//! period. Pushers never wake the holder (an earlier design had the LIFO
-//! push arm the watch with an unpark: it put a futex wake on the hot path
-//! of every request/response pair whose worker the watch had just left).
+//! watch idle: its holder looks once more after `WATCH_IDLE_PERIOD`
+//! (250 ms), and if nothing is queued then either, the watch goes deep: no
+//! timeout at all, and the next LIFO push into an empty slot wakes the
+//! holder (`idle.rs`, `WATCH_DEEP`). So a peer running one long poll with
+//! nothing behind it costs two timed wake-ups in all, not five hundred a
+//! second. Only a deep watch is woken by pushers: an earlier design whose
+//! LIFO pushes armed the watch after one quiet period put a futex wake on
+//! the hot path of every request/response pair whose worker the watch had
+//! just left; a quarter of a second without progress makes that once per
+//! burst.
 //!
 //! # Parking
 //!
@@ -48,6 +51,7 @@ mod park;
 
 use park::WorkerTurnEnd;
 
+use super::idle::LifoPushWake;
 use super::queue::Local;
 use super::{Handle, Sched};
 use crate::runtime::context;
@@ -67,9 +71,10 @@ const MAX_LIFO_POLLS_PER_TICK: usize = 3;
 /// How long a peer must make no progress before its LIFO task is rescued.
 pub(super) const WATCHDOG_PERIOD: Duration = Duration::from_millis(2);
 
-/// How often the holder of an idle (unarmed) watch looks at its peers:
-/// the longest a task pushed into a LIFO slot behind a poll that then
-/// blocks waits before the watch arms (then one `WATCHDOG_PERIOD` more).
+/// How long the holder of an idle (unarmed) watch waits before its one
+/// look at its peers before the watch goes deep: the longest a task pushed
+/// into a LIFO slot behind a poll that then blocks waits before the watch
+/// arms (then one `WATCHDOG_PERIOD` more). Once deep, the push wakes it.
 pub(super) const WATCH_IDLE_PERIOD: Duration = Duration::from_millis(250);
 
 /// The state a worker owns.
@@ -300,10 +305,12 @@ pub(super) fn schedule_local(handle: &Handle, core: &mut Core, task: Notified<Sc
             }
             None => {
                 // Nothing to share yet. If no parked worker holds the watch,
-                // wake one to take it (a held watch finds this task on its
-                // own, within `WATCH_IDLE_PERIOD`).
-                if handle.idle.needs_watchdog() {
-                    handle.notify_parked();
+                // wake one to take it; if its holder sleeps deep, wake it
+                // (an armed or idle watch finds this task on its own).
+                match handle.idle.lifo_push_wake() {
+                    LifoPushWake::Nobody => {}
+                    LifoPushWake::AnyParked => handle.notify_parked(),
+                    LifoPushWake::Holder(worker) => handle.remotes[worker].park.unpark(),
                 }
                 false
             }

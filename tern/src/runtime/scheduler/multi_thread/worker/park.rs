@@ -8,6 +8,7 @@
 //! |-------------|-----------------------|----------------|----------------|-------------------------------------------|
 //! | no          | -                     | none           | its parker     | none                                      |
 //! | no          | -                     | held, idle     | its parker     | `WATCH_IDLE_PERIOD`                       |
+//! | no          | -                     | held, deep     | its parker     | none (a LIFO push wakes it)               |
 //! | no          | -                     | held, armed    | its parker     | `WATCHDOG_PERIOD`                         |
 //! | yes         | no                    | none           | the I/O driver | next timer                                |
 //! | yes         | no                    | held           | the I/O driver | min(next timer, watch period)             |
@@ -57,8 +58,12 @@ enum Watch {
     #[default]
     None,
     /// The holder, with nothing queued behind a peer's poll and no recent
-    /// progress: a look every `WATCH_IDLE_PERIOD`.
+    /// progress: one look after `WATCH_IDLE_PERIOD`.
     Idle,
+    /// The holder, after an idle look that found nothing queued: no
+    /// timeout; the next LIFO push into an empty slot wakes it
+    /// (`Idle::lifo_push_wake`).
+    Deep,
     /// The holder, armed: a look every `WATCHDOG_PERIOD`.
     Armed,
 }
@@ -77,7 +82,7 @@ struct ParkPlan {
 fn plan_park(i: ParkInputs) -> ParkPlan {
     let standby = if i.has_role { i.standby } else { None };
     let period = match i.watch {
-        Watch::None => None,
+        Watch::None | Watch::Deep => None,
         Watch::Idle => Some(WATCH_IDLE_PERIOD),
         Watch::Armed => Some(WATCHDOG_PERIOD),
     };
@@ -124,6 +129,9 @@ pub(super) fn park(cx: &Context) {
     // armed for one whole period: parking is what a worker does between
     // bursts of work.
     let mut keep_armed = watchdog;
+    // Idle looks since the watch was last armed: after one that found
+    // nothing queued, the watch goes deep.
+    let mut idle_looks = 0u32;
     loop {
         if handle.is_shutdown() {
             cx.with_core(|core| core.is_shutdown = true);
@@ -131,11 +139,24 @@ pub(super) fn park(cx: &Context) {
             let _ = handle.idle.unpark_worker_by_id(cx.index);
             break;
         }
-        let watch = match watchdog {
+        let mut watch = match watchdog {
             false => Watch::None,
             true if keep_armed || handle.peers_have_queued_work(cx.index) => Watch::Armed,
-            true => Watch::Idle,
+            true if idle_looks == 0 => Watch::Idle,
+            true => Watch::Deep,
         };
+        if watch == Watch::Deep {
+            // The bit first, then one more look (`idle.rs`): a LIFO push
+            // either is seen here or sees the bit and wakes us.
+            handle.idle.enter_deep_watch(cx.index);
+            if handle.peers_have_queued_work(cx.index) {
+                let _ = handle.idle.leave_deep_watch();
+                watch = Watch::Armed;
+            }
+        }
+        if watch == Watch::Armed {
+            idle_looks = 0;
+        }
         let watch_armed = watch == Watch::Armed;
         if !watch_armed {
             period_start = None;
@@ -174,11 +195,17 @@ pub(super) fn park(cx: &Context) {
             drop(role);
             end_driver_poll(cx);
         }
+        // Woken out of a deep watch by a LIFO push (it cleared the bit):
+        // watch that push's worker closely for one period.
+        let pushed = watch == Watch::Deep && handle.idle.leave_deep_watch();
         if watchdog {
             // The watch stays ours while we stay parked (releasing it at
             // every wake would open a window in which a LIFO push finds it
             // vacant and wakes a parked worker to take it).
-            keep_armed = watch_armed;
+            keep_armed = watch_armed || pushed;
+            if watch == Watch::Idle {
+                idle_looks += 1;
+            }
             // Only a whole period without progress makes a peer stuck: an
             // early wake-up compares nothing.
             if period_start.is_some_and(|start| start.elapsed() >= WATCHDOG_PERIOD) {
@@ -207,6 +234,7 @@ pub(super) fn park(cx: &Context) {
             watchdog = handle.idle.rearm_watchdog();
             period_start = None;
             keep_armed = watchdog;
+            idle_looks = 0;
         }
     }
     // Every way out of the loop leaves the park: the watch is vacant again.
@@ -271,6 +299,19 @@ mod park_plan_tests {
             has_role: true,
             timer: Some(MS),
             watch: Watch::Idle,
+            ..ParkInputs::default()
+        });
+        assert_eq!(p, ParkPlan { on_driver: true, timeout: Some(MS), precise: true });
+    }
+
+    #[test]
+    fn a_deep_watch_has_no_timeout() {
+        let p = plan_park(ParkInputs { watch: Watch::Deep, ..ParkInputs::default() });
+        assert_eq!(p, ParkPlan { on_driver: false, timeout: None, precise: false });
+        let p = plan_park(ParkInputs {
+            has_role: true,
+            timer: Some(MS),
+            watch: Watch::Deep,
             ..ParkInputs::default()
         });
         assert_eq!(p, ParkPlan { on_driver: true, timeout: Some(MS), precise: true });
