@@ -41,6 +41,7 @@ pub(crate) mod local;
 pub(crate) mod raw;
 pub(crate) mod state;
 mod waker;
+pub(crate) use waker::is_waker_of;
 mod yield_now;
 
 mod task_local;
@@ -161,6 +162,11 @@ impl<S: 'static> Notified<S> {
     #[cfg(all(test, tern_loom))]
     pub(crate) fn task_ptr(&self) -> usize {
         self.0.raw.header_ptr().as_ptr() as usize
+    }
+
+    /// The task's header address, as its wakers carry it (`Waker::data`).
+    pub(crate) fn header_addr(&self) -> *const () {
+        self.0.raw.header_ptr().as_ptr() as *const ()
     }
 
     /// Gives up the notification as a raw pointer (its reference travels

@@ -39,6 +39,12 @@ pub(crate) fn waker_ref<'a>(header: NonNull<Header>) -> WakerRef<'a> {
 /// so that its address, which `will_wake` compares, is unique.
 static WAKER_VTABLE: RawWakerVTable = RawWakerVTable::new(clone_waker, wake_by_val, wake_by_ref, drop_waker);
 
+/// Whether `waker` is the waker of the task whose header is at `header`
+/// (a tern task waker with that data pointer).
+pub(crate) fn is_waker_of(waker: &Waker, header: *const ()) -> bool {
+    std::ptr::eq(waker.vtable(), &WAKER_VTABLE) && waker.data() == header
+}
+
 fn raw_waker(header: NonNull<Header>) -> RawWaker {
     RawWaker::new(header.as_ptr() as *const (), &WAKER_VTABLE)
 }

@@ -9,7 +9,7 @@ use crate::runtime::scheduler;
 use crate::task::coop;
 use crate::task::list::OwnedList;
 use crate::task::{Notified, Task};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
@@ -34,6 +34,9 @@ pub(crate) struct Core {
     /// Shared with the handle: what this core publishes for metrics.
     published: Arc<Published>,
     busy: BusyClock,
+    /// Tasks that yielded (`yield_now`, coop budget spent) during their
+    /// last poll: queued again after the next poll of the drivers.
+    yielded: Vec<Notified<Sched>>,
 }
 
 /// Counters written only by the thread holding the core (which the core's
@@ -52,10 +55,19 @@ pub(crate) struct Context {
     pub(super) handle: Arc<Handle>,
     /// `None` only while the core is being handed back.
     pub(super) core: RefCell<Option<Box<Core>>>,
-    /// Wakers of tasks that yielded (`yield_now`, or out of coop budget):
-    /// woken only after the next poll of the drivers, so that a yield lets
-    /// I/O and timers in before the task runs again (as in Tokio).
+    /// Wakers deferred by a yield (`yield_now`, or out of coop budget)
+    /// that are not the running task's own (the `block_on` future's, a
+    /// combinator's): woken only after the next poll of the drivers, so
+    /// that a yield lets I/O and timers in before the task runs again (as
+    /// in Tokio). The running task's own yield takes no waker: see
+    /// `yield_pending`.
     deferred: RefCell<Vec<Waker>>,
+    /// The header address of the task being polled (null between polls).
+    running: Cell<*const ()>,
+    /// The running task deferred its own waker: it was woken in place (no
+    /// clone), and the scheduler's `yield_now` puts it in `Core::yielded`
+    /// rather than the run queue. Reset before each poll.
+    yield_pending: Cell<bool>,
 }
 
 impl Core {
@@ -67,6 +79,7 @@ impl Core {
             tick: 0,
             published,
             busy: BusyClock::default(),
+            yielded: Vec::new(),
         }
     }
 
@@ -105,6 +118,11 @@ impl Core {
     #[inline]
     pub(super) fn push(&mut self, notified: Notified<Sched>) {
         self.run_queue.push_back(notified);
+    }
+
+    /// Queues a task that yielded after the next poll of the drivers.
+    pub(super) fn push_yielded(&mut self, notified: Notified<Sched>) {
+        self.yielded.push(notified);
     }
 
     /// # Safety
@@ -158,25 +176,51 @@ impl Core {
 
 impl Context {
     fn new(handle: Arc<Handle>, core: Box<Core>) -> Context {
-        Context { handle, core: RefCell::new(Some(core)), deferred: RefCell::new(Vec::new()) }
+        Context {
+            handle,
+            core: RefCell::new(Some(core)),
+            deferred: RefCell::new(Vec::new()),
+            running: Cell::new(std::ptr::null()),
+            yield_pending: Cell::new(false),
+        }
     }
 
     /// Keeps `waker` to be woken after the next poll of the drivers. A run
-    /// of yields by the same task keeps one waker.
+    /// of yields by the same task keeps one waker. The running task's own
+    /// waker is woken in place instead: the task is then notified while
+    /// running, and comes back through `take_yield` into `Core::yielded`
+    /// (one atomic operation, where a clone and a later wake are two).
     pub(crate) fn defer(&self, waker: &Waker) {
+        if !self.running.get().is_null() && crate::task::is_waker_of(waker, self.running.get()) {
+            self.yield_pending.set(true);
+            waker.wake_by_ref();
+            return;
+        }
         let mut deferred = self.deferred.borrow_mut();
         if !deferred.last().is_some_and(|last| last.will_wake(waker)) {
             deferred.push(waker.clone());
         }
     }
 
-    fn has_deferred(&self) -> bool {
-        !self.deferred.borrow().is_empty()
+    /// The running task, notified while running, is being queued again:
+    /// whether that is its own deferred yield (see `defer`).
+    pub(super) fn take_yield(&self) -> bool {
+        self.yield_pending.replace(false)
     }
 
-    /// Wakes the deferred wakers (outside the borrow: a wake may defer
-    /// again, or schedule onto this core).
+    fn has_deferred(&self) -> bool {
+        !self.deferred.borrow().is_empty() || self.with_core(|core| !core.yielded.is_empty())
+    }
+
+    /// Queues the yielded tasks and wakes the deferred wakers (outside the
+    /// borrow: a wake may defer again, or schedule onto this core).
     fn wake_deferred(&self) {
+        if let Ok(mut core) = self.core.try_borrow_mut() {
+            if let Some(core) = core.as_mut() {
+                let Core { yielded, run_queue, .. } = &mut **core;
+                run_queue.extend(yielded.drain(..));
+            }
+        }
         let mut wakers = std::mem::take(&mut *self.deferred.borrow_mut());
         for waker in wakers.drain(..) {
             crate::runtime::driver::wake(waker);
@@ -239,7 +283,12 @@ pub(super) fn drive<F: Future>(handle: &Arc<Handle>, core: Box<Core>, mut future
             // wake, which borrows the core again.
             let next = cx.with_core(|core| core.next_task(handle));
             match next {
-                Some(task) => coop::budget(|| task.run()),
+                Some(task) => {
+                    cx.running.set(task.header_addr());
+                    cx.yield_pending.set(false);
+                    coop::budget(|| task.run());
+                    cx.running.set(std::ptr::null());
+                }
                 None => {
                     park(&cx);
                     continue 'outer;
@@ -345,7 +394,8 @@ pub(super) fn shutdown(handle: &Arc<Handle>, core: Box<Core>) {
             task.shutdown();
             continue;
         }
-        if let Some(notified) = cx.with_core(|core| core.run_queue.pop_front()) {
+        if let Some(notified) = cx.with_core(|core| core.run_queue.pop_front().or_else(|| core.yielded.pop()))
+        {
             drop(notified);
             continue;
         }

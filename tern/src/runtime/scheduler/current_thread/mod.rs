@@ -296,7 +296,13 @@ impl Schedule for Arc<Handle> {
 
     fn yield_now(&self, task: Notified<Self>) {
         let mut task = Some(task);
+        let own_yield = context::with_current_thread(|cx| cx.is_some_and(|cx| cx.take_yield()));
         self.with_local_core(|core| {
+            if own_yield {
+                // `yield_now` or a spent budget: after the drivers' poll.
+                core.push_yielded(task.take().expect("present"));
+                return;
+            }
             // Behind everything ready now, including what other threads
             // queued.
             if !self.inject.is_empty() {
