@@ -93,6 +93,7 @@
 
 use crate::loom::sync::atomic::{AtomicBool, AtomicU64, Ordering::*};
 use crate::loom::sync::Mutex;
+use crate::runtime::driver::{Drivers, Io};
 use crate::runtime::park::ParkInner;
 use std::sync::Arc;
 use std::time::Duration;
@@ -112,6 +113,39 @@ const MAX_DOUBLINGS: u32 = 9; // 2 ms << 9 = 1.024 s
 /// turn (`drowsy`); a shorter one notices a blocked poll by itself within
 /// two periods.
 const DROWSY_FROM: Duration = Duration::from_millis(8);
+
+/// The runtime as the `block_on` loop (`run.rs`) and the worker's park
+/// step (`worker/park.rs`, `park_step`) see it: the protocol's code is
+/// generic over this, so that the loom models (`loom.rs`) run it with a
+/// fake I/O driver and fake workers. The multi-thread `Handle` implements
+/// it with its own fields (static dispatch, nothing added).
+///
+/// Contract: `all_parked` and `inject_is_empty` are snapshots (they may
+/// change right after; the protocol only uses them as hints); the wake of
+/// `wake_role_holder` is an unpark of the parker of the worker that took
+/// the driver role last (`Drivers::role_holder`), which must reach that
+/// worker wherever it parks (its parker, or the I/O driver).
+pub(crate) trait Host {
+    /// The I/O driver (`runtime/driver.rs`).
+    type Io: Io;
+
+    /// The drivers and the driver role.
+    fn drivers(&self) -> &Drivers<Self::Io>;
+
+    /// The claim (this module).
+    fn block_on_io(&self) -> &BlockOnIo;
+
+    /// Whether every worker is parked.
+    fn all_parked(&self) -> bool;
+
+    /// Whether nothing waits in the injection queue.
+    fn inject_is_empty(&self) -> bool;
+
+    /// Wakes the worker holding the driver role: it parked without the I/O
+    /// driver, which was busy (`DriverSlot`), or it stands by for a
+    /// `block_on` thread that stopped polling I/O.
+    fn wake_role_holder(&self);
+}
 
 /// The claim of a `block_on` thread on I/O polling (see the module docs).
 pub(crate) struct BlockOnIo {
