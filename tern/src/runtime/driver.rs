@@ -74,7 +74,7 @@
 //! and the worker's park step as they are.
 
 use crate::io::driver::{Driver, Handle as IoHandle};
-use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
+use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*, StoreRmw};
 use crate::runtime::park::ParkInner;
 use crate::time::driver::Handle as TimeHandle;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -413,7 +413,7 @@ impl<E: TurnEnd, I: Io> Drop for Turn<'_, E, I> {
 
 impl<I: Io> Drop for DriverRole<'_, I> {
     fn drop(&mut self) {
-        self.drivers.role_taken.store(false, Release);
+        self.drivers.role_taken.store_rmw(false, Release);
     }
 }
 

@@ -91,7 +91,7 @@
 //! the thread that made it drops or renews it, and none asks for a
 //! handover while another holds it.
 
-use crate::loom::sync::atomic::{AtomicBool, AtomicU64, Ordering::*};
+use crate::loom::sync::atomic::{AtomicBool, AtomicU64, Ordering::*, StoreRmw};
 use crate::loom::sync::Mutex;
 use crate::runtime::driver::{Drivers, Io};
 use crate::runtime::park::ParkInner;
@@ -306,7 +306,7 @@ impl BlockOnIo {
             return Standby::StandBy(left);
         }
         // Before the look at `state`; pairs with `end_turn` (its doc).
-        self.drowsy.store(true, SeqCst);
+        self.drowsy.store_rmw(true, SeqCst);
         let s = self.state.load(SeqCst);
         let turns = s & !FLAGS;
         let moved = std::mem::replace(&mut watch.seen, turns) != turns;
@@ -338,7 +338,7 @@ impl BlockOnIo {
             }
         };
         if !matches!(decision, Standby::StandBy(p) if p >= DROWSY_FROM) {
-            self.drowsy.store(false, Relaxed);
+            self.drowsy.store_rmw(false, Relaxed);
         }
         decision
     }
