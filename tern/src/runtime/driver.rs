@@ -307,13 +307,23 @@ impl<I: Io> Drivers<I> {
         if !self.is_enabled() || self.role_taken.swap(true, Acquire) {
             return None;
         }
-        self.role_holder.store(index, Release);
+        // `SeqCst` with the load in `role_holder`: a Dekker pair with the
+        // new holder's next look at what it must do (the `block_on`
+        // claim's state word, also `SeqCst`). Whoever changes that word and
+        // then wakes the role holder (a `block_on` thread dropping its
+        // claim) either wakes this worker or this worker sees the change.
+        // With release/acquire both could read the old value (store
+        // buffering): the wake went to the previous holder and this one
+        // stood by for its whole standby period (up to about 1 s) with
+        // nobody polling I/O (found by the loom model
+        // `a_handover_request_while_the_role_moves_between_workers`).
+        self.role_holder.store(index, SeqCst);
         Some(DriverRole { drivers: self })
     }
 
     /// The worker that took the driver role last.
     pub(crate) fn role_holder(&self) -> usize {
-        self.role_holder.load(Acquire)
+        self.role_holder.load(SeqCst)
     }
 
     /// Records `parker` as the thread that parks until the next timer (a
