@@ -55,8 +55,16 @@
 //! is answered by whoever next puts the driver back (the worker's
 //! `TurnEnd`), and a request that reaches nobody costs one standby period.
 //! The loom models in `block_on/loom.rs` cover the handover against a put
-//! (on `DriverSlot` directly); a model of the whole loop (two `block_on`
-//! threads, the role moving between two workers) does not exist yet.
+//! (on `DriverSlot` directly) and the whole loop as it is: `run.rs` and
+//! the worker's `park_step` (`worker/park.rs`) are generic over [`Host`],
+//! so loom runs them, and the drivers' `Turn`, over a fake I/O driver:
+//! two `block_on` threads, the role moving between two workers, a
+//! `block_on` thread leaving with the claim. Loom cannot run a panic there
+//! (its threads share one OS thread's unwinding state), nor time: a
+//! standby ends only when woken, so the models check that no progress
+//! waits for a period to run out; the revocation of a blocked poll's claim
+//! is modelled by hand (`a_long_standby_is_cut_short_by_the_next_turn`)
+//! and tested on a real runtime (`tests.rs`).
 //!
 //! The last row is what keeps I/O going when the future's own poll blocks
 //! the thread (a synchronous wait inside `block_on`): the `block_on`

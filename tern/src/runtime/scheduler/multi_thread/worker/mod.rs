@@ -47,6 +47,8 @@
 mod park;
 
 use park::WorkerTurnEnd;
+#[cfg(all(test, tern_loom))]
+pub(super) use park::{park_step, Watch};
 
 use super::queue::Local;
 use super::{Handle, Sched};
