@@ -8,6 +8,10 @@
 //!
 //! Capacities that loom could not explore exhaustively are shrunk with
 //! [`if_loom`] (for example the allocation batch of task ids).
+//!
+//! A plain store that races a read-modify-write of the same atomic is
+//! written `store_rmw` (`atomic::StoreRmw`): a store here, a swap under
+//! loom, whose 0.7 release mishandles that race (tokio-rs/loom#254).
 
 #[cfg(not(tern_loom))]
 mod imp {
@@ -18,6 +22,19 @@ mod imp {
             pub(crate) use std::sync::atomic::{
                 fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering,
             };
+
+            /// A store that loom models as a read-modify-write (see the
+            /// loom side); a plain `store` here.
+            pub(crate) trait StoreRmw<T> {
+                fn store_rmw(&self, value: T, order: Ordering);
+            }
+
+            impl StoreRmw<bool> for AtomicBool {
+                #[inline(always)]
+                fn store_rmw(&self, value: bool, order: Ordering) {
+                    self.store(value, order);
+                }
+            }
         }
 
         /// `std::sync::Mutex` with poisoning ignored: a panic while a
@@ -139,6 +156,25 @@ mod imp {
             pub(crate) use loom::sync::atomic::{
                 fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering,
             };
+
+            /// A store that races a read-modify-write of the same atomic
+            /// on another thread. Loom 0.7 lets a plain store fall between
+            /// the read and the write of such an RMW (tokio-rs/loom#254:
+            /// the RMW's write then seems to overwrite a store it never
+            /// read, a lost update no real machine produces, and a later
+            /// load in the storing thread may even read the older value).
+            /// A swap has the store's effect and is ordered as an RMW, so
+            /// loom keeps to the memory model; outside loom this is a
+            /// plain store.
+            pub(crate) trait StoreRmw<T> {
+                fn store_rmw(&self, value: T, order: Ordering);
+            }
+
+            impl StoreRmw<bool> for AtomicBool {
+                fn store_rmw(&self, value: bool, order: Ordering) {
+                    let _ = self.swap(value, order);
+                }
+            }
         }
 
         #[derive(Debug, Default)]

@@ -61,9 +61,20 @@
 //! 2. Whatever else unwinds (the driver's own `epoll_wait` failure, a bug),
 //!    the [`Turn`] still puts the driver back and answers a want or a
 //!    handover when it drops, and [`DriverRole`] releases the role.
+//!
+//! # The I/O driver as this layer sees it
+//!
+//! [`Drivers`] and [`Turn`] reach the I/O driver only through the [`Io`]
+//! trait: its slot (take, put, the `wanted` mark), the wake of the thread
+//! waiting in it, and one turn. The runtime's is `io::driver::Handle`, the
+//! default type parameter everywhere (static dispatch: the same code as
+//! calling the handle directly). The loom models of the multi-thread
+//! `block_on` loop (`multi_thread/block_on/loom.rs`) give it a fake driver
+//! built on loom primitives, so loom runs this layer, the `block_on` loop
+//! and the worker's park step as they are.
 
 use crate::io::driver::{Driver, Handle as IoHandle};
-use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
+use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*, StoreRmw};
 use crate::runtime::park::ParkInner;
 use crate::time::driver::Handle as TimeHandle;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -71,10 +82,101 @@ use std::sync::Arc;
 use std::task::Waker;
 use std::time::Duration;
 
+/// The I/O driver as the drivers layer uses it (module docs). Contract:
+///
+/// * one `Driver` value exists; the take methods hand it out to one thread
+///   at a time and `put_driver` returns it (the `DriverSlot` protocol,
+///   `io/driver/mod.rs`: `take_driver_or_want` marks it wanted when it is
+///   out, and the next `put_driver` returns that mark once);
+/// * `unpark` makes the current or next wait in `turn` return (an eventfd
+///   write: a wake with nobody waiting is kept for the next wait);
+/// * `turn` waits up to `timeout` (`Some(ZERO)`: not at all) for events or
+///   an `unpark`, calls `after_wait` once the wait is over, then dispatches
+///   the events (each wake through [`wake`]);
+/// * `waker` is what a parker in the driver's wait (`PARKED_IO`) is woken
+///   through: it must have `unpark`'s effect.
+pub(crate) trait Io {
+    /// The driver itself, held by the thread that turns it.
+    type Driver;
+
+    /// The driver if it is free and its slot uncontended.
+    fn try_take_driver(&self) -> Option<Self::Driver>;
+
+    /// The driver if it is free, waiting for the slot's lock.
+    fn take_driver(&self) -> Option<Self::Driver>;
+
+    /// The driver if it is free; else marks it wanted.
+    fn take_driver_or_want(&self) -> Option<Self::Driver>;
+
+    /// Puts the driver back; whether it was marked wanted meanwhile.
+    #[must_use]
+    fn put_driver(&self, driver: Self::Driver) -> bool;
+
+    /// Wakes the thread waiting in the driver (now or at its next wait).
+    fn unpark(&self);
+
+    /// One turn of `driver` (see the trait's docs).
+    fn turn(
+        &self,
+        driver: &mut Self::Driver,
+        timeout: Option<Duration>,
+        precise: bool,
+        after_wait: impl FnOnce(),
+    );
+
+    /// What wakes a parker waiting in this driver.
+    fn waker(&self) -> IoWaker;
+}
+
+impl Io for IoHandle {
+    type Driver = Driver;
+
+    #[inline]
+    fn try_take_driver(&self) -> Option<Driver> {
+        IoHandle::try_take_driver(self)
+    }
+
+    #[inline]
+    fn take_driver(&self) -> Option<Driver> {
+        IoHandle::take_driver(self)
+    }
+
+    #[inline]
+    fn take_driver_or_want(&self) -> Option<Driver> {
+        IoHandle::take_driver_or_want(self)
+    }
+
+    #[inline]
+    fn put_driver(&self, driver: Driver) -> bool {
+        IoHandle::put_driver(self, driver)
+    }
+
+    #[inline]
+    fn unpark(&self) {
+        IoHandle::unpark(self);
+    }
+
+    #[inline]
+    fn turn(&self, driver: &mut Driver, timeout: Option<Duration>, precise: bool, after_wait: impl FnOnce()) {
+        driver.turn_then(self, timeout, precise, after_wait);
+    }
+
+    fn waker(&self) -> IoWaker {
+        #[cfg(not(tern_loom))]
+        let waker = IoWaker(self.clone());
+        #[cfg(tern_loom)]
+        let waker = {
+            let io = self.clone();
+            IoWaker::from_fn(move || io.unpark())
+        };
+        waker
+    }
+}
+
 /// A runtime's drivers (each optional, as the builder enabled them) and
 /// the driver role. Owned by the scheduler's handle.
-pub(crate) struct Drivers {
-    io: Option<IoHandle>,
+pub(crate) struct Drivers<I: Io = IoHandle> {
+    io: Option<I>,
     time: Option<TimeHandle>,
     /// Whether a worker holds the driver role (multi-thread only).
     role_taken: AtomicBool,
@@ -85,11 +187,24 @@ pub(crate) struct Drivers {
 
 /// Wakes a thread parked in the I/O driver's `epoll_wait` (what a parker
 /// holds for its `PARKED_IO` state, `park.rs`).
+#[cfg(not(tern_loom))]
 pub(crate) struct IoWaker(IoHandle);
 
+/// Under loom, whatever wakes the driver the model runs ([`Io::waker`]).
+#[cfg(tern_loom)]
+pub(crate) struct IoWaker(Box<dyn Fn() + Send + Sync>);
+
 impl IoWaker {
+    #[cfg(tern_loom)]
+    pub(crate) fn from_fn(wake: impl Fn() + Send + Sync + 'static) -> IoWaker {
+        IoWaker(Box::new(wake))
+    }
+
     pub(crate) fn wake(&self) {
+        #[cfg(not(tern_loom))]
         self.0.unpark();
+        #[cfg(tern_loom)]
+        (self.0)();
     }
 }
 
@@ -135,27 +250,27 @@ impl TurnEnd for () {
 /// One turn of the drivers: the I/O driver if it was taken, and whether
 /// to fire timers. Dropping it ends the turn (see the module docs).
 #[must_use = "the turn ends (driver put back, timers fired) when this drops"]
-pub(crate) struct Turn<'a, E: TurnEnd> {
-    drivers: &'a Drivers,
+pub(crate) struct Turn<'a, E: TurnEnd, I: Io = IoHandle> {
+    drivers: &'a Drivers<I>,
     /// Invariant: `Some` only if `drivers.io` is.
-    driver: Option<Driver>,
+    driver: Option<I::Driver>,
     fire_timers: bool,
     end: E,
 }
 
 /// The driver role, held by one parked worker at a time; released on
 /// drop, also if the worker unwinds.
-pub(crate) struct DriverRole<'a> {
-    drivers: &'a Drivers,
+pub(crate) struct DriverRole<'a, I: Io = IoHandle> {
+    drivers: &'a Drivers<I>,
 }
 
-impl Drivers {
-    pub(crate) fn new(io: Option<IoHandle>, time: Option<TimeHandle>) -> Drivers {
+impl<I: Io> Drivers<I> {
+    pub(crate) fn new(io: Option<I>, time: Option<TimeHandle>) -> Drivers<I> {
         Drivers { io, time, role_taken: AtomicBool::new(false), role_holder: AtomicUsize::new(0) }
     }
 
     /// The I/O driver's handle (resources register through it).
-    pub(crate) fn io(&self) -> Option<&IoHandle> {
+    pub(crate) fn io(&self) -> Option<&I> {
         self.io.as_ref()
     }
 
@@ -174,7 +289,7 @@ impl Drivers {
     pub(crate) fn new_parker(&self) -> Arc<ParkInner> {
         let parker = Arc::new(ParkInner::new());
         if let Some(io) = &self.io {
-            parker.set_io_waker(IoWaker(io.clone()));
+            parker.set_io_waker(io.waker());
         }
         parker
     }
@@ -188,17 +303,27 @@ impl Drivers {
 
     /// Takes the driver role for worker `index`, if no worker holds it
     /// and there is a driver to drive.
-    pub(crate) fn try_take_role(&self, index: usize) -> Option<DriverRole<'_>> {
+    pub(crate) fn try_take_role(&self, index: usize) -> Option<DriverRole<'_, I>> {
         if !self.is_enabled() || self.role_taken.swap(true, Acquire) {
             return None;
         }
-        self.role_holder.store(index, Release);
+        // `SeqCst` with the load in `role_holder`: a Dekker pair with the
+        // new holder's next look at what it must do (the `block_on`
+        // claim's state word, also `SeqCst`). Whoever changes that word and
+        // then wakes the role holder (a `block_on` thread dropping its
+        // claim) either wakes this worker or this worker sees the change.
+        // With release/acquire both could read the old value (store
+        // buffering): the wake went to the previous holder and this one
+        // stood by for its whole standby period (up to about 1 s) with
+        // nobody polling I/O (found by the loom model
+        // `a_handover_request_while_the_role_moves_between_workers`).
+        self.role_holder.store(index, SeqCst);
         Some(DriverRole { drivers: self })
     }
 
     /// The worker that took the driver role last.
     pub(crate) fn role_holder(&self) -> usize {
-        self.role_holder.load(Acquire)
+        self.role_holder.load(SeqCst)
     }
 
     /// Records `parker` as the thread that parks until the next timer (a
@@ -219,7 +344,7 @@ impl Drivers {
     /// Starts a turn: takes the I/O driver as `take` says (if there is
     /// one), and fires timers when the turn ends if `fire_timers`.
     #[inline]
-    pub(crate) fn take<E: TurnEnd>(&self, take: Take, fire_timers: bool, mut end: E) -> Turn<'_, E> {
+    pub(crate) fn take<E: TurnEnd>(&self, take: Take, fire_timers: bool, mut end: E) -> Turn<'_, E, I> {
         let driver = self.io.as_ref().and_then(|io| match take {
             Take::No => None,
             Take::IfFree => io.try_take_driver(),
@@ -257,7 +382,7 @@ impl Drivers {
     }
 }
 
-impl<E: TurnEnd> Turn<'_, E> {
+impl<E: TurnEnd, I: Io> Turn<'_, E, I> {
     /// Whether this turn holds the I/O driver.
     pub(crate) fn holds_io(&self) -> bool {
         self.driver.is_some()
@@ -267,7 +392,7 @@ impl<E: TurnEnd> Turn<'_, E> {
     /// driver; then ends the turn.
     fn turn(mut self, timeout: Option<Duration>, precise: bool) {
         if let (Some(driver), Some(io)) = (&mut self.driver, &self.drivers.io) {
-            driver.turn(io, timeout, precise);
+            io.turn(driver, timeout, precise, || {});
         }
     }
 
@@ -283,7 +408,7 @@ impl<E: TurnEnd> Turn<'_, E> {
     }
 }
 
-impl<E: TurnEnd> Drop for Turn<'_, E> {
+impl<E: TurnEnd, I: Io> Drop for Turn<'_, E, I> {
     fn drop(&mut self) {
         if let (Some(driver), Some(io)) = (self.driver.take(), &self.drivers.io) {
             self.end.putting_back();
@@ -296,38 +421,38 @@ impl<E: TurnEnd> Drop for Turn<'_, E> {
     }
 }
 
-impl Drop for DriverRole<'_> {
+impl<I: Io> Drop for DriverRole<'_, I> {
     fn drop(&mut self) {
-        self.drivers.role_taken.store(false, Release);
+        self.drivers.role_taken.store_rmw(false, Release);
     }
 }
 
 /// One turn of `driver` as `parker`'s park: a token already there (or
 /// arriving before the wait) makes it a non-blocking turn.
-fn park_on_driver(
+fn park_on_driver<I: Io>(
     parker: &ParkInner,
-    driver: &mut Driver,
-    io: &IoHandle,
+    driver: &mut I::Driver,
+    io: &I,
     timeout: Option<Duration>,
     precise: bool,
 ) -> bool {
     if parker.take_token() {
-        driver.turn(io, Some(Duration::ZERO), false);
+        io.turn(driver, Some(Duration::ZERO), false, || {});
         return true;
     }
     if timeout == Some(Duration::ZERO) {
-        driver.turn(io, timeout, false);
+        io.turn(driver, timeout, false, || {});
         return false;
     }
     if !parker.enter_driver_wait() {
         // A token arrived meanwhile (and was consumed).
-        driver.turn(io, Some(Duration::ZERO), false);
+        io.turn(driver, Some(Duration::ZERO), false, || {});
         return true;
     }
     // Awake from `after_wait` on: an `unpark` during the dispatch
     // (typically a task or the `block_on` future woken by this very turn)
     // only leaves the token, which `end_driver_wait` consumes.
-    driver.turn_then(io, timeout, precise, || parker.leave_driver_wait());
+    io.turn(driver, timeout, precise, || parker.leave_driver_wait());
     parker.end_driver_wait()
 }
 
@@ -446,7 +571,7 @@ mod tests {
     fn a_turn_fires_due_timers_when_it_ends_but_not_while_unwinding() {
         let rt =
             crate::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
-        let drivers = Drivers::new(None, rt.handle().inner.time_handle().cloned());
+        let drivers: Drivers = Drivers::new(None, rt.handle().inner.time_handle().cloned());
         let time = drivers.time().unwrap();
         let fired = Arc::new(Counter(Default::default(), false));
         let waker = Waker::from(fired.clone());
@@ -470,12 +595,12 @@ mod tests {
 
     #[test]
     fn the_role_has_one_holder_at_a_time() {
-        let drivers = Drivers::new(None, Some(TimeHandle::new(true)));
+        let drivers: Drivers = Drivers::new(None, Some(TimeHandle::new(true)));
         let role = drivers.try_take_role(1).expect("free");
         assert!(drivers.try_take_role(0).is_none());
         assert_eq!(drivers.role_holder(), 1);
         drop(role);
         assert!(drivers.try_take_role(0).is_some());
-        assert!(Drivers::new(None, None).try_take_role(0).is_none(), "nothing to drive");
+        assert!(Drivers::<IoHandle>::new(None, None).try_take_role(0).is_none(), "nothing to drive");
     }
 }

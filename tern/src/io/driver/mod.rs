@@ -287,15 +287,12 @@ impl Driver {
     /// dispatches them. A `precise` timeout (a timer's deadline) is kept to
     /// the nanosecond with the timerfd; an imprecise one (the watchdog's
     /// period) uses epoll's millisecond timeout and costs no extra syscall.
-    pub(crate) fn turn(&mut self, handle: &Handle, timeout: Option<Duration>, precise: bool) {
-        self.turn_then(handle, timeout, precise, || {});
-    }
-
-    /// [`turn`](Self::turn), calling `after_wait` once `epoll_wait` has
-    /// returned and before any event is dispatched: the parker uses it to
-    /// stop counting as asleep, so wakes fired by the dispatch on this very
-    /// thread do not write to the `mio::Waker` (a syscall, and a spurious
-    /// event that would end the next wait at once).
+    ///
+    /// Calls `after_wait` once `epoll_wait` has returned and before any
+    /// event is dispatched: the parker uses it to stop counting as asleep,
+    /// so wakes fired by the dispatch on this very thread do not write to
+    /// the `mio::Waker` (a syscall, and a spurious event that would end the
+    /// next wait at once).
     pub(crate) fn turn_then(
         &mut self,
         handle: &Handle,

@@ -116,6 +116,35 @@ pub(crate) struct Handle {
     threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
 }
 
+/// What the `block_on` loop and the worker's park step use (`block_on/`).
+impl block_on::Host for Handle {
+    type Io = crate::io::driver::Handle;
+
+    #[inline]
+    fn drivers(&self) -> &Drivers {
+        &self.drivers
+    }
+
+    #[inline]
+    fn block_on_io(&self) -> &block_on::BlockOnIo {
+        &self.block_on_io
+    }
+
+    #[inline]
+    fn all_parked(&self) -> bool {
+        self.idle.all_parked()
+    }
+
+    #[inline]
+    fn inject_is_empty(&self) -> bool {
+        self.inject.is_empty()
+    }
+
+    fn wake_role_holder(&self) {
+        self.remotes[self.drivers.role_holder()].park.unpark();
+    }
+}
+
 impl Handle {
     /// Seeds of the threads that call `block_on`.
     pub(crate) fn seed_generator(&self) -> &crate::runtime::rng::RngSeedGenerator {
@@ -235,13 +264,6 @@ impl Handle {
         if stealable_work(self.remotes.iter().map(|r| &r.steal), &self.inject) {
             self.notify_parked();
         }
-    }
-
-    /// Wakes the worker holding the driver role: it parked without the
-    /// I/O driver, which was busy (`DriverSlot`), or it stands by for a
-    /// `block_on` thread that stopped polling I/O.
-    fn wake_role_holder(&self) {
-        self.remotes[self.drivers.role_holder()].park.unpark();
     }
 
     pub(crate) fn num_workers(&self) -> usize {

@@ -55,8 +55,16 @@
 //! is answered by whoever next puts the driver back (the worker's
 //! `TurnEnd`), and a request that reaches nobody costs one standby period.
 //! The loom models in `block_on/loom.rs` cover the handover against a put
-//! (on `DriverSlot` directly); a model of the whole loop (two `block_on`
-//! threads, the role moving between two workers) does not exist yet.
+//! (on `DriverSlot` directly) and the whole loop as it is: `run.rs` and
+//! the worker's `park_step` (`worker/park.rs`) are generic over [`Host`],
+//! so loom runs them, and the drivers' `Turn`, over a fake I/O driver:
+//! two `block_on` threads, the role moving between two workers, a
+//! `block_on` thread leaving with the claim. Loom cannot run a panic there
+//! (its threads share one OS thread's unwinding state), nor time: a
+//! standby ends only when woken, so the models check that no progress
+//! waits for a period to run out; the revocation of a blocked poll's claim
+//! is modelled by hand (`a_long_standby_is_cut_short_by_the_next_turn`)
+//! and tested on a real runtime (`tests.rs`).
 //!
 //! The last row is what keeps I/O going when the future's own poll blocks
 //! the thread (a synchronous wait inside `block_on`): the `block_on`
@@ -91,8 +99,9 @@
 //! the thread that made it drops or renews it, and none asks for a
 //! handover while another holds it.
 
-use crate::loom::sync::atomic::{AtomicBool, AtomicU64, Ordering::*};
+use crate::loom::sync::atomic::{AtomicBool, AtomicU64, Ordering::*, StoreRmw};
 use crate::loom::sync::Mutex;
+use crate::runtime::driver::{Drivers, Io};
 use crate::runtime::park::ParkInner;
 use std::sync::Arc;
 use std::time::Duration;
@@ -112,6 +121,39 @@ const MAX_DOUBLINGS: u32 = 9; // 2 ms << 9 = 1.024 s
 /// turn (`drowsy`); a shorter one notices a blocked poll by itself within
 /// two periods.
 const DROWSY_FROM: Duration = Duration::from_millis(8);
+
+/// The runtime as the `block_on` loop (`run.rs`) and the worker's park
+/// step (`worker/park.rs`, `park_step`) see it: the protocol's code is
+/// generic over this, so that the loom models (`loom.rs`) run it with a
+/// fake I/O driver and fake workers. The multi-thread `Handle` implements
+/// it with its own fields (static dispatch, nothing added).
+///
+/// Contract: `all_parked` and `inject_is_empty` are snapshots (they may
+/// change right after; the protocol only uses them as hints); the wake of
+/// `wake_role_holder` is an unpark of the parker of the worker that took
+/// the driver role last (`Drivers::role_holder`), which must reach that
+/// worker wherever it parks (its parker, or the I/O driver).
+pub(crate) trait Host {
+    /// The I/O driver (`runtime/driver.rs`).
+    type Io: Io;
+
+    /// The drivers and the driver role.
+    fn drivers(&self) -> &Drivers<Self::Io>;
+
+    /// The claim (this module).
+    fn block_on_io(&self) -> &BlockOnIo;
+
+    /// Whether every worker is parked.
+    fn all_parked(&self) -> bool;
+
+    /// Whether nothing waits in the injection queue.
+    fn inject_is_empty(&self) -> bool;
+
+    /// Wakes the worker holding the driver role: it parked without the I/O
+    /// driver, which was busy (`DriverSlot`), or it stands by for a
+    /// `block_on` thread that stopped polling I/O.
+    fn wake_role_holder(&self);
+}
 
 /// The claim of a `block_on` thread on I/O polling (see the module docs).
 pub(crate) struct BlockOnIo {
@@ -272,7 +314,7 @@ impl BlockOnIo {
             return Standby::StandBy(left);
         }
         // Before the look at `state`; pairs with `end_turn` (its doc).
-        self.drowsy.store(true, SeqCst);
+        self.drowsy.store_rmw(true, SeqCst);
         let s = self.state.load(SeqCst);
         let turns = s & !FLAGS;
         let moved = std::mem::replace(&mut watch.seen, turns) != turns;
@@ -304,7 +346,7 @@ impl BlockOnIo {
             }
         };
         if !matches!(decision, Standby::StandBy(p) if p >= DROWSY_FROM) {
-            self.drowsy.store(false, Relaxed);
+            self.drowsy.store_rmw(false, Relaxed);
         }
         decision
     }

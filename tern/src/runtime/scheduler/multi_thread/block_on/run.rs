@@ -1,6 +1,7 @@
 //! `Handle::block_on` on the multi-thread runtime: the loop that parks
 //! in the I/O driver when it may (see the parent module for the protocol).
 
+use super::Host;
 use crate::runtime::driver::{Take, TurnEnd};
 use crate::runtime::scheduler::multi_thread::Handle;
 use std::future::Future;
@@ -17,58 +18,65 @@ impl Handle {
         if self.drivers.io().is_none() {
             return crate::runtime::park::block_on(future);
         }
-        let parker = self.drivers.new_parker();
-        let waker = std::task::Waker::from(parker.clone());
-        let mut cx = std::task::Context::from_waker(&waker);
-        let mut future = std::pin::pin!(future);
-        let mut claim = Claim { handle: self, mine: false };
-        // Parks left before this thread asks a worker for the driver again,
-        // after one of its turns woke tasks (their I/O is better polled by
-        // a worker, which runs them without a cross-thread wake).
-        let mut no_handover = 0u32;
+        run(&**self, future)
+    }
+}
+
+/// The `block_on` loop on `host`, which has an I/O driver: polls `future`,
+/// and parks until it is woken, in the I/O driver when it may (module
+/// docs). Generic so that the loom models run this very loop.
+pub(super) fn run<H: Host, F: Future>(host: &H, future: F) -> F::Output {
+    let io = host.block_on_io();
+    let parker = host.drivers().new_parker();
+    let waker = std::task::Waker::from(parker.clone());
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    let mut claim = Claim { host, mine: false };
+    // Parks left before this thread asks a worker for the driver again,
+    // after one of its turns woke tasks (their I/O is better polled by
+    // a worker, which runs them without a cross-thread wake).
+    let mut no_handover = 0u32;
+    loop {
+        if let std::task::Poll::Ready(v) = crate::task::coop::budget(|| future.as_mut().poll(&mut cx)) {
+            return v;
+        }
+        // Park until the future is woken.
         loop {
-            if let std::task::Poll::Ready(v) = crate::task::coop::budget(|| future.as_mut().poll(&mut cx)) {
-                return v;
-            }
-            // Park until the future is woken.
-            loop {
-                let mut asked = false;
-                if self.idle.all_parked() && self.inject.is_empty() {
-                    // No timers: the role holder fires them.
-                    let mut turn = self.drivers.take(Take::IfFree, false, BlockOnTurnEnd::new(self));
-                    if !turn.holds_io() && no_handover == 0 && (claim.mine || !self.block_on_io.is_claimed())
-                    {
-                        // A worker has the driver (most often the one
-                        // parked in it): ask it out, then look once more
-                        // under the slot's lock, so that either we get the
-                        // driver or its holder's `put` sees the request.
-                        self.block_on_io.request_handover(&parker);
-                        claim.mine = true;
-                        self.drivers.unpark_io();
-                        asked = true;
-                        turn = self.drivers.take(Take::IfFreeLocked, false, BlockOnTurnEnd::new(self));
-                    }
-                    if turn.holds_io() {
-                        claim.mine = true;
-                        // Until woken; the turn ends (driver put back,
-                        // `IN_TURN` cleared) also if a waker panics.
-                        let woken = turn.park(&parker, None, false);
-                        if !self.inject.is_empty() {
-                            no_handover = HANDOVER_BACKOFF;
-                        }
-                        if woken {
-                            break;
-                        }
-                        continue;
-                    }
+            let mut asked = false;
+            if host.all_parked() && host.inject_is_empty() {
+                // No timers: the role holder fires them.
+                let mut turn = host.drivers().take(Take::IfFree, false, BlockOnTurnEnd::new(host));
+                if !turn.holds_io() && no_handover == 0 && (claim.mine || !io.is_claimed()) {
+                    // A worker has the driver (most often the one parked
+                    // in it): ask it out, then look once more under the
+                    // slot's lock, so that either we get the driver or its
+                    // holder's `put` sees the request.
+                    io.request_handover(&parker);
+                    claim.mine = true;
+                    host.drivers().unpark_io();
+                    asked = true;
+                    turn = host.drivers().take(Take::IfFreeLocked, false, BlockOnTurnEnd::new(host));
                 }
-                no_handover = no_handover.saturating_sub(1);
-                if !asked {
-                    claim.release();
+                if turn.holds_io() {
+                    claim.mine = true;
+                    // Until woken; the turn ends (driver put back,
+                    // `IN_TURN` cleared) also if a waker panics.
+                    let woken = turn.park(&parker, None, false);
+                    if !host.inject_is_empty() {
+                        no_handover = HANDOVER_BACKOFF;
+                    }
+                    if woken {
+                        break;
+                    }
+                    continue;
                 }
-                parker.park(None);
-                break;
             }
+            no_handover = no_handover.saturating_sub(1);
+            if !asked {
+                claim.release();
+            }
+            parker.park(None);
+            break;
         }
     }
 }
@@ -76,23 +84,23 @@ impl Handle {
 /// A `block_on` thread's claim on polling I/O, dropped on every way out
 /// of `block_on` (panics included) and whenever the thread parks off the
 /// driver.
-struct Claim<'a> {
-    handle: &'a Handle,
+struct Claim<'a, H: Host> {
+    host: &'a H,
     /// This thread made the current claim (another `block_on` thread's
     /// claim is not ours to drop or to renew).
     mine: bool,
 }
 
-impl Claim<'_> {
+impl<H: Host> Claim<'_, H> {
     fn release(&mut self) {
-        if std::mem::take(&mut self.mine) && self.handle.block_on_io.release() {
+        if std::mem::take(&mut self.mine) && self.host.block_on_io().release() {
             // A worker may stand by: it polls I/O from now on.
-            self.handle.wake_role_holder();
+            self.host.wake_role_holder();
         }
     }
 }
 
-impl Drop for Claim<'_> {
+impl<H: Host> Drop for Claim<'_, H> {
     fn drop(&mut self) {
         self.release();
     }
@@ -104,29 +112,29 @@ impl Drop for Claim<'_> {
 /// standing-by worker if it marked the driver wanted or asked to watch the
 /// next poll (`drowsy`). Run by the turn's guard, so also if a waker
 /// panics during the dispatch: a lost driver would stop all I/O.
-struct BlockOnTurnEnd<'a> {
-    handle: &'a Handle,
+struct BlockOnTurnEnd<'a, H: Host> {
+    host: &'a H,
     wake_standby: bool,
 }
 
-impl<'a> BlockOnTurnEnd<'a> {
-    fn new(handle: &'a Handle) -> Self {
-        BlockOnTurnEnd { handle, wake_standby: false }
+impl<'a, H: Host> BlockOnTurnEnd<'a, H> {
+    fn new(host: &'a H) -> Self {
+        BlockOnTurnEnd { host, wake_standby: false }
     }
 }
 
-impl TurnEnd for BlockOnTurnEnd<'_> {
+impl<H: Host> TurnEnd for BlockOnTurnEnd<'_, H> {
     fn taken(&mut self) {
-        self.handle.block_on_io.begin_turn();
+        self.host.block_on_io().begin_turn();
     }
 
     fn putting_back(&mut self) {
-        self.wake_standby = self.handle.block_on_io.end_turn() == super::EndOfTurn::WakeStandby;
+        self.wake_standby = self.host.block_on_io().end_turn() == super::EndOfTurn::WakeStandby;
     }
 
     fn put_back(&mut self, wanted: bool) {
         if wanted || self.wake_standby {
-            self.handle.wake_role_holder();
+            self.host.wake_role_holder();
         }
     }
 }

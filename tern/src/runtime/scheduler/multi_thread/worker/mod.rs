@@ -50,6 +50,8 @@
 mod park;
 
 use park::WorkerTurnEnd;
+#[cfg(all(test, tern_loom))]
+pub(super) use park::{park_step, Watch};
 
 use super::idle::LifoPushWake;
 use super::queue::Local;
@@ -380,7 +382,7 @@ fn run_worker(handle: Arc<Handle>, index: usize, core: Box<Core>, own_thread: bo
             // poll) and fire due timers, outside the core borrow so the
             // tasks they wake land in this worker's queue.
             cx.with_core(|core| core.in_driver_park = true);
-            handle.drivers.turn_nonblocking(WorkerTurnEnd(&handle));
+            handle.drivers.turn_nonblocking(WorkerTurnEnd(&*handle));
             end_driver_poll(&cx);
         }
         let next = cx.with_core(|core| {

@@ -33,8 +33,9 @@
 
 use super::{end_driver_poll, Context, WATCHDOG_PERIOD, WATCH_IDLE_PERIOD};
 use crate::runtime::driver::{self, Take, TurnEnd};
-use crate::runtime::scheduler::multi_thread::block_on::Standby;
-use crate::runtime::scheduler::multi_thread::Handle;
+use crate::runtime::park::ParkInner;
+use crate::runtime::scheduler::multi_thread::block_on::{Host, Standby};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// What [`plan_park`] decides from.
@@ -53,7 +54,7 @@ struct ParkInputs {
 
 /// The watch as the parking worker holds it (`idle.rs`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-enum Watch {
+pub(in crate::runtime::scheduler::multi_thread) enum Watch {
     /// Not the holder.
     #[default]
     None,
@@ -164,35 +165,10 @@ pub(super) fn park(cx: &Context) {
             cx.with_core(|core| core.record_peers(handle));
             period_start = Some(Instant::now());
         }
-        // One parked worker holds the driver role: it sleeps no later than
-        // the next timer and fires what is due when it wakes.
-        let role = handle.drivers.try_take_role(cx.index);
-        let has_role = role.is_some();
-        let timer = if has_role { handle.drivers.next_timer(&remote.park) } else { None };
-        // A `block_on` thread polling I/O leaves this worker the timers,
-        // and a look at its claim every period (`block_on/`).
-        let standby = if has_role && handle.drivers.io().is_some() {
-            match handle.block_on_io.standby() {
-                Standby::StandBy(period) => Some(period),
-                Standby::TakeDriver => None,
-            }
-        } else {
-            None
-        };
-        let plan = plan_park(ParkInputs { has_role, timer, standby, watch });
-        // If a busy worker has the driver for a non-blocking turn, it
-        // wakes us when it puts it back (`DriverSlot`). Only the role
-        // holder (this worker) ever marks the driver wanted, so no want is
-        // pending when this turn puts it back; a `block_on` thread's
-        // handover may be. The role holder fires timers when it wakes.
-        let take = if plan.on_driver { Take::OrWant } else { Take::No };
-        let turn = handle.drivers.take(take, has_role, WorkerTurnEnd(handle));
-        if has_role {
+        let had_role = park_step(&**handle, cx.index, &remote.park, watch, || {
             cx.with_core(|core| core.in_driver_park = true);
-        }
-        turn.park(&remote.park, plan.timeout, plan.precise);
-        if has_role {
-            drop(role);
+        });
+        if had_role {
             end_driver_poll(cx);
         }
         // Woken out of a deep watch by a LIFO push (it cleared the bit):
@@ -248,19 +224,67 @@ pub(super) fn park(cx: &Context) {
     }
 }
 
+/// The drivers' part of one sleep of parked worker `index` (whose parker
+/// is `parker`): takes the driver role if no worker holds it, looks at a
+/// `block_on` thread's claim, sleeps as `plan_park` says (in the I/O
+/// driver, or on the parker), and gives the role back. `with_role` runs
+/// just before the sleep if the worker holds the role (it then turns the
+/// drivers, whose wakes it queues). Returns whether it held the role.
+///
+/// Generic over the runtime (`block_on::Host`) so that the loom models of
+/// `block_on` (`block_on/loom.rs`) run this step as it is.
+pub(in crate::runtime::scheduler::multi_thread) fn park_step<H: Host>(
+    host: &H,
+    index: usize,
+    parker: &Arc<ParkInner>,
+    watch: Watch,
+    with_role: impl FnOnce(),
+) -> bool {
+    let drivers = host.drivers();
+    // One parked worker holds the driver role: it sleeps no later than
+    // the next timer and fires what is due when it wakes.
+    let role = drivers.try_take_role(index);
+    let has_role = role.is_some();
+    let timer = if has_role { drivers.next_timer(parker) } else { None };
+    // A `block_on` thread polling I/O leaves this worker the timers, and
+    // a look at its claim every period (`block_on/`).
+    let standby = if has_role && drivers.io().is_some() {
+        match host.block_on_io().standby() {
+            Standby::StandBy(period) => Some(period),
+            Standby::TakeDriver => None,
+        }
+    } else {
+        None
+    };
+    let plan = plan_park(ParkInputs { has_role, timer, standby, watch });
+    // If a busy worker has the driver for a non-blocking turn, it wakes us
+    // when it puts it back (`DriverSlot`). Only the role holder (this
+    // worker) ever marks the driver wanted, so no want is pending when
+    // this turn puts it back; a `block_on` thread's handover may be. The
+    // role holder fires timers when it wakes.
+    let take = if plan.on_driver { Take::OrWant } else { Take::No };
+    let turn = drivers.take(take, has_role, WorkerTurnEnd(host));
+    if has_role {
+        with_role();
+    }
+    turn.park(parker, plan.timeout, plan.precise);
+    drop(role);
+    has_role
+}
+
 /// A worker's end of a driver turn: once the I/O driver is back, wakes
 /// the role holder if it marked it wanted, and a `block_on` thread that
 /// asked for it meanwhile (`block_on/`, `HANDOVER`).
-pub(super) struct WorkerTurnEnd<'a>(pub(super) &'a Handle);
+pub(super) struct WorkerTurnEnd<'a, H: Host>(pub(super) &'a H);
 
-impl TurnEnd for WorkerTurnEnd<'_> {
+impl<H: Host> TurnEnd for WorkerTurnEnd<'_, H> {
     fn put_back(&mut self, wanted: bool) {
-        let handle = self.0;
+        let host = self.0;
         if wanted {
             // The role holder parked without it.
-            handle.wake_role_holder();
+            host.wake_role_holder();
         }
-        if let Some(block_on) = handle.block_on_io.take_handover() {
+        if let Some(block_on) = host.block_on_io().take_handover() {
             block_on.unpark();
         }
     }
