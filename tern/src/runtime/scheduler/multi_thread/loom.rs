@@ -394,7 +394,18 @@ fn loom_a_push_onto_a_non_empty_injection_queue_needs_no_wake() {
 /// holder: a deep watch never sleeps through a stranded task.
 #[test]
 fn loom_a_lifo_push_wakes_a_deep_watch_or_is_seen() {
-    model(|| {
+    deep_watch_model(true);
+}
+
+/// The same with the task pushed alone into the ring (a wake after the
+/// LIFO slot's run of polls, `worker::schedule_local`).
+#[test]
+fn loom_a_lone_ring_push_wakes_a_deep_watch_or_is_seen() {
+    deep_watch_model(false);
+}
+
+fn deep_watch_model(lifo: bool) {
+    model(move || {
         let token = Arc::new(());
         let idle = Arc::new(Idle::new(2));
         let parked = idle.transition_worker_to_parked(0, false);
@@ -410,7 +421,11 @@ fn loom_a_lifo_push_wakes_a_deep_watch_or_is_seen() {
             }
             saw
         });
-        assert!(local.push_lifo(n).is_none());
+        if lifo {
+            assert!(local.push_lifo(n).is_none());
+        } else {
+            local.push_back_or_overflow(n, &Inject::new());
+        }
         let wake = idle.lifo_push_wake();
         let saw = holder.join().unwrap();
         assert!(saw || wake == LifoPushWake::Holder(0), "the task is stranded behind a deep watch");
@@ -418,6 +433,7 @@ fn loom_a_lifo_push_wakes_a_deep_watch_or_is_seen() {
             assert!(!idle.is_watch_deep(), "the push cleared the bit it acted on");
         }
         drop(local.pop_lifo());
+        drop(local.pop());
         drop(j);
         assert_eq!(Arc::strong_count(&token), 1);
     });

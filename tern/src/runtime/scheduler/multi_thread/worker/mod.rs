@@ -8,7 +8,8 @@
 //! then the local ring, then a batch from the injection queue. A task is
 //! polled under a fresh coop budget; a task it wakes goes to the LIFO slot
 //! and runs right after it, at most 3 times in a row (then the slot's task
-//! goes to the back of the ring). Every `event_interval` ticks the worker
+//! goes to the back of the ring, waking no peer if it is the only task
+//! queued, as for the slot itself: `schedule_local`). Every `event_interval` ticks the worker
 //! does maintenance (shutdown check, a non-blocking I/O turn if the driver
 //! is free, due timers). With no
 //! local work it searches (steals half of a random peer's ring, then the
@@ -296,9 +297,21 @@ pub(super) fn schedule_local(handle: &Handle, core: &mut Core, task: Notified<Sc
             core.run_queue.push_back_or_overflow(first, &handle.inject);
         }
     }
-    let should_notify = if is_yield || !core.lifo_enabled || handle.config.disable_lifo_slot {
+    let should_notify = if is_yield || handle.config.disable_lifo_slot {
         core.run_queue.push_back_or_overflow(task, &handle.inject);
         true
+    } else if !core.lifo_enabled {
+        // A wake after the LIFO slot's run of polls: the task goes to the
+        // ring. If it is the only task queued here, it is as the LIFO case
+        // below (this worker runs it next; the watch covers a long poll):
+        // waking a peer would only have it steal the task and turn a
+        // same-worker ping-pong into a cross-thread one.
+        let alone = !core.run_queue.has_tasks();
+        core.run_queue.push_back_or_overflow(task, &handle.inject);
+        if alone {
+            watch_the_push(handle);
+        }
+        !alone
     } else {
         match core.run_queue.push_lifo(task) {
             Some(prev) => {
@@ -306,20 +319,27 @@ pub(super) fn schedule_local(handle: &Handle, core: &mut Core, task: Notified<Sc
                 true
             }
             None => {
-                // Nothing to share yet. If no parked worker holds the watch,
-                // wake one to take it; if its holder sleeps deep, wake it
-                // (an armed or idle watch finds this task on its own).
-                match handle.idle.lifo_push_wake() {
-                    LifoPushWake::Nobody => {}
-                    LifoPushWake::AnyParked => handle.notify_parked(),
-                    LifoPushWake::Holder(worker) => handle.remotes[worker].park.unpark(),
-                }
+                // Nothing to share yet.
+                watch_the_push(handle);
                 false
             }
         }
     };
     if should_notify {
         handle.notify_parked();
+    }
+}
+
+/// A woken task queued alone on this worker (nothing for a peer to take
+/// yet): if no parked worker holds the watch, wake one to take it; if its
+/// holder sleeps deep, wake it (an armed or idle watch finds the task on
+/// its own). The push comes first: `lifo_push_wake` pairs with the deep
+/// watch's last look (`idle.rs`).
+fn watch_the_push(handle: &Handle) {
+    match handle.idle.lifo_push_wake() {
+        LifoPushWake::Nobody => {}
+        LifoPushWake::AnyParked => handle.notify_parked(),
+        LifoPushWake::Holder(worker) => handle.remotes[worker].park.unpark(),
     }
 }
 
