@@ -109,8 +109,9 @@ def run_wrk(build, server):
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors += int(non2xx[1]) if non2xx else 0
     return {f"{server} wrk": dict(rps=float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
-                                 p50=ms(re.search(r"50%\s+(\S+)", out)[1]),
-                                 p99=ms(re.search(r"99%\s+(\S+)", out)[1]),
+                                 # Anchored: "+/- Stdev" columns such as "72.50%" also contain "50%".
+                                 p50=ms(re.search(r"^\s+50%\s+(\S+)", out, re.M)[1]),
+                                 p99=ms(re.search(r"^\s+99%\s+(\S+)", out, re.M)[1]),
                                  cpu=cpu / total * 1e6, errors=errors)}
 
 def run_redis(build):
