@@ -96,8 +96,16 @@
 //! parks (it still takes the driver if it finds it free). While any worker
 //! is awake it never takes the driver (busy workers poll it between
 //! tasks). Several threads in `block_on` at once share the one claim: only
-//! the thread that made it drops or renews it, and none asks for a
-//! handover while another holds it.
+//! a thread that made it drops or renews it, and a thread that did not
+//! make it does not ask for a handover while it stands. One overlap is
+//! left, by design: thread A asks and is answered, and thread B, finding
+//! the driver free first, takes it; both then have `mine` set (the word
+//! does not record who claimed). A's next request wakes B's `epoll_wait`
+//! once for nothing; a release by either while the other is out of its
+//! turn drops the claim and wakes the standing-by worker, and the other's
+//! next turn (`begin_turn`) sets `DRIVING` again: a spurious wake, never a
+//! lost one (the loom model with two `block_on` threads covers the
+//! release and the wakes, not `mine` itself, which is a local).
 
 use crate::loom::sync::atomic::{AtomicBool, AtomicU64, Ordering::*, StoreRmw};
 use crate::loom::sync::Mutex;
