@@ -183,81 +183,64 @@ fn wake_from_a_non_runtime_thread_reaches_a_worker() {
     assert_eq!(within("the task woken from a non-runtime thread", move || rt.block_on(h)).unwrap(), 7);
 }
 
+/// Task B waits on a signal; task A first spins (no queue behind it) for
+/// `quiet`, then wakes B from its worker (B lands in that worker's LIFO
+/// slot) and blocks the thread for up to `block`. Whether B ran meanwhile.
+fn woken_task_runs_while_its_worker_blocks(quiet: Duration, block: Duration) -> bool {
+    let rt = rt(2);
+    rt.block_on(async move {
+        let woken = Signal::default();
+        let b_ran = Arc::new(AtomicBool::new(false));
+        let (w, br) = (woken.clone(), b_ran.clone());
+        let b = tern::spawn(async move {
+            w.await;
+            br.store(true, SeqCst);
+        });
+        while !woken.has_waiter() {
+            tern::task::yield_now().await;
+        }
+        let a = tern::spawn(async move {
+            let quiet_until = Instant::now() + quiet;
+            while Instant::now() < quiet_until {
+                std::hint::spin_loop();
+            }
+            woken.set();
+            let deadline = Instant::now() + block;
+            while Instant::now() < deadline {
+                if b_ran.load(SeqCst) {
+                    return true;
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            false
+        });
+        let ran_while_blocked = a.await.unwrap();
+        b.await.unwrap();
+        ran_while_blocked
+    })
+}
+
 /// Tokio issue 4941: a task woken into a worker's LIFO slot must not wait
 /// for that worker to finish a long blocking poll.
 #[test]
 fn task_woken_before_a_blocking_poll_runs_on_the_other_worker() {
-    let rt = rt(2);
-    let ran_while_blocked = rt.block_on(async {
-        let woken = Signal::default();
-        let b_ran = Arc::new(AtomicBool::new(false));
-        let (w, br) = (woken.clone(), b_ran.clone());
-        let b = tern::spawn(async move {
-            w.await;
-            br.store(true, SeqCst);
-        });
-        while !woken.has_waiter() {
-            tern::task::yield_now().await;
-        }
-        let a = tern::spawn(async move {
-            // Wakes B from this worker: B lands in this worker's LIFO slot.
-            woken.set();
-            // Then blocks the worker thread for up to 2 s.
-            let deadline = Instant::now() + Duration::from_secs(2);
-            while Instant::now() < deadline {
-                if b_ran.load(SeqCst) {
-                    return true;
-                }
-                std::thread::sleep(Duration::from_millis(1));
-            }
-            false
-        });
-        let ran_while_blocked = a.await.unwrap();
-        b.await.unwrap();
-        ran_while_blocked
-    });
-    assert!(ran_while_blocked, "the woken task waited for the blocked worker");
+    assert!(
+        woken_task_runs_while_its_worker_blocks(Duration::ZERO, Duration::from_secs(2)),
+        "the woken task waited for the blocked worker"
+    );
 }
 
-/// As above, once the watch has gone deep (no timeout): the task runs long
-/// enough with nothing queued for the idle worker to stop looking, then
-/// wakes B into its LIFO slot and blocks. The push itself must wake the
-/// watch (`idle.rs`, `WATCH_DEEP`), or B waits for the whole block.
+/// As above, once the watch has gone deep (no timeout): the waking task
+/// first runs long enough with nothing queued (750 ms: past one watch
+/// period and the idle look at 250 ms) for the idle worker to stop
+/// looking. The push itself must wake the watch (`idle.rs`,
+/// `WATCH_DEEP`), or B waits for the whole block.
 #[test]
 fn task_woken_behind_a_long_poll_after_the_watch_went_deep_is_rescued() {
-    let rt = rt(2);
-    let ran_while_blocked = rt.block_on(async {
-        let woken = Signal::default();
-        let b_ran = Arc::new(AtomicBool::new(false));
-        let (w, br) = (woken.clone(), b_ran.clone());
-        let b = tern::spawn(async move {
-            w.await;
-            br.store(true, SeqCst);
-        });
-        while !woken.has_waiter() {
-            tern::task::yield_now().await;
-        }
-        let a = tern::spawn(async move {
-            // Long past one watch period and the idle look (250 ms).
-            let quiet = Instant::now() + Duration::from_millis(750);
-            while Instant::now() < quiet {
-                std::hint::spin_loop();
-            }
-            woken.set();
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while Instant::now() < deadline {
-                if b_ran.load(SeqCst) {
-                    return true;
-                }
-                std::thread::sleep(Duration::from_millis(1));
-            }
-            false
-        });
-        let ran_while_blocked = a.await.unwrap();
-        b.await.unwrap();
-        ran_while_blocked
-    });
-    assert!(ran_while_blocked, "the woken task waited for the blocked worker");
+    assert!(
+        woken_task_runs_while_its_worker_blocks(Duration::from_millis(750), Duration::from_secs(5)),
+        "the woken task waited for the blocked worker"
+    );
 }
 
 /// Voluntary context switches so far of this process's threads whose name
