@@ -289,7 +289,7 @@ fn names() -> MutexGuard<'static, BTreeMap<Id, Box<str>>> {
 
 /// The name given to the live task `id` by a [`Builder`], if any (for task
 /// dumps).
-#[cfg_attr(not(test), allow(dead_code))]
+#[cfg_attr(any(not(test), tern_loom), allow(dead_code))]
 pub(crate) fn task_name(id: Id) -> Option<String> {
     names().get(&id).map(|name| name.to_string())
 }

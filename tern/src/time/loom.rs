@@ -21,7 +21,7 @@ use crate::time::driver::Handle;
 use crate::time::entry::TimerEntry;
 use ::loom::thread;
 use std::pin::Pin;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Waker};
 use std::time::Duration;
 
 #[test]
@@ -31,8 +31,8 @@ fn fired_entry_reset_and_dropped_while_the_driver_finishes() {
         let when = handle.clock().now() + Duration::from_millis(1);
         let mut entry = Box::pin(TimerEntry::new(handle.id(), when));
         let mut cx = Context::from_waker(Waker::noop());
-        // SAFETY (for every `get_unchecked_mut` here): the entry stays in
-        // its box until it is dropped.
+        // SAFETY: the entry stays in its box until it is dropped (so for
+        // every `get_unchecked_mut` in this model).
         let poll = unsafe { Pin::get_unchecked_mut(entry.as_mut()).poll_elapsed(&mut cx) };
         assert!(poll.is_pending());
         handle.clock().advance(Duration::from_millis(10)).unwrap();
@@ -61,7 +61,7 @@ fn first_poll_binds_and_files_while_the_driver_fires() {
         let owner_done = done.clone();
         let owner = thread::spawn(move || {
             let mut cx = Context::from_waker(Waker::noop());
-            // SAFETY (both calls): the entry stays in its box until dropped.
+            // SAFETY: the entry stays in its box until dropped (both calls).
             // No runtime is current here: binding finds the driver by id.
             let first = unsafe { Pin::get_unchecked_mut(entry.as_mut()).poll_elapsed(&mut cx) };
             if first.is_pending() {

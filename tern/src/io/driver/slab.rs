@@ -154,7 +154,7 @@ impl Slab {
         self.pages.get(page)?.get()?.get(offset)
     }
 
-    #[cfg(test)]
+    #[cfg(all(test, not(tern_loom)))]
     pub(super) fn live(&self) -> usize {
         let state = self.state.lock();
         state.next - state.free.len()

@@ -213,10 +213,7 @@ fn loom_shutdown_racing_spawn_and_wake() {
         let owned = Arc::new(OwnedTasks::<Noop>::new(1));
         let inject = Arc::new(Inject::<Noop>::new());
         let (o, i) = (owned.clone(), inject.clone());
-        let spawner = thread::spawn(move || {
-            let t = token_task(&o, &i);
-            t
-        });
+        let spawner = thread::spawn(move || token_task(&o, &i));
         fn token_task(owned: &OwnedTasks<Noop>, inject: &Inject<Noop>) -> (JoinHandle<()>, Arc<()>) {
             let token = Arc::new(());
             let t = token.clone();
