@@ -171,13 +171,20 @@ impl Handle {
     /// borrowed already, as during a re-entrant call from a `Drop`).
     #[inline]
     fn with_local_core<R>(&self, f: impl FnOnce(&mut Core) -> R) -> Option<R> {
+        self.with_local(|_, core| f(core))
+    }
+
+    /// [`with_local_core`](Self::with_local_core), with the driving
+    /// thread's context too.
+    #[inline]
+    fn with_local<R>(&self, f: impl FnOnce(&Context, &mut Core) -> R) -> Option<R> {
         context::with_current_thread(|cx| {
             let cx = cx?;
             if !std::ptr::eq(Arc::as_ptr(&cx.handle), self) {
                 return None;
             }
             let mut core = cx.core.try_borrow_mut().ok()?;
-            Some(f(core.as_mut()?))
+            Some(f(cx, core.as_mut()?))
         })
     }
 
@@ -296,9 +303,8 @@ impl Schedule for Arc<Handle> {
 
     fn yield_now(&self, task: Notified<Self>) {
         let mut task = Some(task);
-        let own_yield = context::with_current_thread(|cx| cx.is_some_and(|cx| cx.take_yield()));
-        self.with_local_core(|core| {
-            if own_yield {
+        self.with_local(|cx, core| {
+            if cx.take_yield() {
                 // `yield_now` or a spent budget: after the drivers' poll.
                 core.push_yielded(task.take().expect("present"));
                 return;

@@ -130,9 +130,9 @@ pub(super) fn park(cx: &Context) {
     // armed for one whole period: parking is what a worker does between
     // bursts of work.
     let mut keep_armed = watchdog;
-    // Idle looks since the watch was last armed: after one that found
-    // nothing queued, the watch goes deep.
-    let mut idle_looks = 0u32;
+    // An idle look happened since the watch was last armed: the next one
+    // that finds nothing queued goes deep.
+    let mut idle_looked = false;
     loop {
         if handle.is_shutdown() {
             cx.with_core(|core| core.is_shutdown = true);
@@ -143,7 +143,7 @@ pub(super) fn park(cx: &Context) {
         let mut watch = match watchdog {
             false => Watch::None,
             true if keep_armed || handle.peers_have_queued_work(cx.index) => Watch::Armed,
-            true if idle_looks == 0 => Watch::Idle,
+            true if !idle_looked => Watch::Idle,
             true => Watch::Deep,
         };
         if watch == Watch::Deep {
@@ -156,7 +156,7 @@ pub(super) fn park(cx: &Context) {
             }
         }
         if watch == Watch::Armed {
-            idle_looks = 0;
+            idle_looked = false;
         }
         let watch_armed = watch == Watch::Armed;
         if !watch_armed {
@@ -179,9 +179,7 @@ pub(super) fn park(cx: &Context) {
             // every wake would open a window in which a LIFO push finds it
             // vacant and wakes a parked worker to take it).
             keep_armed = watch_armed || pushed;
-            if watch == Watch::Idle {
-                idle_looks += 1;
-            }
+            idle_looked |= watch == Watch::Idle;
             // Only a whole period without progress makes a peer stuck: an
             // early wake-up compares nothing.
             if period_start.is_some_and(|start| start.elapsed() >= WATCHDOG_PERIOD) {
@@ -210,7 +208,7 @@ pub(super) fn park(cx: &Context) {
             watchdog = handle.idle.rearm_watchdog();
             period_start = None;
             keep_armed = watchdog;
-            idle_looks = 0;
+            idle_looked = false;
         }
     }
     // Every way out of the loop leaves the park: the watch is vacant again.
