@@ -12,7 +12,7 @@ use crate::task::error::{Failure, JoinError};
 use crate::task::raw::{Cell, Header, RawTask};
 use crate::task::state::{TransitionToIdle, TransitionToRunning};
 use crate::task::waker::waker_ref;
-use crate::task::{Notified, Schedule, Task};
+use crate::task::{Notified, Schedule, Task, Yielded};
 use std::future::Future;
 use std::mem::ManuallyDrop;
 use std::panic::{self, AssertUnwindSafe};
@@ -37,32 +37,9 @@ pub(super) unsafe fn poll<T: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: forwarded from the caller.
     let cell = unsafe { cell::<T, S>(ptr) };
     match cell.header.state.transition_to_running() {
-        TransitionToRunning::Success => {
-            let waker = waker_ref(ptr);
-            let mut cx = Context::from_waker(&waker);
-            // SAFETY: we hold RUNNING, the task is not complete.
-            if unsafe { poll_future(cell, &mut cx) }.is_ready() {
-                // SAFETY: we hold RUNNING and just stored the output.
-                unsafe { complete(ptr, cell) };
-                return;
-            }
-            match cell.header.state.transition_to_idle() {
-                TransitionToIdle::Ok => {}
-                TransitionToIdle::OkNotified => {
-                    // SAFETY: the poll's reference was kept for this.
-                    cell.scheduler.yield_now(unsafe { Notified::from_raw(ptr) });
-                }
-                // SAFETY: no reference is left.
-                TransitionToIdle::OkDealloc => unsafe { dealloc::<T, S>(ptr) },
-                TransitionToIdle::Cancelled => {
-                    // SAFETY: still RUNNING, not complete.
-                    unsafe {
-                        cancel_task(cell);
-                        complete(ptr, cell);
-                    }
-                }
-            }
-        }
+        // SAFETY: the transition gave us RUNNING on a task not complete; the
+        // caller's reference is the poll's.
+        TransitionToRunning::Success => unsafe { poll_running(ptr, cell) },
         TransitionToRunning::Cancelled => {
             // SAFETY: the transition gave us RUNNING on a task not complete.
             unsafe {
@@ -73,6 +50,87 @@ pub(super) unsafe fn poll<T: Future, S: Schedule>(ptr: NonNull<Header>) {
         TransitionToRunning::Failed => {}
         // SAFETY: that was the last reference.
         TransitionToRunning::Dealloc => unsafe { dealloc::<T, S>(ptr) },
+    }
+}
+
+/// Polls a task that yielded in place: it is still `RUNNING` (nobody else
+/// polled it or will), so no transition is needed to poll it again. A
+/// cancellation (abort, shutdown) that arrived meanwhile only set
+/// `CANCELLED`, as for any running task: it is honoured here.
+///
+/// # Safety
+///
+/// See [`cell`]; consumes a [`Yielded`]'s reference and its `RUNNING`.
+pub(super) unsafe fn resume<T: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: forwarded from the caller.
+    let cell = unsafe { cell::<T, S>(ptr) };
+    if cell.header.state.load().is_cancelled() {
+        // SAFETY: we hold RUNNING on a task not complete.
+        unsafe {
+            cancel_task(cell);
+            complete(ptr, cell);
+        }
+        return;
+    }
+    // SAFETY: we hold RUNNING and the poll's reference.
+    unsafe { poll_running(ptr, cell) }
+}
+
+/// Cancels a task that yielded in place and will not be resumed (its queue
+/// is being dropped).
+///
+/// # Safety
+///
+/// As [`resume`].
+pub(super) unsafe fn cancel_yielded<T: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: forwarded from the caller.
+    let cell = unsafe { cell::<T, S>(ptr) };
+    // SAFETY: we hold RUNNING on a task not complete.
+    unsafe {
+        cancel_task(cell);
+        complete(ptr, cell);
+    }
+}
+
+/// Polls the future once and settles the task: complete, queued again as it
+/// is (its own yield, if the scheduler takes it so), or idle.
+///
+/// # Safety
+///
+/// The caller holds `RUNNING` on a task not complete, and one reference
+/// (the poll's), which this consumes.
+unsafe fn poll_running<T: Future, S: Schedule>(ptr: NonNull<Header>, cell: &Cell<T, S>) {
+    let waker = waker_ref(ptr);
+    let mut cx = Context::from_waker(&waker);
+    // SAFETY: we hold RUNNING, the task is not complete.
+    if unsafe { poll_future(cell, &mut cx) }.is_ready() {
+        // SAFETY: we hold RUNNING and just stored the output.
+        unsafe { complete(ptr, cell) };
+        return;
+    }
+    // SAFETY: RUNNING and the poll's reference move into the `Yielded`.
+    let yielded = unsafe { Yielded::<S>::from_raw(ptr) };
+    let Some(yielded) = cell.scheduler.yield_in_place(yielded) else {
+        // Queued as it is, still running: no transition at all.
+        return;
+    };
+    // Not the task's own yield: RUNNING and the reference are ours again.
+    yielded.into_raw();
+    match cell.header.state.transition_to_idle() {
+        TransitionToIdle::Ok => {}
+        TransitionToIdle::OkNotified => {
+            // SAFETY: the poll's reference was kept for this.
+            cell.scheduler.yield_now(unsafe { Notified::from_raw(ptr) });
+        }
+        // SAFETY: no reference is left.
+        TransitionToIdle::OkDealloc => unsafe { dealloc::<T, S>(ptr) },
+        TransitionToIdle::Cancelled => {
+            // SAFETY: still RUNNING, not complete.
+            unsafe {
+                cancel_task(cell);
+                complete(ptr, cell);
+            }
+        }
     }
 }
 

@@ -87,6 +87,17 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     fn yield_now(&self, task: Notified<Self>) {
         self.schedule(task);
     }
+
+    /// A poll just returned `Pending`, the task still `RUNNING`: if that
+    /// was the task's own yield (`yield_now`, a spent coop budget), the
+    /// scheduler may queue it as it is and return `None`; it then resumes
+    /// it later with no state transition at all (three atomic
+    /// read-modify-writes fewer per yield: the wake, the return to idle,
+    /// the next run). Otherwise it hands the task back and the poll ends
+    /// as usual.
+    fn yield_in_place(&self, task: Yielded<Self>) -> Option<Yielded<Self>> {
+        Some(task)
+    }
 }
 
 /// The owned-list reference to a task.
@@ -141,6 +152,65 @@ impl<S: 'static> Drop for Task<S> {
     fn drop(&mut self) {
         // SAFETY: our reference.
         unsafe { self.raw.drop_reference() }
+    }
+}
+
+/// A task whose poll returned `Pending` on its own yield and that its
+/// scheduler queued as it was: still `RUNNING`, with that poll's reference.
+/// Holding one is the right to poll it again ([`Yielded::resume`]); no one
+/// else polls it meanwhile, since every wake sees `RUNNING` and only sets
+/// `NOTIFIED` (an abort sets `CANCELLED`, honoured at the resume).
+/// Dropping one cancels the task: nobody else would ever poll it again.
+pub(crate) struct Yielded<S: 'static> {
+    raw: RawTask,
+    _p: PhantomData<S>,
+}
+
+// SAFETY: as for `Task`: the one holder of a `Yielded` is the task's
+// poller, and a local task's `Yielded` is only resumed or dropped on its
+// scheduler's thread.
+unsafe impl<S> Send for Yielded<S> {}
+
+impl<S: 'static> Yielded<S> {
+    /// # Safety
+    ///
+    /// The caller holds `RUNNING` on the task (it is not complete) and
+    /// hands over one reference; both move into the `Yielded`.
+    pub(crate) unsafe fn from_raw(ptr: NonNull<Header>) -> Yielded<S> {
+        // SAFETY: forwarded from the caller.
+        Yielded { raw: unsafe { RawTask::from_raw(ptr) }, _p: PhantomData }
+    }
+
+    /// Gives `RUNNING` and the reference back to the caller.
+    pub(crate) fn into_raw(self) -> RawTask {
+        let raw = self.raw;
+        std::mem::forget(self);
+        raw
+    }
+
+    /// Polls the task again.
+    pub(crate) fn resume(self) {
+        // SAFETY: a `Yielded` is exactly what `resume` consumes.
+        unsafe { self.into_raw().resume() }
+    }
+
+    /// The task's header address, as its wakers carry it (`Waker::data`).
+    pub(crate) fn header_addr(&self) -> *const () {
+        self.raw.header_ptr().as_ptr() as *const ()
+    }
+
+    /// Marks the running task notified (a wake in place), for a scheduler
+    /// that hands back a yield it could not queue as it is: the poll then
+    /// ends as a yield always did, queued again through `yield_now`.
+    pub(crate) fn notify(&self) {
+        let _ = self.raw.header().state.transition_to_notified_by_ref();
+    }
+}
+
+impl<S: 'static> Drop for Yielded<S> {
+    fn drop(&mut self) {
+        // SAFETY: our `RUNNING` and reference, never used again.
+        unsafe { self.raw.cancel_yielded() }
     }
 }
 

@@ -68,6 +68,12 @@ pub(crate) struct Vtable {
     pub(crate) drop_join_handle_slow: unsafe fn(NonNull<Header>),
     /// Cancels the task on runtime shutdown; consumes one reference.
     pub(crate) shutdown: unsafe fn(NonNull<Header>),
+    /// Polls again a task that yielded in place (still `RUNNING`);
+    /// consumes the `Yielded`'s reference.
+    pub(crate) resume: unsafe fn(NonNull<Header>),
+    /// Cancels a task that yielded in place and will not be resumed;
+    /// consumes the `Yielded`'s reference.
+    pub(crate) cancel_yielded: unsafe fn(NonNull<Header>),
 }
 
 /// The whole task allocation.
@@ -117,6 +123,8 @@ fn vtable<T: Future, S: Schedule>() -> &'static Vtable {
         try_read_output: harness::try_read_output::<T, S>,
         drop_join_handle_slow: harness::drop_join_handle_slow::<T, S>,
         shutdown: harness::shutdown::<T, S>,
+        resume: harness::resume::<T, S>,
+        cancel_yielded: harness::cancel_yielded::<T, S>,
     }
 }
 
@@ -204,6 +212,23 @@ impl RawTask {
     pub(crate) unsafe fn shutdown(self) {
         // SAFETY: forwarded from the caller.
         unsafe { (self.header().vtable.shutdown)(self.ptr) }
+    }
+
+    /// # Safety
+    ///
+    /// The caller gives up a `Yielded` (the task is `RUNNING` for it, and
+    /// its reference is consumed).
+    pub(crate) unsafe fn resume(self) {
+        // SAFETY: forwarded from the caller.
+        unsafe { (self.header().vtable.resume)(self.ptr) }
+    }
+
+    /// # Safety
+    ///
+    /// As [`RawTask::resume`].
+    pub(crate) unsafe fn cancel_yielded(self) {
+        // SAFETY: forwarded from the caller.
+        unsafe { (self.header().vtable.cancel_yielded)(self.ptr) }
     }
 
     pub(crate) fn ref_inc(self) {

@@ -8,7 +8,7 @@ use crate::runtime::metrics::{BusyClock, WorkerMetrics};
 use crate::runtime::scheduler;
 use crate::task::coop;
 use crate::task::list::OwnedList;
-use crate::task::{Notified, Task};
+use crate::task::{Notified, Task, Yielded};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
@@ -24,9 +24,34 @@ type Sched = Arc<Handle>;
 /// megabytes for the life of the runtime.
 const KEEP_CAPACITY: usize = 64 * 1024;
 
+/// A run-queue entry.
+pub(super) enum Queued {
+    /// An idle task that was notified: polled through `transition_to_running`.
+    Notified(Notified<Sched>),
+    /// A task that yielded in place, still running: polled again as it is
+    /// (dropping it cancels the task, see `Yielded`).
+    Yielded(Yielded<Sched>),
+}
+
+impl Queued {
+    fn header_addr(&self) -> *const () {
+        match self {
+            Queued::Notified(n) => n.header_addr(),
+            Queued::Yielded(y) => y.header_addr(),
+        }
+    }
+
+    fn run(self) {
+        match self {
+            Queued::Notified(n) => n.run(),
+            Queued::Yielded(y) => y.resume(),
+        }
+    }
+}
+
 /// The scheduler state that one thread at a time owns.
 pub(crate) struct Core {
-    run_queue: VecDeque<Notified<Sched>>,
+    run_queue: VecDeque<Queued>,
     owned: OwnedList<Sched>,
     /// Buffers swapped with the inject queue's (see `Inject::take_all`).
     remote: Queue<Sched>,
@@ -36,7 +61,7 @@ pub(crate) struct Core {
     busy: BusyClock,
     /// Tasks that yielded (`yield_now`, coop budget spent) during their
     /// last poll: queued again after the next poll of the drivers.
-    yielded: Vec<Notified<Sched>>,
+    yielded: Vec<Yielded<Sched>>,
 }
 
 /// Counters written only by the thread holding the core (which the core's
@@ -64,9 +89,9 @@ pub(crate) struct Context {
     deferred: RefCell<Vec<Waker>>,
     /// The header address of the task being polled (null between polls).
     running: Cell<*const ()>,
-    /// The running task deferred its own waker: it was woken in place (no
-    /// clone), and the scheduler's `yield_now` puts it in `Core::yielded`
-    /// rather than the run queue. Reset before each poll.
+    /// The running task deferred its own waker (it yielded): when its poll
+    /// returns `Pending`, the scheduler's `yield_in_place` queues it as it
+    /// is in `Core::yielded`. Reset before each poll.
     yield_pending: Cell<bool>,
 }
 
@@ -104,7 +129,7 @@ impl Core {
     pub(super) fn bind(&mut self, task: Task<Sched>, notified: Notified<Sched>) {
         match self.owned.push(task) {
             Ok(()) => {
-                self.run_queue.push_back(notified);
+                self.run_queue.push_back(Queued::Notified(notified));
                 self.publish_alive();
             }
             Err(task) => {
@@ -117,12 +142,13 @@ impl Core {
 
     #[inline]
     pub(super) fn push(&mut self, notified: Notified<Sched>) {
-        self.run_queue.push_back(notified);
+        self.run_queue.push_back(Queued::Notified(notified));
     }
 
-    /// Queues a task that yielded after the next poll of the drivers.
-    pub(super) fn push_yielded(&mut self, notified: Notified<Sched>) {
-        self.yielded.push(notified);
+    /// Queues a task that yielded in place, after the next poll of the
+    /// drivers.
+    pub(super) fn push_yielded(&mut self, task: Yielded<Sched>) {
+        self.yielded.push(task);
     }
 
     /// # Safety
@@ -144,14 +170,14 @@ impl Core {
         // The spawned ones count as alive while they wait to be linked.
         self.publish_alive();
         while let Some(n) = self.remote.woken.pop_front() {
-            self.run_queue.push_back(n);
+            self.run_queue.push_back(Queued::Notified(n));
         }
         while let Some((task, notified)) = self.remote.spawned.pop_front() {
             self.bind(task, notified);
         }
     }
 
-    fn next_task(&mut self, handle: &Handle) -> Option<Notified<Sched>> {
+    fn next_task(&mut self, handle: &Handle) -> Option<Queued> {
         self.tick = self.tick.wrapping_add(1);
         if self.tick % handle.config.global_queue_interval == 0 && !handle.inject.is_empty() {
             self.take_remote(&handle.inject);
@@ -187,13 +213,13 @@ impl Context {
 
     /// Keeps `waker` to be woken after the next poll of the drivers. A run
     /// of yields by the same task keeps one waker. The running task's own
-    /// waker is woken in place instead: the task is then notified while
-    /// running, and comes back through `take_yield` into `Core::yielded`
-    /// (one atomic operation, where a clone and a later wake are two).
+    /// waker is not woken at all: the flag makes the scheduler's
+    /// `yield_in_place` queue the task as it is, still running, when its
+    /// poll returns (no atomic operation, where a clone and a later wake
+    /// are two, and the return to idle and the next run two more).
     pub(crate) fn defer(&self, waker: &Waker) {
         if !self.running.get().is_null() && crate::task::is_waker_of(waker, self.running.get()) {
             self.yield_pending.set(true);
-            waker.wake_by_ref();
             return;
         }
         let mut deferred = self.deferred.borrow_mut();
@@ -202,8 +228,8 @@ impl Context {
         }
     }
 
-    /// The running task, notified while running, is being queued again:
-    /// whether that is its own deferred yield (see `defer`).
+    /// The running task's poll returned `Pending`: whether that was its own
+    /// deferred yield (see `defer`).
     pub(super) fn take_yield(&self) -> bool {
         self.yield_pending.replace(false)
     }
@@ -218,7 +244,7 @@ impl Context {
         if let Ok(mut core) = self.core.try_borrow_mut() {
             if let Some(core) = core.as_mut() {
                 let Core { yielded, run_queue, .. } = &mut **core;
-                run_queue.extend(yielded.drain(..));
+                run_queue.extend(yielded.drain(..).map(Queued::Yielded));
             }
         }
         let mut wakers = std::mem::take(&mut *self.deferred.borrow_mut());
@@ -394,9 +420,12 @@ pub(super) fn shutdown(handle: &Arc<Handle>, core: Box<Core>) {
             task.shutdown();
             continue;
         }
-        if let Some(notified) = cx.with_core(|core| core.run_queue.pop_front().or_else(|| core.yielded.pop()))
+        // A yielded task (still running) is cancelled by its drop; a
+        // notification only gives up its reference.
+        if let Some(queued) = cx
+            .with_core(|core| core.run_queue.pop_front().or_else(|| core.yielded.pop().map(Queued::Yielded)))
         {
-            drop(notified);
+            drop(queued);
             continue;
         }
         break;

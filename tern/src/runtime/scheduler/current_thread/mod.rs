@@ -47,7 +47,7 @@ use crate::runtime::driver::Drivers;
 use crate::runtime::metrics::WorkerMetrics;
 use crate::runtime::park::{self, ParkInner};
 use crate::runtime::Callback;
-use crate::task::{self, Id, JoinHandle, Notified, Schedule, Task};
+use crate::task::{self, Id, JoinHandle, Notified, Schedule, Task, Yielded};
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
@@ -303,12 +303,7 @@ impl Schedule for Arc<Handle> {
 
     fn yield_now(&self, task: Notified<Self>) {
         let mut task = Some(task);
-        self.with_local(|cx, core| {
-            if cx.take_yield() {
-                // `yield_now` or a spent budget: after the drivers' poll.
-                core.push_yielded(task.take().expect("present"));
-                return;
-            }
+        self.with_local_core(|core| {
             // Behind everything ready now, including what other threads
             // queued.
             if !self.inject.is_empty() {
@@ -319,6 +314,28 @@ impl Schedule for Arc<Handle> {
         if let Some(task) = task {
             self.schedule_remote(task);
         }
+    }
+
+    #[inline]
+    fn yield_in_place(&self, task: Yielded<Self>) -> Option<Yielded<Self>> {
+        // Called after every `Pending`: the flag is looked at before the
+        // core is borrowed. It is set only by the running task's own yield
+        // on the thread driving this runtime (`Context::defer`), so the
+        // core is then this runtime's and free.
+        let own_yield = context::with_current_thread(|cx| cx.is_some_and(|cx| cx.take_yield()));
+        if !own_yield {
+            return Some(task);
+        }
+        let mut task = Some(task);
+        // `yield_now` or a spent budget: queued as it is, still running,
+        // to be resumed after the drivers' poll.
+        self.with_local_core(|core| core.push_yielded(task.take().expect("present")));
+        if let Some(task) = &task {
+            // Not reachable today (the flag implies the core); should it
+            // ever be, the yield is still not lost.
+            task.notify();
+        }
+        task
     }
 }
 
