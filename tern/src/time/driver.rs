@@ -275,9 +275,8 @@ impl Handle {
         let mut n = 0;
         let mut core = self.inner.core.lock();
         // Entries of the slot being processed fire if due by `not_after`;
-        // the rest are refiled. For a level-0 slot (one millisecond) that is
-        // `now`; for a coarser slot it is the slot's start, so its entries
-        // cascade down and fire in deadline order.
+        // the rest are refiled (`Expiration::not_after`), so that timers
+        // fire in deadline order even when the clock jumped far ahead.
         let mut not_after = now;
         loop {
             let core_ref = &mut *core;
@@ -287,7 +286,7 @@ impl Handle {
                 Some(entry) => entry,
                 None => match core_ref.wheel.next_expiration() {
                     Some(exp) if exp.deadline <= now => {
-                        not_after = if exp.level == 0 { now } else { exp.deadline };
+                        not_after = exp.not_after(now);
                         // SAFETY: lock held; `pending` is empty here.
                         unsafe { core_ref.wheel.take_slot(exp, now_tick) };
                         continue;

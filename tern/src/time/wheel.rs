@@ -75,6 +75,26 @@ pub(crate) struct Expiration {
     tick: u64,
 }
 
+impl Expiration {
+    /// The latest deadline an entry of this slot may fire at when the
+    /// slot is processed at `now`; an entry due later is refiled, so that
+    /// what fires in one pass fires in deadline order (1 ms granularity).
+    ///
+    /// A level-0 slot spans one tick: its entries fire if due by `now`
+    /// and not past the tick (an entry whose deadline was extended past
+    /// the tick without the lock, see `TimerShared::process`, is refiled
+    /// where it belongs, rather than fired ahead of entries filed at
+    /// higher levels with earlier deadlines). A coarser slot is processed
+    /// at its start: every entry not due by then cascades down.
+    pub(crate) fn not_after(&self, now: u64) -> u64 {
+        if self.level == 0 {
+            now.min((self.tick + 1) * NANOS_PER_TICK - 1)
+        } else {
+            self.deadline
+        }
+    }
+}
+
 fn slot_range(level: usize) -> u64 {
     1 << (LEVEL_BITS as usize * level)
 }
