@@ -154,14 +154,28 @@ pub(crate) fn with_worker<R>(f: impl FnOnce(Option<&multi_thread::Context>) -> R
 
 /// Wakes `waker` once the scheduler driving this thread has next polled
 /// its drivers (a task yielding: `yield_now`, or out of coop budget), so
-/// that I/O and timers get in before the task runs again. On a
-/// current-thread scheduler the wake waits for that poll; elsewhere (a
-/// multi-thread worker, outside any runtime) it happens at once.
+/// that I/O and timers get in before the task runs again, as in Tokio. On
+/// a current-thread scheduler the wake waits for that poll; on a
+/// multi-thread worker the running task's own yield is woken in place and
+/// noted, so its requeue waits for the poll (`Context::note_yield`), and
+/// any other waker is woken at once, as it is outside any runtime.
 pub(crate) fn defer(waker: &std::task::Waker) {
-    with_current_thread(|cx| match cx {
-        Some(cx) => cx.defer(waker),
-        None => waker.wake_by_ref(),
-    })
+    let driven = HOT.try_with(|h| h.scheduler.get()).unwrap_or(Driven::Nothing);
+    match driven {
+        // SAFETY: as in `with_current_thread`.
+        Driven::CurrentThread(ptr) => match unsafe { ptr.as_ref() } {
+            Some(cx) => cx.defer(waker),
+            None => waker.wake_by_ref(),
+        },
+        Driven::MultiThread(ptr) => {
+            // SAFETY: as in `with_current_thread`.
+            if let Some(w) = unsafe { ptr.as_ref() } {
+                w.note_yield(waker);
+            }
+            waker.wake_by_ref();
+        }
+        _ => waker.wake_by_ref(),
+    }
 }
 
 /// The index of the runtime worker this thread is, if it is one: the

@@ -12,13 +12,13 @@ use std::task::{Context, Poll};
 /// ready at that moment (including tasks spawned or woken from other
 /// threads) runs before it resumes.
 ///
-/// On a current-thread runtime, as in Tokio, the task is woken only after
-/// the scheduler has next polled its I/O and timer drivers (without
-/// blocking, when tasks are waiting to run): a loop of yields waiting for a
-/// socket or a timer sees its event within one round. On a multi-thread
-/// worker the task is requeued at once (the task marks itself notified and
-/// the scheduler requeues it when the poll returns); the worker still
-/// polls its drivers at least every `event_interval` ticks.
+/// As in Tokio, the task is queued again only after the scheduler has
+/// next polled its I/O and timer drivers (without blocking, when tasks are
+/// waiting to run): a loop of yields waiting for a socket or a timer sees
+/// its event within one round. On a multi-thread worker that poll comes
+/// when the worker has run the rest of its ready tasks, or at its next
+/// maintenance tick (every `event_interval` ticks), whichever is first;
+/// until then the yielded task stays on its worker.
 ///
 /// # Examples
 ///

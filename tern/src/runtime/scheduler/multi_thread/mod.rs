@@ -232,7 +232,12 @@ impl Handle {
                 return;
             }
             cx.try_with_core(|core| {
-                worker::schedule_local(self, core, task.take().expect("present"), is_yield);
+                let task = task.take().expect("present");
+                if is_yield && cx.take_yield() {
+                    worker::defer_yield(core, task);
+                } else {
+                    worker::schedule_local(self, core, task, is_yield);
+                }
             });
         });
         if let Some(task) = task {

@@ -9,9 +9,11 @@
 //! polled under a fresh coop budget; a task it wakes goes to the LIFO slot
 //! and runs right after it, at most 3 times in a row (then the slot's task
 //! goes to the back of the ring, waking no peer if it is the only task
-//! queued, as for the slot itself: `schedule_local`). Every `event_interval` ticks the worker
+//! queued, as for the slot itself: `schedule_local`). A task's own yield
+//! waits in `Core::yielded` for the next non-blocking poll of the drivers,
+//! as in Tokio (`yielded.rs`). Every `event_interval` ticks the worker
 //! does maintenance (shutdown check, a non-blocking I/O turn if the driver
-//! is free, due timers). With no
+//! is free, due timers, the yielded tasks requeued). With no
 //! local work it searches (steals half of a random peer's ring, then the
 //! injection queue), and with nothing found it parks.
 //!
@@ -49,10 +51,13 @@
 //! driver role, and it stands by for a `block_on` thread polling I/O.
 
 mod park;
+mod yielded;
 
 use park::WorkerTurnEnd;
 #[cfg(all(test, tern_loom))]
 pub(super) use park::{park_step, Watch};
+pub(super) use yielded::defer_yield;
+use yielded::{poll_drivers_nonblocking, requeue_yielded};
 
 use super::idle::LifoPushWake;
 use super::queue::Local;
@@ -63,7 +68,7 @@ use crate::runtime::metrics::BusyClock;
 use crate::runtime::scheduler;
 use crate::task::coop;
 use crate::task::Notified;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::Duration;
@@ -101,6 +106,10 @@ pub(super) struct Core {
     seen: Vec<u64>,
     /// Times busy periods for `worker_total_busy_duration`.
     busy: BusyClock,
+    /// Tasks that yielded (`yield_now`, a spent coop budget): queued again
+    /// only after the drivers' next poll, when this worker runs out of
+    /// other work or at the next maintenance tick (Tokio's deferral).
+    yielded: Vec<Notified<Sched>>,
 }
 
 impl Core {
@@ -117,6 +126,7 @@ impl Core {
             rand: 0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9),
             seen: vec![0; num_workers],
             busy: BusyClock::default(),
+            yielded: Vec::new(),
         })
     }
 
@@ -139,6 +149,13 @@ impl Core {
         }
         if let Some(task) = self.run_queue.pop() {
             return Some(task);
+        }
+        if !self.yielded.is_empty() {
+            // The round ends: `requeue_yielded` takes this worker's share
+            // of the injection queue ahead of the yielded tasks, in one
+            // batch, rather than this worker chasing every task pushed
+            // from outside one lock at a time while they wait.
+            return None;
         }
         self.pull_inject(handle)
     }
@@ -227,6 +244,7 @@ impl Core {
 
     /// Drops every queued notification (shutdown).
     fn drain(&mut self) {
+        self.yielded.clear();
         while let Some(task) = self.run_queue.pop_lifo() {
             drop(task);
         }
@@ -242,12 +260,34 @@ pub(crate) struct Context {
     pub(crate) handle: Arc<Handle>,
     pub(super) index: usize,
     core: RefCell<Option<Box<Core>>>,
+    /// The header address of the task being polled (null between polls).
+    running: Cell<*const ()>,
+    /// The running task yielded (its own waker was deferred): when its
+    /// poll ends notified, it goes to `Core::yielded`. Reset before each
+    /// poll.
+    yield_pending: Cell<bool>,
 }
 
 impl Context {
     /// This worker's index (0-based) in its runtime.
     pub(crate) fn worker_index(&self) -> usize {
         self.index
+    }
+
+    /// A yield deferred `waker` (`context::defer`): if it is the running
+    /// task's own, note it, so that the task's requeue waits for the
+    /// drivers' next poll. The caller wakes it in place either way.
+    pub(crate) fn note_yield(&self, waker: &std::task::Waker) {
+        let running = self.running.get();
+        if !running.is_null() && crate::task::is_waker_of(waker, running) {
+            self.yield_pending.set(true);
+        }
+    }
+
+    /// The running task, notified while running, is being queued again:
+    /// whether that is its own yield (see `note_yield`).
+    pub(super) fn take_yield(&self) -> bool {
+        self.yield_pending.replace(false)
     }
 
     fn with_core<R>(&self, f: impl FnOnce(&mut Core) -> R) -> R {
@@ -345,6 +385,8 @@ fn watch_the_push(handle: &Handle) {
 
 enum Next {
     Run(Notified<Sched>),
+    /// Nothing else to run but yielded tasks: poll the drivers, requeue.
+    Yielded,
     Park,
     Exit,
 }
@@ -364,7 +406,13 @@ pub(super) fn run_handed_over(handle: Arc<Handle>, index: usize, core: Box<Core>
 fn run_worker(handle: Arc<Handle>, index: usize, core: Box<Core>, own_thread: bool) {
     let sched = scheduler::Handle::MultiThread(handle.clone());
     let _entered = context::RuntimeGuard::enter_with_seed(&sched, handle.worker_seed(index));
-    let cx = Context { handle: handle.clone(), index, core: RefCell::new(Some(core)) };
+    let cx = Context {
+        handle: handle.clone(),
+        index,
+        core: RefCell::new(Some(core)),
+        running: Cell::new(std::ptr::null()),
+        yield_pending: Cell::new(false),
+    };
     let _installed = context::set_scheduler(context::Driven::MultiThread(&cx));
     let _precise = handle.drivers.time().map(|_| crate::time::slack::PreciseTimers::enter());
     // Every way out of this function (a panic included) counts the
@@ -397,13 +445,11 @@ fn run_worker(handle: Arc<Handle>, index: usize, core: Box<Core>, own_thread: bo
             }
             maintenance
         });
-        if maintenance && handle.drivers.is_enabled() {
-            // Poll I/O without blocking (if no parked worker holds the
-            // poll) and fire due timers, outside the core borrow so the
-            // tasks they wake land in this worker's queue.
-            cx.with_core(|core| core.in_driver_park = true);
-            handle.drivers.turn_nonblocking(WorkerTurnEnd(&*handle));
-            end_driver_poll(&cx);
+        if maintenance {
+            if handle.drivers.is_enabled() {
+                poll_drivers_nonblocking(&cx);
+            }
+            requeue_yielded(&cx);
         }
         let next = cx.with_core(|core| {
             if maintenance && handle.is_shutdown() {
@@ -415,6 +461,9 @@ fn run_worker(handle: Arc<Handle>, index: usize, core: Box<Core>, own_thread: bo
             if let Some(task) = core.next_task(&handle) {
                 return Next::Run(task);
             }
+            if !core.yielded.is_empty() {
+                return Next::Yielded;
+            }
             match core.steal_work(&handle) {
                 Some(task) => Next::Run(task),
                 None => Next::Park,
@@ -422,6 +471,12 @@ fn run_worker(handle: Arc<Handle>, index: usize, core: Box<Core>, own_thread: bo
         });
         match next {
             Next::Run(task) => run_task(&cx, task),
+            Next::Yielded => {
+                if handle.drivers.is_enabled() {
+                    poll_drivers_nonblocking(&cx);
+                }
+                requeue_yielded(&cx);
+            }
             Next::Park => park::park(&cx),
             Next::Exit => break,
         }
@@ -459,6 +514,9 @@ impl Drop for ExitGuard<'_> {
                     while let Some(task) = core.run_queue.pop_lifo().or_else(|| core.run_queue.pop()) {
                         let _ = handle.inject.push(task);
                     }
+                    for task in core.yielded.drain(..) {
+                        let _ = handle.inject.push(task);
+                    }
                 }
             }
             handle.notify_parked();
@@ -486,7 +544,7 @@ fn run_task(cx: &Context, task: Notified<Sched>) {
     remote.in_poll.store(true, Relaxed);
     coop::budget(|| {
         bump(remote);
-        task.run();
+        run_one(cx, task);
         if !cx.has_core() {
             // Handed over by `block_in_place` during the poll.
             return;
@@ -510,7 +568,7 @@ fn run_task(cx: &Context, task: Notified<Sched>) {
             match next {
                 Some(task) => {
                     bump(remote);
-                    task.run();
+                    run_one(cx, task);
                     if !cx.has_core() {
                         return;
                     }
@@ -525,6 +583,16 @@ fn run_task(cx: &Context, task: Notified<Sched>) {
     }
     remote.in_poll.store(false, Relaxed);
     cx.with_core(|core| core.lifo_enabled = true);
+}
+
+/// Polls one task, with it recorded as the running one (for
+/// `Context::note_yield`).
+#[inline]
+fn run_one(cx: &Context, task: Notified<Sched>) {
+    cx.running.set(task.header_addr());
+    cx.yield_pending.set(false);
+    task.run();
+    cx.running.set(std::ptr::null());
 }
 
 /// Counts a poll (the watchdog's progress signal). Only this worker
