@@ -6,8 +6,8 @@
 # `[patch.crates-io] tokio = ...` line, and on real Tokio from a copy of the
 # workspace with that line removed (the one-line switch). Each server runs
 # pinned to CPU 0 (so its runtime sees one core), the load tool pinned to
-# CPU 1; the two builds alternate over several rounds, starting order
-# swapped each round, and the table shows the median per row:
+# CPU 1; the two builds alternate row by row over several rounds, starting
+# order swapped each round, and the table shows the median per row:
 #
 #   wrk -t1 -c100 -d$DURATION --latency            against hello_http and axum_app
 #   redis-benchmark -c 50 -n $REQUESTS -P 16 / -P 1 (set, get, incr, ping_mbulk) against kv
@@ -137,16 +137,24 @@ def run_redis(build):
     return rows
 
 results = {"tern": {}, "tokio": {}}
+# The builds alternate row by row (each wrk row, then the kv rows of one
+# server start), not round by round: this VM has slow spells of a minute
+# or so, and a spell that covers one build's whole round decided medians
+# of three rounds (one run had hello_http at 171 k/133 k/162 k req/s for
+# tern against 170 k/172 k/156 k for Tokio: tern won rounds 1 and 3).
+steps = [lambda b: run_wrk(b, "hello_http"), lambda b: run_wrk(b, "axum_app"), run_redis]
 for r in range(rounds):
     order = ["tern", "tokio"] if r % 2 == 0 else ["tokio", "tern"]
-    for build in order:
-        rows = {}
-        rows.update(run_wrk(build, "hello_http"))
-        rows.update(run_wrk(build, "axum_app"))
-        rows.update(run_redis(build))
-        for name, row in rows.items():
-            results[build].setdefault(name, []).append(row)
-        print(f"round {r + 1}/{rounds} {build}: done", file=sys.stderr)
+    for step in steps:
+        for build in order:
+            rows = step(build)
+            for name, row in rows.items():
+                results[build].setdefault(name, []).append(row)
+            # Every round's rates, not only the medians: a row that loses
+            # in one round only (a VM spell) reads differently from one
+            # that loses in every round.
+            rates = ", ".join(f"{name} {row['rps']:.0f}" for name, row in rows.items())
+            print(f"round {r + 1}/{rounds} {build}: {rates}", file=sys.stderr)
 
 def med(build, name, key):
     return statistics.median(row[key] for row in results[build][name])
