@@ -157,7 +157,7 @@ pub(crate) fn with_worker<R>(f: impl FnOnce(Option<&multi_thread::Context>) -> R
 /// that I/O and timers get in before the task runs again, as in Tokio. On
 /// a current-thread scheduler the wake waits for that poll; on a
 /// multi-thread worker the running task's own yield is woken in place and
-/// noted, so its requeue waits for the poll (`Context::note_yield`), and
+/// noted, so its requeue waits for the poll (`OwnYield::note`), and
 /// any other waker is woken at once, as it is outside any runtime.
 pub(crate) fn defer(waker: &std::task::Waker) {
     let driven = HOT.try_with(|h| h.scheduler.get()).unwrap_or(Driven::Nothing);
@@ -170,7 +170,7 @@ pub(crate) fn defer(waker: &std::task::Waker) {
         Driven::MultiThread(ptr) => {
             // SAFETY: as in `with_current_thread`.
             if let Some(w) = unsafe { ptr.as_ref() } {
-                w.note_yield(waker);
+                let _ = w.own_yield.note(waker);
             }
             waker.wake_by_ref();
         }

@@ -5,6 +5,9 @@
 
 pub(crate) mod current_thread;
 pub(crate) mod multi_thread;
+mod own_yield;
+
+pub(crate) use own_yield::OwnYield;
 
 use crate::runtime::blocking::BlockingSpawner;
 use crate::runtime::metrics::WorkerMetrics;

@@ -5,11 +5,11 @@ use super::Handle;
 use crate::runtime::context;
 use crate::runtime::driver::Take;
 use crate::runtime::metrics::{BusyClock, WorkerMetrics};
-use crate::runtime::scheduler;
+use crate::runtime::scheduler::{self, OwnYield};
 use crate::task::coop;
 use crate::task::list::OwnedList;
 use crate::task::{Notified, Task, Yielded};
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
@@ -85,14 +85,12 @@ pub(crate) struct Context {
     /// combinator's): woken only after the next poll of the drivers, so
     /// that a yield lets I/O and timers in before the task runs again (as
     /// in Tokio). The running task's own yield takes no waker: see
-    /// `yield_pending`.
+    /// `own_yield`.
     deferred: RefCell<Vec<Waker>>,
-    /// The header address of the task being polled (null between polls).
-    running: Cell<*const ()>,
-    /// The running task deferred its own waker (it yielded): when its poll
-    /// returns `Pending`, the scheduler's `yield_in_place` queues it as it
-    /// is in `Core::yielded`. Reset before each poll.
-    yield_pending: Cell<bool>,
+    /// The task being polled, and whether it yielded: when its poll
+    /// returns `Pending` after its own yield, the scheduler's
+    /// `yield_in_place` queues it as it is in `Core::yielded`.
+    pub(super) own_yield: OwnYield,
 }
 
 impl Core {
@@ -206,8 +204,7 @@ impl Context {
             handle,
             core: RefCell::new(Some(core)),
             deferred: RefCell::new(Vec::new()),
-            running: Cell::new(std::ptr::null()),
-            yield_pending: Cell::new(false),
+            own_yield: OwnYield::new(),
         }
     }
 
@@ -218,20 +215,13 @@ impl Context {
     /// poll returns (no atomic operation, where a clone and a later wake
     /// are two, and the return to idle and the next run two more).
     pub(crate) fn defer(&self, waker: &Waker) {
-        if !self.running.get().is_null() && crate::task::is_waker_of(waker, self.running.get()) {
-            self.yield_pending.set(true);
+        if self.own_yield.note(waker) {
             return;
         }
         let mut deferred = self.deferred.borrow_mut();
         if !deferred.last().is_some_and(|last| last.will_wake(waker)) {
             deferred.push(waker.clone());
         }
-    }
-
-    /// The running task's poll returned `Pending`: whether that was its own
-    /// deferred yield (see `defer`).
-    pub(super) fn take_yield(&self) -> bool {
-        self.yield_pending.replace(false)
     }
 
     fn has_deferred(&self) -> bool {
@@ -310,10 +300,7 @@ pub(super) fn drive<F: Future>(handle: &Arc<Handle>, core: Box<Core>, mut future
             let next = cx.with_core(|core| core.next_task(handle));
             match next {
                 Some(task) => {
-                    cx.running.set(task.header_addr());
-                    cx.yield_pending.set(false);
-                    coop::budget(|| task.run());
-                    cx.running.set(std::ptr::null());
+                    cx.own_yield.polling(task.header_addr(), || coop::budget(|| task.run()));
                 }
                 None => {
                     park(&cx);

@@ -171,20 +171,13 @@ impl Handle {
     /// borrowed already, as during a re-entrant call from a `Drop`).
     #[inline]
     fn with_local_core<R>(&self, f: impl FnOnce(&mut Core) -> R) -> Option<R> {
-        self.with_local(|_, core| f(core))
-    }
-
-    /// [`with_local_core`](Self::with_local_core), with the driving
-    /// thread's context too.
-    #[inline]
-    fn with_local<R>(&self, f: impl FnOnce(&Context, &mut Core) -> R) -> Option<R> {
         context::with_current_thread(|cx| {
             let cx = cx?;
             if !std::ptr::eq(Arc::as_ptr(&cx.handle), self) {
                 return None;
             }
             let mut core = cx.core.try_borrow_mut().ok()?;
-            Some(f(cx, core.as_mut()?))
+            Some(f(core.as_mut()?))
         })
     }
 
@@ -322,7 +315,7 @@ impl Schedule for Arc<Handle> {
         // core is borrowed. It is set only by the running task's own yield
         // on the thread driving this runtime (`Context::defer`), so the
         // core is then this runtime's and free.
-        let own_yield = context::with_current_thread(|cx| cx.is_some_and(|cx| cx.take_yield()));
+        let own_yield = context::with_current_thread(|cx| cx.is_some_and(|cx| cx.own_yield.take()));
         if !own_yield {
             return Some(task);
         }

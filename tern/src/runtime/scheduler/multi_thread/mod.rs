@@ -233,7 +233,7 @@ impl Handle {
             }
             cx.try_with_core(|core| {
                 let task = task.take().expect("present");
-                if is_yield && cx.take_yield() {
+                if is_yield && cx.own_yield.take() {
                     worker::defer_yield(core, task);
                 } else {
                     worker::schedule_local(self, core, task, is_yield);

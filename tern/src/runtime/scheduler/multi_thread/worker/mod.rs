@@ -57,7 +57,7 @@ use park::WorkerTurnEnd;
 #[cfg(all(test, tern_loom))]
 pub(super) use park::{park_step, Watch};
 pub(super) use yielded::defer_yield;
-use yielded::{poll_drivers_nonblocking, requeue_yielded};
+use yielded::poll_drivers_then_requeue_yielded;
 
 use super::idle::LifoPushWake;
 use super::queue::Local;
@@ -65,10 +65,10 @@ use super::{Handle, Sched};
 use crate::runtime::context;
 use crate::runtime::driver;
 use crate::runtime::metrics::BusyClock;
-use crate::runtime::scheduler;
+use crate::runtime::scheduler::{self, OwnYield};
 use crate::task::coop;
 use crate::task::Notified;
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::Duration;
@@ -260,34 +260,15 @@ pub(crate) struct Context {
     pub(crate) handle: Arc<Handle>,
     pub(super) index: usize,
     core: RefCell<Option<Box<Core>>>,
-    /// The header address of the task being polled (null between polls).
-    running: Cell<*const ()>,
-    /// The running task yielded (its own waker was deferred): when its
-    /// poll ends notified, it goes to `Core::yielded`. Reset before each
-    /// poll.
-    yield_pending: Cell<bool>,
+    /// The task being polled, and whether it yielded: when its poll ends
+    /// notified after its own yield, it goes to `Core::yielded`.
+    pub(crate) own_yield: OwnYield,
 }
 
 impl Context {
     /// This worker's index (0-based) in its runtime.
     pub(crate) fn worker_index(&self) -> usize {
         self.index
-    }
-
-    /// A yield deferred `waker` (`context::defer`): if it is the running
-    /// task's own, note it, so that the task's requeue waits for the
-    /// drivers' next poll. The caller wakes it in place either way.
-    pub(crate) fn note_yield(&self, waker: &std::task::Waker) {
-        let running = self.running.get();
-        if !running.is_null() && crate::task::is_waker_of(waker, running) {
-            self.yield_pending.set(true);
-        }
-    }
-
-    /// The running task, notified while running, is being queued again:
-    /// whether that is its own yield (see `note_yield`).
-    pub(super) fn take_yield(&self) -> bool {
-        self.yield_pending.replace(false)
     }
 
     fn with_core<R>(&self, f: impl FnOnce(&mut Core) -> R) -> R {
@@ -406,13 +387,8 @@ pub(super) fn run_handed_over(handle: Arc<Handle>, index: usize, core: Box<Core>
 fn run_worker(handle: Arc<Handle>, index: usize, core: Box<Core>, own_thread: bool) {
     let sched = scheduler::Handle::MultiThread(handle.clone());
     let _entered = context::RuntimeGuard::enter_with_seed(&sched, handle.worker_seed(index));
-    let cx = Context {
-        handle: handle.clone(),
-        index,
-        core: RefCell::new(Some(core)),
-        running: Cell::new(std::ptr::null()),
-        yield_pending: Cell::new(false),
-    };
+    let cx =
+        Context { handle: handle.clone(), index, core: RefCell::new(Some(core)), own_yield: OwnYield::new() };
     let _installed = context::set_scheduler(context::Driven::MultiThread(&cx));
     let _precise = handle.drivers.time().map(|_| crate::time::slack::PreciseTimers::enter());
     // Every way out of this function (a panic included) counts the
@@ -446,10 +422,7 @@ fn run_worker(handle: Arc<Handle>, index: usize, core: Box<Core>, own_thread: bo
             maintenance
         });
         if maintenance {
-            if handle.drivers.is_enabled() {
-                poll_drivers_nonblocking(&cx);
-            }
-            requeue_yielded(&cx);
+            poll_drivers_then_requeue_yielded(&cx);
         }
         let next = cx.with_core(|core| {
             if maintenance && handle.is_shutdown() {
@@ -471,12 +444,7 @@ fn run_worker(handle: Arc<Handle>, index: usize, core: Box<Core>, own_thread: bo
         });
         match next {
             Next::Run(task) => run_task(&cx, task),
-            Next::Yielded => {
-                if handle.drivers.is_enabled() {
-                    poll_drivers_nonblocking(&cx);
-                }
-                requeue_yielded(&cx);
-            }
+            Next::Yielded => poll_drivers_then_requeue_yielded(&cx),
             Next::Park => park::park(&cx),
             Next::Exit => break,
         }
@@ -585,14 +553,11 @@ fn run_task(cx: &Context, task: Notified<Sched>) {
     cx.with_core(|core| core.lifo_enabled = true);
 }
 
-/// Polls one task, with it recorded as the running one (for
-/// `Context::note_yield`).
+/// Polls one task, with it recorded as the running one (for its yield,
+/// `OwnYield`).
 #[inline]
 fn run_one(cx: &Context, task: Notified<Sched>) {
-    cx.running.set(task.header_addr());
-    cx.yield_pending.set(false);
-    task.run();
-    cx.running.set(std::ptr::null());
+    cx.own_yield.polling(task.header_addr(), || task.run());
 }
 
 /// Counts a poll (the watchdog's progress signal). Only this worker

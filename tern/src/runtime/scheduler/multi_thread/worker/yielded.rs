@@ -38,27 +38,25 @@ impl Core {
 /// Queues the running task after its own yield, only after the drivers'
 /// next poll (`Core::yielded`), so a loop of yields sees its I/O and timers
 /// (Tokio's `yield_defers_until_park`). It runs again when this worker has
-/// nothing else to run (its LIFO slot, its ring and the injection queue
-/// are empty: so it goes behind work queued from outside too, with no
-/// extra lock here), or at the next maintenance tick. It is not stealable
-/// meanwhile.
+/// nothing else to run (its LIFO slot and its ring are empty; its share of
+/// the injection queue is then queued ahead of it, in one batch), or at
+/// the next maintenance tick. It is not stealable meanwhile.
 pub(in crate::runtime::scheduler::multi_thread) fn defer_yield(core: &mut Core, task: Notified<Sched>) {
     core.yielded.push(task);
 }
 
-/// Polls the drivers without blocking (if no parked worker holds the
-/// poll) and fires due timers, outside the core borrow so the tasks they
-/// wake land in this worker's queue.
-pub(super) fn poll_drivers_nonblocking(cx: &Context) {
+/// Polls the drivers without blocking (I/O if no parked worker holds the
+/// poll, and due timers), outside the core borrow so the tasks they wake
+/// land in this worker's queue; then queues the yielded tasks again,
+/// behind those. The maintenance tick and the end of a round both do this.
+pub(super) fn poll_drivers_then_requeue_yielded(cx: &Context) {
     let handle = &cx.handle;
-    cx.with_core(|core| core.in_driver_park = true);
-    handle.drivers.turn_nonblocking(WorkerTurnEnd(&**handle));
-    end_driver_poll(cx);
-}
-
-/// Queues the yielded tasks again, behind what the drivers just woke.
-pub(super) fn requeue_yielded(cx: &Context) {
-    if cx.with_core(|core| core.requeue_yielded(&cx.handle)) {
-        cx.handle.notify_parked();
+    if handle.drivers.is_enabled() {
+        cx.with_core(|core| core.in_driver_park = true);
+        handle.drivers.turn_nonblocking(WorkerTurnEnd(&**handle));
+        end_driver_poll(cx);
+    }
+    if cx.with_core(|core| core.requeue_yielded(handle)) {
+        handle.notify_parked();
     }
 }
