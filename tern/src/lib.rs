@@ -42,7 +42,12 @@ pub mod sync;
 pub mod task;
 pub mod time;
 
-mod macros;
+/// Tokio's hidden `macros` module: `macros::support` holds what the
+/// declarative macros expand to (the same items as `__private`), at the
+/// path some code written for Tokio names (`tokio::macros::support::poll_fn`).
+/// Not a public API: no stability promise, may change in any release.
+#[doc(hidden)]
+pub mod macros;
 
 pub use task::spawn;
 

@@ -19,4 +19,4 @@ mod join;
 mod select;
 mod try_join;
 
-pub(crate) mod support;
+pub mod support;

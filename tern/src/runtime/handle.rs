@@ -22,12 +22,29 @@ pub struct Handle {
 /// Returned by [`Runtime::enter`](crate::runtime::Runtime::enter) and
 /// [`Handle::enter`]; the context of the runtime is entered while the guard
 /// lives. Guards must be dropped in the reverse order of their creation.
+///
+/// As in Tokio, the guard is `Sync` but not `Send`: it restores the thread's
+/// own context when dropped, so it must be dropped on the thread that
+/// entered.
+///
+/// ```compile_fail,E0277
+/// let rt: &'static _ = Box::leak(Box::new(tern::runtime::Runtime::new().unwrap()));
+/// let guard = rt.enter();
+/// std::thread::spawn(move || drop(guard)); // `EnterGuard` cannot be sent
+/// ```
 #[derive(Debug)]
 #[must_use = "Creating and dropping a guard does nothing"]
 pub struct EnterGuard<'a> {
     _guard: context::SetCurrentGuard,
     _handle_lifetime: PhantomData<&'a Handle>,
+    /// `!Send` and `Sync`, as Tokio's guard (a `MutexGuard` is both).
+    _same_thread: PhantomData<std::sync::MutexGuard<'static, ()>>,
 }
+
+const _: fn() = || {
+    fn is_sync<T: Sync>() {}
+    is_sync::<EnterGuard<'static>>();
+};
 
 impl Handle {
     /// Enters the runtime context. This allows you to construct types that
@@ -38,7 +55,11 @@ impl Handle {
     ///
     /// When the returned guards are dropped out of order.
     pub fn enter(&self) -> EnterGuard<'_> {
-        EnterGuard { _guard: context::set_current(self.inner.clone()), _handle_lifetime: PhantomData }
+        EnterGuard {
+            _guard: context::set_current(self.inner.clone()),
+            _handle_lifetime: PhantomData,
+            _same_thread: PhantomData,
+        }
     }
 
     /// Returns a `Handle` view over the currently running runtime.
