@@ -6,23 +6,29 @@
 # `[patch.crates-io] tokio = ...` line, and on real Tokio from a copy of the
 # workspace with that line removed (the one-line switch). Each server runs
 # pinned to CPU 0 (so its runtime sees one core), the load tool pinned to
-# CPU 1; the two builds alternate row by row over several rounds, starting
-# order swapped each round, and the table shows the median per row:
+# CPU 1. Every measurement is one of a pair, tern and Tokio back to back
+# (the order swapped from pair to pair), over several rounds, and the table
+# shows the median per row and how many pairs tern won:
 #
 #   wrk -t1 -c100 -d$DURATION --latency            against hello_http and axum_app
 #   redis-benchmark -c 50 -n $REQUESTS -P 16 / -P 1 (set, get, incr, ping_mbulk) against kv
 #
 # Columns: requests/s, p50 and p99 latency (ms), and the server's CPU time
-# (user + system, from /proc) per request in microseconds.
+# (every thread's run time, from /proc/PID/task/*/schedstat) per request in
+# microseconds.
 #
-# Usage: tern-bench/load.sh [ROUNDS]   (env: DURATION=10s REQUESTS=200000 WORK=target/load)
+# Usage: tern-bench/load.sh [ROUNDS]   (default 5 rounds; env: DURATION=10s
+#   REQUESTS=200000 KV_REPS_P16=3 KV_REPS_P1=1 pairs per kv test and round,
+#   WORK=target/load)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-ROUNDS=${1:-3}
+ROUNDS=${1:-5}
 DURATION=${DURATION:-10s}
 REQUESTS=${REQUESTS:-200000}
+KV_REPS_P16=${KV_REPS_P16:-3}
+KV_REPS_P1=${KV_REPS_P1:-1}
 WORK=${WORK:-$ROOT/target/load}
 mkdir -p "$WORK"
 
@@ -62,33 +68,48 @@ CARGO_TARGET_DIR="$WORK/target-tokio" cargo build -q --release \
     --manifest-path "$WORK/eco-tokio/Cargo.toml" "${pkgs[@]}"
 for s in "${SERVERS[@]}"; do cp "$WORK/target-tokio/release/$s" "$WORK/bin-tokio/"; done
 
-echo "== load: $ROUNDS rounds, wrk $DURATION, redis-benchmark -n $REQUESTS"
-exec python3 - "$WORK" "$ROUNDS" "$DURATION" "$REQUESTS" <<'PY'
+echo "== load: $ROUNDS rounds, wrk $DURATION, redis-benchmark -n $REQUESTS ($KV_REPS_P16 pairs per test at -P16, $KV_REPS_P1 at -P1)"
+exec python3 - "$WORK" "$ROUNDS" "$DURATION" "$REQUESTS" "$KV_REPS_P16" "$KV_REPS_P1" <<'PY'
 import os, re, socket, statistics, subprocess, sys, time
 
 work, rounds, duration, requests = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
-TICK = os.sysconf("SC_CLK_TCK")
+kv_reps = {16: int(sys.argv[5]), 1: int(sys.argv[6])}
 PORT = 18000
+TOOL_TIMEOUT = 300  # seconds; a load tool facing a dead server can spin forever
 
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
+def cpu_ns(pid):
+    """The server's CPU time in ns: the sum over its threads of the time
+    they ran (/proc/PID/task/*/schedstat, first field), exact where
+    /proc/PID/stat counts 10 ms ticks (a whole -P16 kv run is ~15 ticks)."""
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except (FileNotFoundError, ProcessLookupError):
+            pass  # a thread that just exited
+    return total
 
 def start(build, server):
     global PORT
     PORT += 1
-    addr = f"127.0.0.1:{PORT}"
-    proc = subprocess.Popen(["taskset", "-c", "0", f"{work}/bin-{build}/{server}", addr],
+    port = PORT
+    proc = subprocess.Popen(["taskset", "-c", "0", f"{work}/bin-{build}/{server}", f"127.0.0.1:{port}"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(200):
         try:
-            socket.create_connection(("127.0.0.1", PORT), timeout=0.1).close()
-            return proc, PORT
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            return proc, port
         except OSError:
+            if proc.poll() is not None:
+                break
             time.sleep(0.05)
     proc.kill()
     raise SystemExit(f"{server} ({build}) did not start")
+
+def stop(proc):
+    proc.kill()
+    proc.wait()
 
 def ms(v):
     m = re.match(r"([\d.]+)(us|ms|s)$", v)
@@ -97,74 +118,80 @@ def ms(v):
 def run_wrk(build, server):
     proc, port = start(build, server)
     try:
-        before = cpu_seconds(proc.pid)
+        before = cpu_ns(proc.pid)
         out = subprocess.run(["taskset", "-c", "1", "wrk", "-t1", "-c100", f"-d{duration}", "--latency",
-                              f"http://127.0.0.1:{port}/"], capture_output=True, text=True, check=True).stdout
-        cpu = cpu_seconds(proc.pid) - before
+                              f"http://127.0.0.1:{port}/"], capture_output=True, text=True, check=True,
+                             timeout=TOOL_TIMEOUT).stdout
+        cpu = cpu_ns(proc.pid) - before
     finally:
-        proc.kill(); proc.wait()
+        stop(proc)
     total = int(re.search(r"(\d+) requests in", out)[1])
     errors = sum(int(n) for n in re.findall(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)[0]) \
         if "Socket errors" in out else 0
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors += int(non2xx[1]) if non2xx else 0
-    return {f"{server} wrk": dict(rps=float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
-                                 # Anchored: "+/- Stdev" columns such as "72.50%" also contain "50%".
-                                 p50=ms(re.search(r"^\s+50%\s+(\S+)", out, re.M)[1]),
-                                 p99=ms(re.search(r"^\s+99%\s+(\S+)", out, re.M)[1]),
-                                 cpu=cpu / total * 1e6, errors=errors)}
+    return dict(rps=float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
+                # Anchored: "+/- Stdev" columns such as "72.50%" also contain "50%".
+                p50=ms(re.search(r"^\s+50%\s+(\S+)", out, re.M)[1]),
+                p99=ms(re.search(r"^\s+99%\s+(\S+)", out, re.M)[1]),
+                cpu=cpu / total / 1e3, errors=errors)
 
-def run_redis(build):
-    rows = {}
+def run_redis(build, proc, port, test, pipeline):
+    before = cpu_ns(proc.pid)
+    res = subprocess.run(["taskset", "-c", "1", "redis-benchmark", "-p", str(port), "-t", test,
+                          "-c", "50", "-n", str(requests), "-P", str(pipeline), "--csv"],
+                         capture_output=True, text=True, timeout=TOOL_TIMEOUT)
+    cpu = cpu_ns(proc.pid) - before
+    lines = [l for l in res.stdout.splitlines() if l.startswith('"') and not l.startswith('"test"')]
+    if res.returncode != 0 or len(lines) != 1 or "error" in res.stderr.lower():
+        raise SystemExit(f"redis-benchmark {test} failed on {build}: {res.stdout} {res.stderr}")
+    cols = [c.strip('"') for c in lines[0].split(",")]
+    # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+    return dict(rps=float(cols[1]), p50=float(cols[4]), p99=float(cols[6]), cpu=cpu / requests / 1e3, errors=0)
+
+# samples[row] = list of (tern, tokio) pairs, each measured back to back.
+samples = {}
+
+def record(name, pair):
+    samples.setdefault(name, []).append(pair)
+    t, k = pair["tern"], pair["tokio"]
+    print(f"  {name}: tern {t['rps']:.0f}, Tokio {k['rps']:.0f} req/s", file=sys.stderr)
+
+# Pairs, not rounds of one build: this VM has slow spells of seconds to a
+# minute that slow every process on it, so only measurements taken back to
+# back compare. A wrk row is one pair per round; the kv rows keep one
+# server per build up for the round (an idle server sleeps: no CPU) and
+# alternate the builds test by test, with the order reversed every other
+# pair. A -P16 run of 200,000 requests lasts ~0.15 s, so it takes several
+# pairs per round to outweigh a spell.
+for r in range(rounds):
+    print(f"round {r + 1}/{rounds}", file=sys.stderr)
+    order = ["tern", "tokio"] if r % 2 == 0 else ["tokio", "tern"]
+    for server in ("hello_http", "axum_app"):
+        record(f"{server} wrk", {b: run_wrk(b, server) for b in order})
     for pipeline in (16, 1):
-        proc, port = start(build, "kv")
+        servers = {b: start(b, "kv") for b in order}
         try:
             for test in ("set", "get", "incr", "ping_mbulk"):
-                before = cpu_seconds(proc.pid)
-                res = subprocess.run(["taskset", "-c", "1", "redis-benchmark", "-p", str(port), "-t", test,
-                                      "-c", "50", "-n", str(requests), "-P", str(pipeline), "--csv"],
-                                     capture_output=True, text=True)
-                cpu = cpu_seconds(proc.pid) - before
-                lines = [l for l in res.stdout.splitlines() if l.startswith('"') and not l.startswith('"test"')]
-                if res.returncode != 0 or len(lines) != 1 or "error" in res.stderr.lower():
-                    raise SystemExit(f"redis-benchmark {test} failed on {build}: {res.stdout} {res.stderr}")
-                cols = [c.strip('"') for c in lines[0].split(",")]
-                # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
-                rows[f"kv {test} -P{pipeline}"] = dict(rps=float(cols[1]), p50=float(cols[4]), p99=float(cols[6]),
-                                                     cpu=cpu / requests * 1e6, errors=0)
+                for rep in range(kv_reps[pipeline]):
+                    o = order if rep % 2 == 0 else order[::-1]
+                    record(f"kv {test} -P{pipeline}",
+                           {b: run_redis(b, *servers[b], test, pipeline) for b in o})
         finally:
-            proc.kill(); proc.wait()
-    return rows
+            for proc, _ in servers.values():
+                stop(proc)
 
-results = {"tern": {}, "tokio": {}}
-# The builds alternate row by row (each wrk row, then the kv rows of one
-# server start), not round by round: this VM has slow spells of a minute
-# or so, and a spell that covers one build's whole round decided medians
-# of three rounds (one run had hello_http at 171 k/133 k/162 k req/s for
-# tern against 170 k/172 k/156 k for Tokio: tern won rounds 1 and 3).
-steps = [lambda b: run_wrk(b, "hello_http"), lambda b: run_wrk(b, "axum_app"), run_redis]
-for r in range(rounds):
-    order = ["tern", "tokio"] if r % 2 == 0 else ["tokio", "tern"]
-    for step in steps:
-        for build in order:
-            rows = step(build)
-            for name, row in rows.items():
-                results[build].setdefault(name, []).append(row)
-            # Every round's rates, not only the medians: a row that loses
-            # in one round only (a VM spell) reads differently from one
-            # that loses in every round.
-            rates = ", ".join(f"{name} {row['rps']:.0f}" for name, row in rows.items())
-            print(f"round {r + 1}/{rounds} {build}: {rates}", file=sys.stderr)
-
-def med(build, name, key):
-    return statistics.median(row[key] for row in results[build][name])
+def med(name, build, key):
+    return statistics.median(pair[build][key] for pair in samples[name])
 
 print()
-print(f"| row | tern req/s | Tokio req/s | ratio | tern p50 ms | Tokio p50 ms | tern p99 ms | Tokio p99 ms | tern CPU µs/req | Tokio CPU µs/req | errors |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-for name in results["tern"]:
-    t, k = (lambda key: med("tern", name, key)), (lambda key: med("tokio", name, key))
-    errs = sum(row["errors"] for b in results for row in results[b][name])
-    print(f"| {name} | {t('rps'):.0f} | {k('rps'):.0f} | {t('rps') / k('rps'):.2f} | {t('p50'):.3f} | {k('p50'):.3f} "
-          f"| {t('p99'):.3f} | {k('p99'):.3f} | {t('cpu'):.2f} | {k('cpu'):.2f} | {errs} |")
+print("| row | tern req/s | Tokio req/s | ratio | pairs won | tern p50 ms | Tokio p50 ms | tern p99 ms | Tokio p99 ms "
+      "| tern CPU µs/req | Tokio CPU µs/req | errors |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+for name, pairs in samples.items():
+    t, k = (lambda key: med(name, "tern", key)), (lambda key: med(name, "tokio", key))
+    won = sum(p["tern"]["rps"] >= p["tokio"]["rps"] for p in pairs)
+    errs = sum(p[b]["errors"] for p in pairs for b in p)
+    print(f"| {name} | {t('rps'):.0f} | {k('rps'):.0f} | {t('rps') / k('rps'):.2f} | {won}/{len(pairs)} "
+          f"| {t('p50'):.3f} | {k('p50'):.3f} | {t('p99'):.3f} | {k('p99'):.3f} | {t('cpu'):.2f} | {k('cpu'):.2f} | {errs} |")
 PY
