@@ -257,6 +257,19 @@ impl Handle {
         }
     }
 
+    /// As [`notify_parked`](Handle::notify_parked), from worker `me`,
+    /// which may itself still be counted as parked (a driver turn in its
+    /// park). If `me` is the worker picked, it is counted as searching as
+    /// any woken worker, and its park loop sees it is no longer parked;
+    /// its own parker is left alone, since it is awake.
+    fn notify_parked_from(&self, me: usize) {
+        if let Some(index) = self.idle.worker_to_notify() {
+            if index != me {
+                self.remotes[index].park.unpark();
+            }
+        }
+    }
+
     /// Whether a worker other than `me` has tasks queued (the watch's look
     /// at its peers, `idle.rs`).
     fn peers_have_queued_work(&self, me: usize) -> bool {

@@ -494,14 +494,19 @@ impl Drop for ExitGuard<'_> {
 }
 
 /// After polling the drivers: if they woke more than this worker takes
-/// next, wake a peer once.
+/// next, wake a parked worker once. That may be this worker itself, still
+/// counted as parked during a turn in its park: it then leaves its park as
+/// a searcher (and, finding work, wakes a peer as the last searcher), as
+/// before, but its parker gets no token. The token made its next park one
+/// more non-blocking poll of the driver, nearly every time: 3 in 4 of the
+/// `epoll_wait` calls of a one-worker HTTP server under `wrk`.
 fn end_driver_poll(cx: &Context) {
     let woke_many = cx.with_core(|core| {
         core.in_driver_park = false;
         std::mem::take(&mut core.driver_woken) > 1
     });
     if woke_many {
-        cx.handle.notify_parked();
+        cx.handle.notify_parked_from(cx.index);
     }
 }
 
