@@ -155,7 +155,8 @@ samples = {}
 def record(name, pair):
     samples.setdefault(name, []).append(pair)
     t, k = pair["tern"], pair["tokio"]
-    print(f"  {name}: tern {t['rps']:.0f}, Tokio {k['rps']:.0f} req/s", file=sys.stderr)
+    print(f"  {name}: tern {t['rps']:.0f}, Tokio {k['rps']:.0f} req/s; "
+          f"p99 {t['p99']:.3f} / {k['p99']:.3f} ms; CPU {t['cpu']:.2f} / {k['cpu']:.2f} µs/req", file=sys.stderr)
 
 # Pairs, not rounds of one build: this VM has slow spells of seconds to a
 # minute that slow every process on it, so only measurements taken back to
