@@ -122,6 +122,31 @@ async fn the_last_listener_dropped_restores_the_default_disposition() {
     assert_eq!(disposition(libc::SIGALRM), libc::SIG_DFL);
 }
 
+/// Tokio's `signal_drop_rt` in a loop: the second signal is sent while a
+/// listener exists, but that listener's `recv` returns at once (it had not
+/// seen the first), so the signal may still be queued for another thread
+/// when the listener is dropped. Restoring `SIG_DFL` then must not let it
+/// kill the process (it did, 18 runs in 20 of Tokio's test): the release
+/// takes it off the queue first.
+#[tern::test]
+async fn a_signal_sent_before_the_last_drop_does_not_meet_the_default_action() {
+    let kind = SignalKind::from_raw(libc::SIGVTALRM);
+    for _ in 0..50 {
+        let mut first = signal(kind).unwrap();
+        let mut second = signal(kind).unwrap();
+        raise(libc::SIGVTALRM);
+        timeout(LONG, first.recv()).await.unwrap().unwrap();
+        drop(first);
+        raise(libc::SIGVTALRM);
+        timeout(LONG, second.recv()).await.unwrap().unwrap();
+        drop(second);
+        assert_eq!(disposition(libc::SIGVTALRM), libc::SIG_DFL);
+    }
+    // Anything still queued for another thread would end the process
+    // here, with the default action back in place.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+}
+
 #[tern::test]
 async fn the_previous_disposition_comes_back_even_if_not_default() {
     // The Rust runtime ignores SIGPIPE at startup.

@@ -24,6 +24,11 @@
 //!   ctrl-c ends the program instead of being swallowed (Tokio leaves its
 //!   handler installed forever; its issue 7905). signal-hook-registry's
 //!   handler is set aside meanwhile and reinstalled by the next listener.
+//!   Before that, the releasing thread blocks the signal and takes any
+//!   instance still queued (sent before the release, not yet taken by the
+//!   thread the kernel picked) off the pending set with `sigtimedwait`,
+//!   counting it as delivered: only a signal sent after the release meets
+//!   the restored disposition.
 
 use crate::io::driver;
 use crate::io::poll_evented::{current_io_handle, FdSource, PollEvented};
@@ -179,6 +184,16 @@ pub(crate) fn release(signum: libc::c_int) {
     if st.users > 0 {
         return;
     }
+    // A signal sent before this release (a process signalling itself just
+    // before dropping its listener) may still be queued for a thread that
+    // has not run yet. With the original disposition back (`SIG_DFL`), it
+    // would then kill the process. Take any queued instance off first,
+    // with the signal blocked here, and count it as delivered; only a
+    // signal sent after this point meets the restored disposition.
+    let _blocked = BlockedHere::new(signum);
+    while take_pending(signum) {
+        action(g, signum);
+    }
     if let Some(id) = st.id.take() {
         signal_hook_registry::unregister(id);
     }
@@ -190,6 +205,52 @@ pub(crate) fn release(signum: libc::c_int) {
             st.parked = Some(current);
         }
     }
+}
+
+/// `signum` blocked in the calling thread while this lives (the mask it
+/// had is put back on drop).
+struct BlockedHere {
+    old: libc::sigset_t,
+}
+
+impl BlockedHere {
+    fn new(signum: libc::c_int) -> BlockedHere {
+        let set = single_set(signum);
+        // SAFETY: `sigset_t` is plain data; all zeroes is a valid value,
+        // overwritten by `pthread_sigmask` below.
+        let mut old: libc::sigset_t = unsafe { std::mem::zeroed() };
+        // SAFETY: both sets are valid; changing this thread's own mask.
+        unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut old) };
+        BlockedHere { old }
+    }
+}
+
+impl Drop for BlockedHere {
+    fn drop(&mut self) {
+        // SAFETY: `old` is the mask `pthread_sigmask` returned.
+        unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &self.old, std::ptr::null_mut()) };
+    }
+}
+
+fn single_set(signum: libc::c_int) -> libc::sigset_t {
+    // SAFETY: `sigset_t` is plain data; `sigemptyset` initializes it.
+    let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `set` is valid for writes; `signum` passed `check` when the
+    // signal was acquired.
+    unsafe {
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, signum);
+    }
+    set
+}
+
+/// Takes one queued instance of `signum` (blocked in this thread) off
+/// the thread's or the process's pending set, without waiting.
+fn take_pending(signum: libc::c_int) -> bool {
+    let set = single_set(signum);
+    let zero = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `set` and `zero` are valid; a null `siginfo` is allowed.
+    unsafe { libc::sigtimedwait(&set, std::ptr::null_mut(), &zero) == signum }
 }
 
 fn zeroed_action() -> libc::sigaction {
