@@ -41,6 +41,10 @@ pub(crate) struct ParkInner {
     condvar: Condvar,
     /// Reaches this thread while it waits in the I/O driver (`PARKED_IO`).
     io: std::sync::OnceLock<IoWaker>,
+    /// Driver waits that found a token already waiting (unit tests only):
+    /// each is one `epoll_wait` that could not sleep.
+    #[cfg(test)]
+    pub(crate) token_waits: std::sync::atomic::AtomicUsize,
 }
 
 impl std::fmt::Debug for ParkInner {
@@ -56,7 +60,23 @@ impl ParkInner {
             mutex: Mutex::new(()),
             condvar: Condvar::new(),
             io: std::sync::OnceLock::new(),
+            #[cfg(test)]
+            token_waits: std::sync::atomic::AtomicUsize::new(0),
         }
+    }
+
+    #[cfg(test)]
+    fn count_token_wait(&self) {
+        self.token_waits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    #[cfg(not(test))]
+    fn count_token_wait(&self) {}
+
+    /// Whether the owner waits in the I/O driver's poll now (unit tests).
+    #[cfg(all(test, not(tern_loom)))]
+    pub(crate) fn waits_in_driver(&self) -> bool {
+        self.state.load(SeqCst) == PARKED_IO
     }
 
     /// Lets `unpark` reach this thread while it waits in `io`'s poll
@@ -65,9 +85,14 @@ impl ParkInner {
         let _ = self.io.set(io);
     }
 
-    /// Consumes a waiting token, if there is one.
+    /// Consumes a waiting token, if there is one (the driver's park
+    /// then polls without sleeping).
     pub(crate) fn take_token(&self) -> bool {
-        self.state.compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst).is_ok()
+        let taken = self.state.compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst).is_ok();
+        if taken {
+            self.count_token_wait();
+        }
+        taken
     }
 
     /// About to wait in the I/O driver (`runtime/driver.rs`): from now on
@@ -78,6 +103,7 @@ impl ParkInner {
             return true;
         }
         self.state.swap(EMPTY, SeqCst);
+        self.count_token_wait();
         false
     }
 

@@ -370,6 +370,8 @@ fn stealable_work<'a, S: crate::task::Schedule>(
 
 #[cfg(all(test, not(tern_loom)))]
 mod tests;
+#[cfg(all(test, not(tern_loom)))]
+mod token_tests;
 
 impl Schedule for Arc<Handle> {
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
