@@ -73,6 +73,53 @@ async fn reset_moves_a_pending_sleep_both_ways() {
     assert_eq!(start.elapsed(), ms(210));
 }
 
+/// Counts the wakes it receives.
+struct WakeCount(AtomicUsize);
+
+impl std::task::Wake for WakeCount {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+/// A reset keeps the waker of the last poll: the task waiting on the sleep
+/// is woken at the new deadline without being polled in between (as in
+/// Tokio; tokio-util's `DelayQueue` resets its `Sleep` and relies on it).
+#[tern::test(start_paused = true)]
+async fn reset_earlier_wakes_the_waiting_task_without_another_poll() {
+    let start = Instant::now();
+    let count = Arc::new(WakeCount(AtomicUsize::new(0)));
+    let waker = Waker::from(count.clone());
+    let s = sleep(ms(100));
+    tern::pin!(s);
+    assert!(s.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
+
+    // Earlier, not yet due: woken when the new deadline comes.
+    s.as_mut().reset(start + ms(20));
+    time::advance(ms(19)).await;
+    assert_eq!(count.0.load(SeqCst), 0, "woken before its deadline");
+    time::advance(ms(1)).await;
+    assert_eq!(count.0.load(SeqCst), 1, "not woken at the new deadline");
+    assert!(s.is_elapsed());
+
+    // Armed again and polled, then moved to a time already past: woken at
+    // once, by the reset itself.
+    s.as_mut().reset(Instant::now() + ms(50));
+    assert!(s.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
+    s.as_mut().reset(start);
+    assert_eq!(count.0.load(SeqCst), 2, "a reset into the past did not wake the task");
+    assert!(s.as_mut().poll(&mut Context::from_waker(&waker)).is_ready());
+
+    // Later (the lazy path) also keeps the waker.
+    s.as_mut().reset(Instant::now() + ms(10));
+    assert!(s.as_mut().poll(&mut Context::from_waker(&waker)).is_pending());
+    s.as_mut().reset(Instant::now() + ms(30));
+    time::advance(ms(29)).await;
+    assert_eq!(count.0.load(SeqCst), 2);
+    time::advance(ms(1)).await;
+    assert_eq!(count.0.load(SeqCst), 3);
+}
+
 #[tern::test(start_paused = true)]
 async fn timeout_on_ready_and_pending_futures() {
     assert_eq!(timeout(ms(0), async { 1 }).await, Ok(1));

@@ -14,8 +14,12 @@
 //!
 //! Transitions: `UNREGISTERED -> d` (register), `d -> d' >= d` (lazy extend:
 //! no lock, the driver refiles it when the old filing time comes),
-//! `d -> FIRED` (driver), `FIRED | d -> UNREGISTERED -> d'` (reset to an
-//! earlier time, or after firing: under the lock).
+//! `d -> FIRED` (driver), `d -> d' < d` (reset earlier: refiled at once
+//! under the lock, keeping the waker, so the waiting task is woken at `d'`
+//! without being polled in between, as in Tokio), `d -> FIRED` (reset to a
+//! time already due: the owner takes the waker out and wakes it, under the
+//! lock), `FIRED | UNREGISTERED -> UNREGISTERED` (reset after firing or
+//! before filing: no lock, nothing waits; the next poll files it).
 //!
 //! Invariant: while filed, the filing time (`filed_deadline`) is `<=` the
 //! true deadline in `state`, so a timer never fires late; it may be looked
@@ -263,8 +267,10 @@ impl TimerEntry {
     }
 
     /// Moves the deadline to `when`. Unbound, that is all; bound, extending
-    /// a filed timer is one CAS, and anything else refiles it under the
-    /// lock on the next poll.
+    /// a filed timer is one CAS; moving a filed timer earlier refiles it at
+    /// once under the lock, keeping its waker (or fires it, waking the
+    /// waker, if `when` is already due); a fired or never-filed timer is
+    /// filed by its next poll.
     ///
     /// # Safety
     ///
@@ -295,14 +301,46 @@ impl TimerEntry {
             self.shared.state.store(UNREGISTERED, Release);
             return;
         }
-        // Filed (or shut down), and moved earlier: unfile now, refile on
-        // the next poll.
+        // Filed (or shut down), and moved earlier: refiled now, with the
+        // waker its last poll left, so the task waiting on it is woken at
+        // the new deadline even if it is not polled in between (Tokio's
+        // `Sleep::reset` re-registers at once; tokio-util's `DelayQueue`
+        // resets its `Sleep` and relies on that). Already due: it fires
+        // here, waking that task.
         let ptr = self.ptr();
-        handle.with_locked(|locked| {
+        let shared = &self.shared;
+        let fired = handle.with_locked(|locked| {
             // SAFETY: lock held; the entry is pinned and live.
             unsafe { locked.unfile(ptr) };
-            self.shared.state.store(UNREGISTERED, Release);
+            if locked.is_shutdown() {
+                shared.state.store(UNREGISTERED, Release);
+                return None;
+            }
+            // SAFETY: lock held.
+            let has_waker = unsafe { TimerShared::guarded(ptr, |g| g.waker.is_some()) };
+            if !has_waker {
+                // Nothing waits on it: filed by the next poll.
+                shared.state.store(UNREGISTERED, Release);
+                None
+            } else if deadline <= locked.now() {
+                // The waker leaves before `FIRED` is published, as in the
+                // driver's `process` (the entry is in no list now).
+                // SAFETY: lock held.
+                let waker = unsafe { TimerShared::guarded(ptr, |g| g.waker.take()) };
+                shared.state.store(FIRED, Release);
+                waker
+            } else {
+                shared.state.store(deadline, Release);
+                // SAFETY: lock held; the entry is pinned (caller), in no
+                // list (just unfiled) and `deadline > now`.
+                unsafe { locked.file(ptr, deadline) };
+                None
+            }
         });
+        // Woken outside the driver lock, as the driver does.
+        if let Some(waker) = fired {
+            waker.wake();
+        }
     }
 
     /// Polls for expiry, binding and filing the timer on first use.

@@ -14,6 +14,14 @@
 //! and the driver fires what is due; the owner then waits for it and drops
 //! it. In every order the entry completes (by the owner's own check or by
 //! the driver) and the drop is ordered after every driver access.
+//!
+//! `a_filed_entry_reset_earlier_wakes_its_waker_once`: a pending entry
+//! (filed, with a waker) is moved earlier by its owner while another thread
+//! moves the clock past the new deadline and fires what is due. Whichever
+//! comes first, the waker left by the last poll is woken exactly once,
+//! without another poll: by the owner's reset (already due) or by the
+//! driver (refiled at the new deadline). Tokio's `Sleep::reset` behaves so,
+//! and tokio-util's `DelayQueue` relies on it.
 
 use crate::loom::sync::atomic::{AtomicBool, Ordering::*};
 use crate::loom::sync::Arc;
@@ -21,8 +29,18 @@ use crate::time::driver::Handle;
 use crate::time::entry::TimerEntry;
 use ::loom::thread;
 use std::pin::Pin;
-use std::task::{Context, Waker};
+use std::sync::atomic::AtomicUsize;
+use std::task::{Context, Wake, Waker};
 use std::time::Duration;
+
+/// Counts its wakes (read after the threads are joined).
+struct Count(AtomicUsize);
+
+impl Wake for Count {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
 
 #[test]
 fn fired_entry_reset_and_dropped_while_the_driver_finishes() {
@@ -84,5 +102,36 @@ fn first_poll_binds_and_files_while_the_driver_fires() {
             thread::yield_now();
         }
         owner.join().unwrap();
+    });
+}
+
+#[test]
+fn a_filed_entry_reset_earlier_wakes_its_waker_once() {
+    ::loom::model(|| {
+        let handle = Handle::new(true);
+        let start = handle.clock().now();
+        let mut entry = Box::pin(TimerEntry::new(handle.id(), start + Duration::from_millis(10)));
+        let count = std::sync::Arc::new(Count(AtomicUsize::new(0)));
+        let waker = Waker::from(count.clone());
+        let mut cx = Context::from_waker(&waker);
+        // SAFETY: the entry stays in its box until it is dropped (so for
+        // every `get_unchecked_mut` in this model).
+        let poll = unsafe { Pin::get_unchecked_mut(entry.as_mut()).poll_elapsed(&mut cx) };
+        assert!(poll.is_pending(), "filed for 10 ms, with the waker");
+
+        let driver = handle.clone();
+        let th = thread::spawn(move || {
+            driver.clock().advance(Duration::from_millis(8)).unwrap();
+            driver.process();
+        });
+        // SAFETY: as above.
+        unsafe { Pin::get_unchecked_mut(entry.as_mut()).reset(start + Duration::from_millis(6)) };
+        th.join().unwrap();
+        // A turn after both: fires the entry if the driver's turn ran
+        // before the reset refiled it.
+        handle.process();
+        assert!(entry.is_elapsed());
+        assert_eq!(count.0.load(SeqCst), 1, "the waiting task is woken once");
+        drop(entry);
     });
 }
