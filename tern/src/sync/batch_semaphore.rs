@@ -267,8 +267,8 @@ impl Semaphore {
                 let need = remaining.load(Relaxed);
                 let give = need.min(rem);
                 rem -= give;
-                remaining.store(need - give, Release);
                 if need > give {
+                    remaining.store(need - give, Release);
                     break; // `rem` is 0
                 }
                 // SAFETY: we hold the lock; the node is the front one.
@@ -281,6 +281,10 @@ impl Semaphore {
                         }
                     });
                 }
+                // Published last: the owner reads `remaining == 0` without
+                // the lock and may then drop the node at once, so nothing
+                // here touches the node after this store.
+                remaining.store(0, Release);
             }
             if rem > 0 && empty {
                 let curr = self.permits.load(Acquire);
@@ -468,9 +472,20 @@ impl Acquire<'_> {
 
 impl Drop for Acquire<'_> {
     fn drop(&mut self) {
-        if !self.queued {
-            return;
+        if self.queued {
+            self.cancel();
         }
+        // Under loom, the free that follows counts as a write to the node,
+        // so that a releaser's access not ordered before it is reported.
+        #[cfg(tern_loom)]
+        self.node.locked.with_mut(|_| ());
+    }
+}
+
+impl Acquire<'_> {
+    /// Drop of a queued (or granted, unreturned) acquire: unlinks the node
+    /// and passes on what it was assigned.
+    fn cancel(&mut self) {
         let node = NonNull::from(&self.node);
         let mut waiters = self.semaphore.waiters.lock();
         // SAFETY: we hold the lock; the node is in this semaphore's queue

@@ -190,6 +190,9 @@ fn has_current(list: &List<Waiter>, gen: usize) -> bool {
 
 /// Unlinks `node` and marks it notified with `how`; returns its waker.
 ///
+/// The mark is published last: its owner reads it without the lock and may
+/// then drop the node at once, so nothing here touches the node after it.
+///
 /// # Safety
 ///
 /// `node` is linked in `list`, whose lock the caller holds.
@@ -198,8 +201,9 @@ unsafe fn unlink_notified(list: &mut List<Waiter>, node: NonNull<Waiter>, how: u
     unsafe {
         list.remove(node);
         let waiter = &*node.as_ptr();
+        let waker = waiter.waker.with_mut(|w| (*w).take());
         waiter.notification.store(how, Release);
-        waiter.waker.with_mut(|w| (*w).take())
+        waker
     }
 }
 

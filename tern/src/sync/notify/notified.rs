@@ -143,9 +143,17 @@ fn first_poll(notify: &Notify, node: &Waiter, waker: Option<&Waker>) -> State {
 /// Drop of a future: unlink it, or pass on a notification it was given
 /// but never returned.
 fn drop_notified(notify: &Notify, state: State, node: &Waiter) {
-    if state != State::Waiting {
-        return;
+    if state == State::Waiting {
+        cancel_waiting(notify, node);
     }
+    // Under loom, the free that follows counts as a write to the node, so
+    // that a notifier's access not ordered before it is reported.
+    #[cfg(tern_loom)]
+    node.waker.with_mut(|_| ());
+}
+
+/// Drop of a future still `Waiting`: see `drop_notified`.
+fn cancel_waiting(notify: &Notify, node: &Waiter) {
     let mut waiters = notify.waiters.lock();
     let curr = notify.state.load(SeqCst);
     let forward = match node.notification.load(Acquire) {
