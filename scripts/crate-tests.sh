@@ -70,8 +70,10 @@ columns="reference tern"
 [ "${CRATE_TESTS_ONLY:-}" = tern ] && columns=tern
 for col in $columns; do
     echo "== $crate $version on ${col/reference/Tokio}: cargo test --no-fail-fast $*"
+    rc=0
     (cd "$work/$col" && CARGO_TARGET_DIR="$work/target-$col" cargo test --no-fail-fast "$@" \
-        > "$work/$col.log" 2>&1) || true
+        > "$work/$col.log" 2>&1) || rc=$?
+    echo "$rc" > "$work/$col.rc"
     if [ "$col" = tern ] && ! (cd "$work/tern" && cargo tree -q -i tokio -e normal,dev "$@" 2>/dev/null | head -1 | grep -q compat/tokio); then
         echo "the patch was not used: tokio is not the drop-in crate in the tern column" >&2
         exit 1
@@ -113,8 +115,13 @@ else:
     for t in sorted(t for t, v in tern.items() if v == "FAILED"):
         print(f"  failed: {t}")
 print("logs: " + ", ".join(f"{work}/{c}.log" for c in columns))
+crashed = [l.strip() for l in open(f"{work}/tern.log", errors="replace")
+           if "process didn't exit successfully" in l and "signal" in l]
+for c in crashed:
+    print(f"  crashed on tern: {c}")
 if "reference" not in columns:
     failed = sum(v == "FAILED" for v in tern.values())
-    if failed or not tern:
-        sys.exit(f"{failed} failed on tern" if tern else "no test ran on tern (build failed?)")
+    rc = open(f"{work}/tern.rc").read().strip()
+    if failed or not tern or rc != "0":
+        sys.exit(f"{failed} failed on tern, cargo test exited {rc}" if tern else "no test ran on tern (build failed?)")
 PY

@@ -11,7 +11,7 @@
 //! |------------------------------|------------------|------|-------------------------------------------------|
 //! | fast acquire                 | `Acquire::poll`  | no   | `available -= n` if `available >= n`             |
 //! | queue                        | `Acquire::poll`  | yes  | takes all `available` (partial), links the node  |
-//! | grant                        | `release`        | yes  | fills the front nodes; unlinks and wakes the full ones; the rest go back to `available` only once the queue is empty |
+//! | grant                        | `release`        | yes  | fills the front nodes; unlinks the full ones and takes their wakers, then publishes `remaining = 0` (the owner may drop the node once it sees 0), and wakes them after the lock; the rest go back to `available` only once the queue is empty |
 //! | fast release                 | `release`        | no   | `available += n`, only if `available > 0` before |
 //! | out of budget after acquire  | `Acquire::poll`  | no   | the node keeps all `n` (`remaining = 0`) for the next poll, or drop releases them |
 //! | cancel                       | `Acquire::drop`  | yes  | unlinks the node, releases what it was assigned  |

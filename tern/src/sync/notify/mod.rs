@@ -26,6 +26,11 @@
 //! them). `notify_one` and `notify_last` only pick waiters of the current
 //! generation. A waiter also sees `notify_waiters` without being linked:
 //! its generation differs from the state's.
+//!
+//! A notified waiter learns of it from its `notification`, which it reads
+//! without the lock and after which it may drop its node at once: a
+//! notifier unlinks the node and takes its waker first, and stores the
+//! notification last (`unlink_notified`).
 
 use super::waitlist::{Links, List, Node, WakeList};
 use crate::loom::cell::UnsafeCell;
