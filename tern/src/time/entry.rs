@@ -215,16 +215,19 @@ impl TimerShared {
     ///
     /// As [`TimerShared::process`].
     pub(crate) unsafe fn fire_now(entry: NonNull<TimerShared>) -> Option<Waker> {
-        // SAFETY: forwarded from the caller.
-        let shared = unsafe { entry.as_ref() };
-        shared.state.store(SHUT_DOWN, Release);
         // SAFETY: lock held.
-        unsafe {
+        let waker = unsafe {
             Self::guarded(entry, |g| {
                 g.filed = false;
                 g.waker.take()
             })
-        }
+        };
+        // Published last, as in `process`: every owner path that sees
+        // `SHUT_DOWN` takes the lock (held here) today, but nothing may
+        // touch the entry after a mark its owner could act on.
+        // SAFETY: forwarded from the caller; the entry is live.
+        unsafe { entry.as_ref() }.state.store(SHUT_DOWN, Release);
+        waker
     }
 }
 
