@@ -80,6 +80,13 @@ struct Inner {
     /// The earliest expiration (ns), or `u64::MAX`: lets `process` skip
     /// the lock when nothing can be due.
     earliest: AtomicU64,
+    /// Driver time (ns) of the latest `process` (every timer due by then
+    /// has fired), as of the clock read it made. Only a hint for a timer's
+    /// first poll (`entry.rs`, "A first poll of a due timer"): it may lag
+    /// (`process` skips the clock read when no timer exists), and a lag
+    /// only costs that poll one yield. A `std` atomic: it orders nothing,
+    /// so loom need not explore it.
+    processed: StdAtomicU64,
 }
 
 struct Core {
@@ -137,12 +144,20 @@ impl Handle {
         let id = NEXT_ID.fetch_add(1, Relaxed);
         let id =
             DriverId(NonZeroU64::new(id).expect("driver ids do not wrap around in a process's lifetime"));
+        let start = StdInstant::now();
+        let clock = Clock::new(start_paused);
+        // Time up to the clock's reading now counts as processed: nothing
+        // was due before the driver existed. (A paused clock stands at
+        // this reading, so a timer for "now" completes at its first poll,
+        // as in Tokio.)
+        let processed = u64::try_from(clock.now().saturating_duration_since(start).as_nanos()).unwrap_or(0);
         let inner = Arc::new(Inner {
             id,
-            start: StdInstant::now(),
-            clock: Clock::new(start_paused),
+            start,
+            clock,
             core: Mutex::new(Core { wheel: Wheel::new(), shutdown: false, next_wake: 0, parker: None }),
             earliest: AtomicU64::new(u64::MAX),
+            processed: StdAtomicU64::new(processed),
         });
         live().push((id, Arc::downgrade(&inner)));
         Handle { inner }
@@ -197,6 +212,20 @@ impl Handle {
 
     pub(crate) fn now_ns(&self) -> u64 {
         self.to_ns(self.inner.clock.now())
+    }
+
+    /// Driver time up to which `process` has fired timers (a hint that may
+    /// lag; see the field).
+    pub(crate) fn processed_ns(&self) -> u64 {
+        self.inner.processed.load(Relaxed)
+    }
+
+    fn note_processed(&self, now: u64) {
+        // Two threads processing at once may store out of order; the hint
+        // then lags, which is allowed.
+        if now > self.inner.processed.load(Relaxed) {
+            self.inner.processed.store(now, Relaxed);
+        }
     }
 
     /// Runs `f` under the lock; unparks the driver if `f` filed a timer due
@@ -264,9 +293,15 @@ impl Handle {
         // No timer at all: not even the clock is read (a park reads it
         // several times, and servers often run with no timer pending).
         if earliest == u64::MAX {
+            // Except on a paused clock, whose reading is cheap and moves
+            // only when a test moves it: `advance` then counts as looked at.
+            if self.inner.clock.is_paused() {
+                self.note_processed(self.now_ns());
+            }
             return;
         }
         let now = self.now_ns();
+        self.note_processed(now);
         if now < earliest {
             return;
         }

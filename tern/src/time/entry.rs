@@ -63,6 +63,22 @@
 //! Invariant: unbound implies never filed, so the driver has never seen the
 //! entry; resetting or dropping it touches only the owner's fields, with no
 //! lock. Once bound, everything above applies unchanged.
+//!
+//! # A first poll of a due timer
+//!
+//! A timer found due at its first poll (`sleep(Duration::ZERO)`, or a
+//! deadline that passed before anyone polled it) completes at that poll
+//! only if its deadline is not after the time the driver last processed
+//! (`Handle::processed_ns`): Tokio's rule, where such a timer completes
+//! once the driver's turn has seen its millisecond tick. (An unbound
+//! timer on the system clock whose deadline is a millisecond old or more
+//! completes without that look-up, which would cost a context access on
+//! every catch-up tick of an `Interval`.) Otherwise the poll
+//! sets `FIRED`, yields once (`yield_now`'s deferred wake, so every other
+//! ready task runs and the drivers are polled first) and the next poll
+//! completes. Code relies on `sleep(Duration::ZERO)` letting spawned tasks
+//! run (tryhard's retry hooks, for one). Tokio makes it wait for the next
+//! millisecond tick (up to 1 ms, tokio#6390); tern only yields.
 
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{AtomicU64, Ordering::*};
@@ -71,7 +87,7 @@ use crate::time::driver::{DriverId, Handle, Locked};
 use std::marker::PhantomPinned;
 use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
-use std::time::Instant as StdInstant;
+use std::time::{Duration, Instant as StdInstant};
 
 pub(crate) const UNREGISTERED: u64 = u64::MAX;
 pub(crate) const FIRED: u64 = u64::MAX - 1;
@@ -363,24 +379,25 @@ impl TimerEntry {
                     // Already due: never filed, no lock. (Only the owner
                     // moves an entry out of UNREGISTERED.)
                     self.shared.state.store(FIRED, Release);
-                    return Poll::Ready(());
+                    return due_at_first_poll(self.deadline <= handle.processed_ns(), cx);
                 }
                 handle
             }
             None => match self.binding() {
-                Some((handle, deadline)) => {
+                Ok((handle, deadline)) => {
                     self.deadline = deadline;
                     self.handle.insert(handle)
                 }
-                None => {
+                Err(processed) => {
                     // Due, and unbound: no driver can see the entry, so no
                     // lock.
                     self.shared.state.store(FIRED, Release);
-                    return Poll::Ready(());
+                    return due_at_first_poll(processed, cx);
                 }
             },
         };
         let deadline = self.deadline;
+        let processed = handle.processed_ns();
         let shared = &self.shared;
         let ptr = NonNull::from(shared);
         handle
@@ -390,12 +407,12 @@ impl TimerEntry {
                 }
                 let state = shared.state.load(Acquire);
                 if state == FIRED {
-                    return Ok((Poll::Ready(()), None));
+                    return Ok(Polled::Ready);
                 }
                 if state == UNREGISTERED {
                     if deadline <= locked.now() {
                         shared.state.store(FIRED, Release);
-                        return Ok((Poll::Ready(()), None));
+                        return Ok(Polled::DueAtFirstPoll);
                     }
                     shared.state.store(deadline, Release);
                     // SAFETY: lock held; the entry is pinned (caller) and in no
@@ -409,12 +426,18 @@ impl TimerEntry {
                         _ => g.waker.replace(cx.waker().clone()),
                     })
                 };
-                Ok((Poll::Pending, old))
+                Ok(Polled::Pending(old))
             })
-            // The replaced waker is dropped outside the lock (see `cancel`).
-            .map(|(poll, old)| {
-                drop(old);
-                poll
+            .map(|outcome| match outcome {
+                Polled::Ready => Poll::Ready(()),
+                // Deferred (a wake) outside the lock.
+                Polled::DueAtFirstPoll => due_at_first_poll(deadline <= processed, cx),
+                // The replaced waker is dropped outside the lock (see
+                // `cancel`).
+                Polled::Pending(old) => {
+                    drop(old);
+                    Poll::Pending
+                }
             })
             .unwrap_or_else(|()| shutdown_panic())
     }
@@ -427,25 +450,60 @@ impl TimerEntry {
     /// cloned from the context, or looked up by id elsewhere (leaving a
     /// paused clock's due check to the locked path). Panics if the driver
     /// no longer exists (its runtime is gone).
-    fn binding(&self) -> Option<(Handle, u64)> {
+    fn binding(&self) -> Result<(Handle, u64), bool> {
         let when = self.when;
         // No clock in the process was ever paused: every driver's clock is
         // the system's, so one read of it settles due-ness for any driver.
         let system_clock = EVER_PAUSED.load(Relaxed) == 0;
-        if system_clock && when <= StdInstant::now() {
-            return None;
+        if system_clock {
+            let now = StdInstant::now();
+            if when <= now {
+                // Due a millisecond or more ago: complete without looking
+                // up the driver (see "A first poll of a due timer").
+                // Outside its runtime's context there is no scheduler of
+                // that runtime to yield to: complete too.
+                let processed = now.saturating_duration_since(when) >= Duration::from_millis(1)
+                    || Handle::with_current(self.driver, |h| h.to_ns(when) <= h.processed_ns())
+                        .unwrap_or(true);
+                return Err(processed);
+            }
         }
         let in_context = Handle::with_current(self.driver, |h| {
             let deadline = h.to_ns(when);
-            (system_clock || deadline > h.now_ns()).then(|| (h.clone(), deadline))
+            if system_clock || deadline > h.now_ns() {
+                Ok((h.clone(), deadline))
+            } else {
+                Err(deadline <= h.processed_ns())
+            }
         });
         if let Some(binding) = in_context {
             return binding;
         }
         let handle = Handle::find_live(self.driver).unwrap_or_else(|| shutdown_panic());
         let deadline = handle.to_ns(when);
-        Some((handle, deadline))
+        Ok((handle, deadline))
     }
+}
+
+/// What a poll decided under the driver lock; acted on after it.
+enum Polled {
+    Ready,
+    DueAtFirstPoll,
+    /// Filed or still filed; holds the waker it replaced, if any.
+    Pending(Option<Waker>),
+}
+
+/// The end of a first poll that found its timer due (state `FIRED`
+/// already): complete if the driver has already processed the deadline's
+/// time (`processed`), else yield once, as `yield_now` does (the task is
+/// queued again after the scheduler's next driver poll), and complete at
+/// the next poll. See "A first poll of a due timer".
+fn due_at_first_poll(processed: bool, cx: &mut Context<'_>) -> Poll<()> {
+    if processed {
+        return Poll::Ready(());
+    }
+    crate::runtime::context::defer(cx.waker());
+    Poll::Pending
 }
 
 #[cold]
