@@ -52,6 +52,13 @@ const EARLY_WAKE: Duration = Duration::from_micros(500);
 /// would otherwise mistake it for.
 pub(crate) const MAX_DEADLINE_NS: u64 = crate::time::entry::SHUT_DOWN - 1;
 
+/// Nanoseconds from `start` to `t`, saturating at 0 and at
+/// [`MAX_DEADLINE_NS`] (driver time, with `start` the driver's).
+fn ns_since(start: StdInstant, t: StdInstant) -> u64 {
+    u64::try_from(t.saturating_duration_since(start).as_nanos())
+        .map_or(MAX_DEADLINE_NS, |ns| ns.min(MAX_DEADLINE_NS))
+}
+
 #[derive(Clone)]
 pub(crate) struct Handle {
     inner: Arc<Inner>,
@@ -150,7 +157,7 @@ impl Handle {
         // was due before the driver existed. (A paused clock stands at
         // this reading, so a timer for "now" completes at its first poll,
         // as in Tokio.)
-        let processed = u64::try_from(clock.now().saturating_duration_since(start).as_nanos()).unwrap_or(0);
+        let processed = ns_since(start, clock.now());
         let inner = Arc::new(Inner {
             id,
             start,
@@ -206,8 +213,7 @@ impl Handle {
     /// Driver time (ns since start) of `t`, saturating at 0 and at
     /// [`MAX_DEADLINE_NS`].
     pub(crate) fn to_ns(&self, t: StdInstant) -> u64 {
-        u64::try_from(t.saturating_duration_since(self.inner.start).as_nanos())
-            .map_or(MAX_DEADLINE_NS, |ns| ns.min(MAX_DEADLINE_NS))
+        ns_since(self.inner.start, t)
     }
 
     pub(crate) fn now_ns(&self) -> u64 {

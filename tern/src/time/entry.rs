@@ -397,7 +397,6 @@ impl TimerEntry {
             },
         };
         let deadline = self.deadline;
-        let processed = handle.processed_ns();
         let shared = &self.shared;
         let ptr = NonNull::from(shared);
         handle
@@ -431,7 +430,7 @@ impl TimerEntry {
             .map(|outcome| match outcome {
                 Polled::Ready => Poll::Ready(()),
                 // Deferred (a wake) outside the lock.
-                Polled::DueAtFirstPoll => due_at_first_poll(deadline <= processed, cx),
+                Polled::DueAtFirstPoll => due_at_first_poll(deadline <= handle.processed_ns(), cx),
                 // The replaced waker is dropped outside the lock (see
                 // `cancel`).
                 Polled::Pending(old) => {
@@ -443,8 +442,9 @@ impl TimerEntry {
     }
 
     /// First poll of an unbound entry: the handle to bind it to and its
-    /// deadline in that driver's nanoseconds, or `None` if it is already
-    /// due. Due-ness comes from the system clock when no clock was ever
+    /// deadline in that driver's nanoseconds, or, if it is already due,
+    /// whether the driver has processed its deadline (see "A first poll of
+    /// a due timer"). Due-ness comes from the system clock when no clock was ever
     /// paused, else from the driver's clock through the context's borrowed
     /// handle when the context is its runtime's; the handle to keep is
     /// cloned from the context, or looked up by id elsewhere (leaving a
