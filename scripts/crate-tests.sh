@@ -100,7 +100,8 @@ def results(col):
         m = re.match(r"\s+Running (?:unittests )?(\S+)", line)
         if m:
             binary = m[1]
-        m = re.match(r"test (\S+) \.\.\. (ok|FAILED|ignored)", line)
+        # "test NAME - should panic ... ok" for #[should_panic] tests
+        m = re.match(r"test (\S+)(?: - should panic)? \.\.\. (ok|FAILED|ignored)", line)
         if m:
             res[f"{binary}::{m[1]}"] = m[2]
     return res

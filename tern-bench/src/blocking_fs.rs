@@ -73,8 +73,6 @@ macro_rules! fs_ops {
     ($name:ident, $rt:ident) => {
         mod $name {
             use std::path::Path;
-            // tern's `File::read_to_end` is inherent and shadows the trait's.
-            #[allow(unused_imports)]
             use $rt::io::{AsyncReadExt, AsyncWriteExt};
 
             pub async fn read_big(path: &Path) -> usize {

@@ -38,6 +38,13 @@ pub mod net;
 pub mod process;
 pub mod runtime;
 pub mod signal;
+/// Stream utilities live in the `tokio-stream` crate (which runs on tern
+/// through the drop-in `tokio` crate); this module is empty, as Tokio's is.
+///
+/// `Stream` is not in `std` yet, and tern keeps Tokio's 1.x surface, where
+/// streams were moved out so that the runtime's API does not depend on an
+/// unstable trait.
+pub mod stream {}
 pub mod sync;
 pub mod task;
 pub mod time;

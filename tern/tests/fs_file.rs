@@ -357,3 +357,42 @@ async fn buf_reader_seek_after_write() {
         assert_eq!(rest, &b"hello"[expected as usize..]);
     }
 }
+
+/// `read_to_end` and `read_to_string` on a `File` are `AsyncReadExt`'s (as
+/// on Tokio): a program whose only use of the trait is these calls must not
+/// find its import unused (an error under `-D warnings`).
+#[deny(unused_imports)]
+mod read_to_end_is_the_trait_method {
+    use tern::io::AsyncReadExt;
+
+    pub async fn both(f: &mut tern::fs::File) -> (Vec<u8>, String) {
+        let mut v = Vec::new();
+        f.read_to_end(&mut v).await.unwrap();
+        let mut s = String::new();
+        f.read_to_string(&mut s).await.unwrap();
+        (v, s)
+    }
+}
+
+#[tern::test]
+async fn read_to_end_through_the_trait_wrappers() {
+    let dir = TempDir::new("trait-read-to-end");
+    let path = dir.path("a");
+    let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&path, &data).unwrap();
+
+    let mut f = File::open(&path).await.unwrap();
+    let (v, s) = read_to_end_is_the_trait_method::both(&mut f).await;
+    assert!(v == data);
+    assert!(s.is_empty(), "at the end of the file already");
+
+    // Through a box, a `&mut` and a pin: the same bytes.
+    let mut boxed: Box<dyn tern::io::AsyncRead + Unpin + Send> = Box::new(File::open(&path).await.unwrap());
+    let mut v = vec![9];
+    assert_eq!(boxed.read_to_end(&mut v).await.unwrap(), data.len());
+    assert!(v[0] == 9 && v[1..] == data[..]);
+    let mut pinned = Box::pin(File::open(&path).await.unwrap());
+    let mut v = Vec::new();
+    assert_eq!(pinned.read_to_end(&mut v).await.unwrap(), data.len());
+    assert!(v == data);
+}

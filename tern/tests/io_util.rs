@@ -421,3 +421,40 @@ async fn write_buf_uses_a_vectored_write_when_the_writer_has_one() {
     assert_eq!(w.write_buf(&mut buf).await.unwrap(), 11);
     assert_eq!((&w.0[..], w.1), (&b"hello world"[..], 1));
 }
+
+/// A smart pointer that is itself `!Unpin` (Tokio's `Pin<P>` impls of the
+/// I/O traits ask only `P: DerefMut`, not `P: Unpin`).
+struct PinningBox<T>(Box<T>, std::marker::PhantomPinned);
+
+impl<T> std::ops::Deref for PinningBox<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> std::ops::DerefMut for PinningBox<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+#[tern::test]
+async fn pin_of_a_pointer_that_is_not_unpin_reads_writes_and_seeks() {
+    use std::io::{Cursor, SeekFrom};
+    use tern::io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncSeekExt, AsyncWrite};
+    fn io_traits<T: AsyncRead + AsyncWrite + AsyncBufRead + AsyncSeek>(_: &T) {}
+
+    let ptr = PinningBox(Box::new(Cursor::new(Vec::new())), std::marker::PhantomPinned);
+    let pinned = Pin::new(ptr);
+    io_traits(&pinned);
+    let mut pinned = std::pin::pin!(pinned);
+    pinned.write_all(b"hello\nworld").await.unwrap();
+    assert_eq!(pinned.seek(SeekFrom::Start(0)).await.unwrap(), 0);
+    let mut line = String::new();
+    pinned.read_line(&mut line).await.unwrap();
+    assert_eq!(line, "hello\n");
+    let mut rest = Vec::new();
+    pinned.read_to_end(&mut rest).await.unwrap();
+    assert_eq!(rest, b"world");
+}

@@ -54,10 +54,12 @@ pub(super) const DEFAULT_MAX_BUF_SIZE: usize = 2 * 1024 * 1024;
 /// # Reading
 ///
 /// Reads are buffered in chunks of up to [`max_buf_size`](File::max_buf_size)
-/// bytes, each one pool hand-off. [`File::read_to_end`] and
-/// [`File::read_to_string`] (which shadow the
-/// [`AsyncReadExt`](crate::io::AsyncReadExt) methods of the same names)
-/// read the whole rest of the file in a single hand-off.
+/// bytes, each one pool hand-off. [`AsyncReadExt::read_to_end`] and
+/// [`AsyncReadExt::read_to_string`] on a `File` read the whole rest of the
+/// file in a single hand-off (Tokio's take one per chunk).
+///
+/// [`AsyncReadExt::read_to_end`]: crate::io::AsyncReadExt::read_to_end
+/// [`AsyncReadExt::read_to_string`]: crate::io::AsyncReadExt::read_to_string
 ///
 /// # Examples
 ///

@@ -17,6 +17,17 @@ impl AsyncRead for File {
         let (std, inner) = self.get_mut().inner_mut();
         inner.poll_read(std, max, cx, dst)
     }
+
+    /// `read_to_end` and `read_to_string` read the rest of the file in one
+    /// pool hand-off, not one per `max_buf_size` chunk.
+    fn __tern_poll_read_to_end(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut Vec<u8>,
+    ) -> Option<Poll<io::Result<()>>> {
+        let (std, inner) = self.get_mut().inner_mut();
+        Some(inner.poll_read_to_end(std, cx, buf))
+    }
 }
 
 impl AsyncSeek for File {

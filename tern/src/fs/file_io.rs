@@ -278,15 +278,15 @@ impl Inner {
         }
     }
 
-    /// `File::read_to_end`: the read-ahead bytes, then the rest of the file
-    /// in one blocking read.
+    /// A read to the end (`AsyncReadExt::read_to_end` or `read_to_string`
+    /// on a `File`): the read-ahead bytes, then the rest of the file in one
+    /// blocking read, appended to `out`.
     pub(super) fn poll_read_to_end(
         &mut self,
         std: &Arc<StdFile>,
         cx: &mut Context<'_>,
         out: &mut Vec<u8>,
-        start: usize,
-    ) -> Poll<io::Result<usize>> {
+    ) -> Poll<io::Result<()>> {
         loop {
             if let State::Idle(_) = self.state {
                 let buf = self.idle_buf();
@@ -307,7 +307,7 @@ impl Inner {
                     } else {
                         buf.drain_into(out);
                     }
-                    return Poll::Ready(Ok(out.len() - start));
+                    return Poll::Ready(Ok(()));
                 }
                 Operation::Read(Err(e)) | Operation::ReadAll(Err(e)) => return Poll::Ready(Err(e)),
                 Operation::Read(Ok(_)) | Operation::Write(Ok(())) => {}

@@ -24,7 +24,7 @@
 //!
 //! Every pool hand-off costs a thread wake-up, so tern moves data in as
 //! few as it can: [`read`], [`read_to_string`] and [`write()`] are one job
-//! each; [`File::read_to_end`] reads the rest of a file in one job; writes
+//! each; `read_to_end` on a [`File`] reads the rest of it in one job; writes
 //! to a [`File`] are written behind (the next chunk is copied while the
 //! previous one is written); and [`ReadDir`] reads entries in growing
 //! batches, `stat`ing them in the same job once metadata is asked for.
@@ -80,7 +80,6 @@ mod dir_builder;
 mod file;
 mod file_impls;
 mod file_io;
-mod file_read_all;
 mod file_times;
 mod open_options;
 mod paths;

@@ -14,6 +14,28 @@ use std::task::{Context, Poll};
 pub trait AsyncRead {
     /// Attempts to read from the `AsyncRead` into `buf`.
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>>;
+
+    /// Not public API (Tokio's trait has only `poll_read`): a reader's own
+    /// way to read everything up to the end of its input, appended to
+    /// `buf`, which [`AsyncReadExt::read_to_end`] and
+    /// [`AsyncReadExt::read_to_string`] take when it has one. `None` (the
+    /// default) means it has none, and they call `poll_read` chunk by
+    /// chunk. `fs::File` has one: the rest of the file in one blocking job.
+    ///
+    /// A reader answers `None` always or never, so that a read-to-end that
+    /// began on one path stays on it.
+    ///
+    /// [`AsyncReadExt::read_to_end`]: crate::io::AsyncReadExt::read_to_end
+    /// [`AsyncReadExt::read_to_string`]: crate::io::AsyncReadExt::read_to_string
+    #[doc(hidden)]
+    fn __tern_poll_read_to_end(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut Vec<u8>,
+    ) -> Option<Poll<io::Result<()>>> {
+        let _ = (cx, buf);
+        None
+    }
 }
 
 /// Writes bytes asynchronously.
@@ -58,6 +80,14 @@ macro_rules! deref_async_read {
         ) -> Poll<io::Result<()>> {
             Pin::new(&mut **self).poll_read(cx, buf)
         }
+
+        fn __tern_poll_read_to_end(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &mut Vec<u8>,
+        ) -> Option<Poll<io::Result<()>>> {
+            Pin::new(&mut **self).__tern_poll_read_to_end(cx, buf)
+        }
     };
 }
 
@@ -71,11 +101,19 @@ impl<T: ?Sized + AsyncRead + Unpin> AsyncRead for &mut T {
 
 impl<P> AsyncRead for Pin<P>
 where
-    P: DerefMut + Unpin,
+    P: DerefMut,
     P::Target: AsyncRead,
 {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().as_mut().poll_read(cx, buf)
+        self.as_deref_mut().poll_read(cx, buf)
+    }
+
+    fn __tern_poll_read_to_end(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut Vec<u8>,
+    ) -> Option<Poll<io::Result<()>>> {
+        self.as_deref_mut().__tern_poll_read_to_end(cx, buf)
     }
 }
 
@@ -142,27 +180,27 @@ impl<T: ?Sized + AsyncWrite + Unpin> AsyncWrite for &mut T {
 
 impl<P> AsyncWrite for Pin<P>
 where
-    P: DerefMut + Unpin,
+    P: DerefMut,
     P::Target: AsyncWrite,
 {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.get_mut().as_mut().poll_write(cx, buf)
+        self.as_deref_mut().poll_write(cx, buf)
     }
     fn poll_write_vectored(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.get_mut().as_mut().poll_write_vectored(cx, bufs)
+        self.as_deref_mut().poll_write_vectored(cx, bufs)
     }
     fn is_write_vectored(&self) -> bool {
         (**self).is_write_vectored()
     }
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().as_mut().poll_flush(cx)
+        self.as_deref_mut().poll_flush(cx)
     }
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().as_mut().poll_shutdown(cx)
+        self.as_deref_mut().poll_shutdown(cx)
     }
 }
 

@@ -488,6 +488,11 @@ fn poll_read_to_end<R: AsyncRead + Unpin + ?Sized>(
     spare: &mut SpareInit,
     cx: &mut Context<'_>,
 ) -> Poll<io::Result<()>> {
+    // The reader's own whole-input path, if it has one (a `File`'s single
+    // blocking job); it answers the same on every poll.
+    if let Some(res) = Pin::new(&mut *reader).__tern_poll_read_to_end(cx, buf) {
+        return res;
+    }
     while ready!(poll_read_to_end_once(reader, buf, spare, cx))? > 0 {}
     Poll::Ready(Ok(()))
 }
