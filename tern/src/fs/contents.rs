@@ -11,7 +11,7 @@ use std::path::Path;
 /// job on the blocking pool.
 ///
 /// This is a convenience function for using [`File::open`](super::File::open)
-/// and [`read_to_end`](super::File::read_to_end) with fewer imports and
+/// and [`read_to_end`](crate::io::AsyncReadExt::read_to_end) with fewer imports and
 /// without an intermediate variable. It pre-allocates a buffer based on
 /// the file size when available, so it is generally faster than reading
 /// into a vector created with `Vec::new()`.

@@ -43,7 +43,7 @@ use std::task::{ready, Context, Poll, Waker};
 pub(super) enum Operation {
     /// A read of one chunk into the buffer.
     Read(io::Result<usize>),
-    /// A read of everything left into the buffer (`File::read_to_end`).
+    /// A read of everything left into the buffer (`read_to_end` on a `File`).
     ReadAll(io::Result<usize>),
     Write(io::Result<()>),
     Seek(io::Result<u64>),
