@@ -189,6 +189,22 @@ fn current_thread_busy_duration() {
 }
 
 #[test]
+fn current_thread_block_on_future_counts_as_busy() {
+    // Work done in the `block_on` future itself (no task spawned) is the
+    // worker's work too: at least the time spun is counted.
+    let rt = current_thread();
+    let metrics = rt.metrics();
+    let spun = Duration::from_millis(20);
+    rt.block_on(async {
+        let start = std::time::Instant::now();
+        while start.elapsed() < spun {
+            std::hint::spin_loop();
+        }
+    });
+    assert!(metrics.worker_total_busy_duration(0) >= spun, "{:?}", metrics.worker_total_busy_duration(0));
+}
+
+#[test]
 fn multi_thread_busy_duration() {
     let rt = multi_thread(2);
     let metrics = rt.metrics();

@@ -113,6 +113,13 @@ impl RuntimeMetrics {
     /// reset to zero. It is published when the worker parks, exits, and at
     /// each maintenance tick (every `event_interval` tasks).
     ///
+    /// On the current-thread runtime the worker is the thread in
+    /// `block_on`, and the time it spends polling the `block_on` future
+    /// counts as busy too. Tokio counts only the polls of spawned tasks
+    /// there, so a program doing its work in its main future reads as idle
+    /// on Tokio (tokio-metrics documents this as an open question); tern
+    /// counts all of the worker's work.
+    ///
     /// # Arguments
     ///
     /// `worker` is the index of the worker being queried. The given value
