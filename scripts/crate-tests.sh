@@ -23,8 +23,9 @@
 # A crate whose published package has no tests/ still runs its unit tests.
 # Tests that need a network or a server the machine lacks fail in both
 # columns alike. Some crates' tests only build inside their own repository
-# (axum's need its workspace's axum-macros, tower-http's read files above
-# the package): both columns then fail to build, and say so.
+# (axum's need its workspace's axum-macros): both columns then fail to
+# build, and say so. Tests that read files above the package other than
+# the README (tower-http's `../test-files`) fail in both columns.
 #
 # CRATE_TESTS_ONLY=tern runs the tern column alone and exits non-zero if a
 # test fails there or none ran (what .ci/run does with tokio-util's suite).
@@ -65,6 +66,12 @@ for col in reference tern; do
     printf '\n[workspace]\n' >> "$work/$col/Cargo.toml"
 done
 printf '\n[patch.crates-io]\ntokio = { path = "%s/compat/tokio" }\n' "$repo" >> "$work/tern/Cargo.toml"
+# Some packages' tests include their workspace's README from above the
+# package (tower-http's `include_bytes!("../../../../README.md")`): the
+# package's own README stands in for it, next to both columns.
+if [ -f "$src/README.md" ] && [ ! -e "$work/README.md" ]; then
+    cp "$src/README.md" "$work/README.md"
+fi
 
 # 3. run
 columns="reference tern"
