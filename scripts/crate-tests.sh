@@ -63,6 +63,9 @@ for col in reference tern; do
     rm -rf "${work:?}/$col"
     cp -r "$src" "$work/$col"
     rm -f "$work/$col/Cargo.lock"
+    # A packaged toolchain pin (tower-lsp's 1.64, fastwebsockets' 1.76)
+    # would make rustup ask for a toolchain this machine lacks.
+    rm -f "$work/$col/rust-toolchain" "$work/$col/rust-toolchain.toml"
     printf '\n[workspace]\n' >> "$work/$col/Cargo.toml"
 done
 printf '\n[patch.crates-io]\ntokio = { path = "%s/compat/tokio" }\n' "$repo" >> "$work/tern/Cargo.toml"

@@ -396,3 +396,28 @@ async fn read_to_end_through_the_trait_wrappers() {
     assert_eq!(pinned.read_to_end(&mut v).await.unwrap(), data.len());
     assert!(v == data);
 }
+
+#[tern::test]
+async fn a_cancelled_read_to_end_loses_no_bytes() {
+    use std::future::Future;
+    let dir = TempDir::new("cancel-read-to-end");
+    let path = dir.path("a");
+    let data: Vec<u8> = (0..1_000_000u32).map(|i| (i % 253) as u8).collect();
+    std::fs::write(&path, &data).unwrap();
+
+    let mut f = File::open(&path).await.unwrap();
+    let mut head = [0u8; 3];
+    f.read_exact(&mut head).await.unwrap();
+    let mut first = head.to_vec();
+    {
+        // One poll hands the rest of the file to the pool (or, rarely,
+        // finds it read already); then the read is dropped.
+        let mut read = std::pin::pin!(f.read_to_end(&mut first));
+        let _ = std::future::poll_fn(|cx| std::task::Poll::Ready(read.as_mut().poll(cx))).await;
+    }
+    // The next read to the end brings whatever `first` did not get.
+    let mut rest = Vec::new();
+    f.read_to_end(&mut rest).await.unwrap();
+    first.extend_from_slice(&rest);
+    assert!(first == data, "{} bytes of {}", first.len(), data.len());
+}

@@ -56,7 +56,9 @@ pub(super) const DEFAULT_MAX_BUF_SIZE: usize = 2 * 1024 * 1024;
 /// Reads are buffered in chunks of up to [`max_buf_size`](File::max_buf_size)
 /// bytes, each one pool hand-off. [`AsyncReadExt::read_to_end`] and
 /// [`AsyncReadExt::read_to_string`] on a `File` read the whole rest of the
-/// file in a single hand-off (Tokio's take one per chunk).
+/// file in a single hand-off (Tokio's take one per chunk). If such a read
+/// is cancelled, `buf` keeps what was appended to it and the bytes of the
+/// hand-off in flight stay in the file's buffer, for the next read.
 ///
 /// [`AsyncReadExt::read_to_end`]: crate::io::AsyncReadExt::read_to_end
 /// [`AsyncReadExt::read_to_string`]: crate::io::AsyncReadExt::read_to_string
