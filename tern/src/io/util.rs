@@ -535,6 +535,12 @@ impl<R: AsyncRead + Unpin + ?Sized> Future for ReadToString<'_, R> {
 /// `valid_up_to` counts `buf`'s bytes too, as Tokio's does).
 pub(crate) fn append_utf8(buf: &mut String, bytes: Vec<u8>) -> io::Result<()> {
     match String::from_utf8(bytes) {
+        // Into an empty string the text moves in whole, without a copy
+        // (a `File`'s one-job read hands over a vector sized for the file).
+        Ok(s) if buf.is_empty() => {
+            *buf = s;
+            Ok(())
+        }
         Ok(s) => {
             buf.push_str(&s);
             Ok(())
