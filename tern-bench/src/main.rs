@@ -552,6 +552,14 @@ fn scenarios() -> Vec<Scenario> {
         tokio: sample(on_tokio::current_thread, on_tokio::select_two_ready),
         smol: None,
     });
+    v.push(Scenario {
+        group: "io",
+        name: "read_lines",
+        unit: "ns",
+        tern: sample(on_tern::current_thread, on_tern::read_lines),
+        tokio: sample(on_tokio::current_thread, on_tokio::read_lines),
+        smol: None,
+    });
     v.extend(blocking_fs::scenarios());
     v
 }

@@ -36,6 +36,12 @@ pub fn stall() {
     }
 }
 
+/// 20,000 lines of 10 to 90 bytes, built once, for `read_lines`.
+pub fn lines_text() -> &'static str {
+    static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEXT.get_or_init(|| (0..20_000).map(|i| format!("line {i:05} {}\n", "x".repeat(i % 80))).collect())
+}
+
 macro_rules! scenarios {
     ($name:ident, $krate:ident) => {
         pub mod $name {
@@ -68,6 +74,27 @@ macro_rules! scenarios {
                         };
                     }
                     std::hint::black_box(sum);
+                });
+            }
+
+            /// `read_line` over 20,000 lines from an in-memory
+            /// `BufReader`, into one `String` cleared between lines (the
+            /// usual loop of a line-based protocol).
+            pub fn read_lines(rt: &Runtime) {
+                use rt::io::AsyncBufReadExt;
+                rt.block_on(async {
+                    let mut reader = rt::io::BufReader::new(lines_text().as_bytes());
+                    let mut line = String::new();
+                    let mut total = 0;
+                    loop {
+                        line.clear();
+                        let n = reader.read_line(&mut line).await.unwrap();
+                        if n == 0 {
+                            break;
+                        }
+                        total += line.len();
+                    }
+                    std::hint::black_box(total);
                 });
             }
 

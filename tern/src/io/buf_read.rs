@@ -104,11 +104,28 @@ pub trait AsyncBufReadExt: AsyncBufRead {
     /// the error is [`io::ErrorKind::InvalidData`], holding the
     /// [`std::str::Utf8Error`] of `buf` followed by them. On an I/O error,
     /// the bytes read before it are appended if they are valid UTF-8.
+    ///
+    /// Into an empty `buf` the line is read in `buf`'s own allocation, so a
+    /// loop that clears and reuses one `String` allocates only when a line
+    /// is longer than any before it.
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel safe: if the future is dropped before it completes, the
+    /// part of the line read so far is lost. `buf` keeps what it held
+    /// before the call (Tokio's may lose it); if it was empty, it may lose
+    /// its capacity.
     fn read_line<'a>(&'a mut self, buf: &'a mut String) -> ReadLine<'a, Self>
     where
         Self: Unpin,
     {
-        ReadLine { reader: self, buf, bytes: Vec::new(), read: 0 }
+        // An empty `buf` lends its allocation to the read (nothing is lost
+        // if the future is dropped: `buf` was empty), so a loop that clears
+        // and reuses one `String` allocates nothing per line. `ReadLine`
+        // has no `Drop` impl, as Tokio's has none: the borrow of `buf` ends
+        // at the future's last use.
+        let bytes = if buf.is_empty() { std::mem::take(buf).into_bytes() } else { Vec::new() };
+        ReadLine { reader: self, buf, bytes, read: 0 }
     }
 
     /// Returns a stream of the contents of this reader split on the byte
@@ -208,6 +225,18 @@ pub trait AsyncBufReadExt: AsyncBufRead {
 
 impl<R: AsyncBufRead + ?Sized> AsyncBufReadExt for R {}
 
+/// The index of the first `byte` in `haystack`: libc's `memchr`, which
+/// scans a word or a vector at a time (a byte-by-byte `position` cost
+/// `read_line` a third of its time on 50-byte lines).
+fn memchr(byte: u8, haystack: &[u8]) -> Option<usize> {
+    // SAFETY: `memchr` reads at most `haystack.len()` bytes from its
+    // start, all initialised and borrowed for the call; it returns null or
+    // a pointer into those bytes.
+    let found = unsafe { libc::memchr(haystack.as_ptr().cast(), libc::c_int::from(byte), haystack.len()) };
+    // The address difference is the index: `found` points into `haystack`.
+    (!found.is_null()).then(|| found as usize - haystack.as_ptr() as usize)
+}
+
 fn poll_read_until<R: AsyncBufRead + ?Sized>(
     mut reader: Pin<&mut R>,
     cx: &mut Context<'_>,
@@ -221,7 +250,7 @@ fn poll_read_until<R: AsyncBufRead + ?Sized>(
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 res => res?,
             };
-            match available.iter().position(|b| *b == byte) {
+            match memchr(byte, available) {
                 Some(i) => {
                     buf.extend_from_slice(&available[..=i]);
                     (true, i + 1)
@@ -264,6 +293,8 @@ impl<R: AsyncBufRead + Unpin + ?Sized> Future for ReadUntil<'_, R> {
 pub struct ReadLine<'a, R: ?Sized> {
     reader: &'a mut R,
     buf: &'a mut String,
+    /// The line read so far: in `buf`'s own allocation, lent for the read,
+    /// if `buf` was empty (it moves back in whole when the line is done).
     bytes: Vec<u8>,
     read: usize,
 }
