@@ -229,9 +229,14 @@ impl<R: AsyncBufRead + ?Sized> AsyncBufReadExt for R {}
 /// scans a word or a vector at a time (a byte-by-byte `position` cost
 /// `read_line` a third of its time on 50-byte lines).
 fn memchr(byte: u8, haystack: &[u8]) -> Option<usize> {
-    // SAFETY: `memchr` reads at most `haystack.len()` bytes from its
-    // start, all initialised and borrowed for the call; it returns null or
-    // a pointer into those bytes.
+    // C asks for a valid pointer even with a zero length; an empty slice's
+    // is dangling.
+    if haystack.is_empty() {
+        return None;
+    }
+    // SAFETY: `haystack` is not empty, so its pointer points to
+    // `haystack.len()` initialised bytes borrowed for the call; `memchr`
+    // reads at most those and returns null or a pointer into them.
     let found = unsafe { libc::memchr(haystack.as_ptr().cast(), libc::c_int::from(byte), haystack.len()) };
     // The address difference is the index: `found` points into `haystack`.
     (!found.is_null()).then(|| found as usize - haystack.as_ptr() as usize)
