@@ -560,6 +560,30 @@ fn scenarios() -> Vec<Scenario> {
         tokio: sample(on_tokio::current_thread, on_tokio::read_lines),
         smol: None,
     });
+    v.push(Scenario {
+        group: "io",
+        name: "next_lines",
+        unit: "ns",
+        tern: sample(on_tern::current_thread, on_tern::next_lines),
+        tokio: sample(on_tokio::current_thread, on_tokio::next_lines),
+        smol: None,
+    });
+    v.push(Scenario {
+        group: "io",
+        name: "read_lines_fresh_512",
+        unit: "ns",
+        tern: sample(on_tern::current_thread, on_tern::read_lines_fresh),
+        tokio: sample(on_tokio::current_thread, on_tokio::read_lines_fresh),
+        smol: None,
+    });
+    v.push(Scenario {
+        group: "io",
+        name: "read_lines_mt",
+        unit: "ns",
+        tern: sample(on_tern::multi_thread, on_tern::read_lines),
+        tokio: sample(on_tokio::multi_thread, on_tokio::read_lines),
+        smol: None,
+    });
     v.extend(blocking_fs::scenarios());
     v
 }

@@ -98,6 +98,38 @@ macro_rules! scenarios {
                 });
             }
 
+            /// The same lines through `lines()`/`next_line` (a new
+            /// `String` per line, on both runtimes).
+            pub fn next_lines(rt: &Runtime) {
+                use rt::io::AsyncBufReadExt;
+                rt.block_on(async {
+                    let mut lines = rt::io::BufReader::new(lines_text().as_bytes()).lines();
+                    let mut total = 0;
+                    while let Some(l) = lines.next_line().await.unwrap() {
+                        total += l.len();
+                    }
+                    std::hint::black_box(total);
+                });
+            }
+
+            /// `read_line` into a new `String` per line, from a
+            /// `BufReader` of 512 bytes (lines cross its refills).
+            pub fn read_lines_fresh(rt: &Runtime) {
+                use rt::io::AsyncBufReadExt;
+                rt.block_on(async {
+                    let mut reader = rt::io::BufReader::with_capacity(512, lines_text().as_bytes());
+                    let mut total = 0;
+                    loop {
+                        let mut line = String::new();
+                        if reader.read_line(&mut line).await.unwrap() == 0 {
+                            break;
+                        }
+                        total += line.len();
+                    }
+                    std::hint::black_box(total);
+                });
+            }
+
             /// 100,000 `timeout`s around ready futures (Tokio's
             /// benches/time_timeout.rs): the timer is never filed.
             pub fn timeout_no_fire(rt: &Runtime) {
