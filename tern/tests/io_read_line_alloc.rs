@@ -4,39 +4,14 @@
 //! global allocator (so this is its own test binary) counts this thread's
 //! allocations.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
+
+use counting_alloc::{start_counting, stop_counting};
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use tern::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, BufReader, ReadBuf};
-
-struct Counting;
-
-thread_local! {
-    /// Whether allocations on this thread are being counted, and how many.
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-    static ALLOCS: Cell<usize> = const { Cell::new(0) };
-}
-
-// SAFETY: forwards to `System`, only counting calls.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // `try_with`: an allocation during thread teardown is not counted.
-        if COUNTING.try_with(Cell::get).unwrap_or(false) {
-            let _ = ALLOCS.try_with(|n| n.set(n.get() + 1));
-        }
-        // SAFETY: same contract as ours.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as ours.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
 
 #[test]
 fn a_reused_line_buffer_allocates_nothing_per_line() {
@@ -46,8 +21,7 @@ fn a_reused_line_buffer_allocates_nothing_per_line() {
         let mut reader = BufReader::new(text.as_bytes());
         let mut line = String::with_capacity(128);
         let mut lines = 0;
-        ALLOCS.with(|n| n.set(0));
-        COUNTING.with(|c| c.set(true));
+        start_counting();
         loop {
             line.clear();
             if reader.read_line(&mut line).await.unwrap() == 0 {
@@ -56,8 +30,7 @@ fn a_reused_line_buffer_allocates_nothing_per_line() {
             assert!(line.starts_with("line ") && line.ends_with('\n'), "{line:?}");
             lines += 1;
         }
-        COUNTING.with(|c| c.set(false));
-        (lines, ALLOCS.with(Cell::get))
+        (lines, stop_counting())
     });
     assert_eq!(lines, 2_000);
     assert_eq!(allocs, 0, "allocations while reading 2000 lines into one String");
