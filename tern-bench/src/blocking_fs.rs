@@ -12,6 +12,8 @@ const BIG: usize = 100 * 1024 * 1024;
 const SMALL: usize = 4 * 1024;
 const SMALL_FILES: usize = 1000;
 const WALK_FILES: usize = 10_000;
+const LINES: usize = 200_000;
+const CHUNK: usize = 64 * 1024;
 
 /// Files the rows use, made on first use, removed when the last row using
 /// them is dropped.
@@ -19,6 +21,7 @@ struct Fixture {
     dir: PathBuf,
     big: OnceLock<PathBuf>,
     walk: OnceLock<PathBuf>,
+    lines: OnceLock<PathBuf>,
     data: OnceLock<Vec<u8>>,
 }
 
@@ -30,7 +33,13 @@ impl Fixture {
         let shm = Path::new("/dev/shm");
         let base = if shm.is_dir() { shm.to_owned() } else { std::env::temp_dir() };
         let dir = base.join(format!("tern-bench-fs-{}", std::process::id()));
-        Arc::new(Fixture { dir, big: OnceLock::new(), walk: OnceLock::new(), data: OnceLock::new() })
+        Arc::new(Fixture {
+            dir,
+            big: OnceLock::new(),
+            walk: OnceLock::new(),
+            lines: OnceLock::new(),
+            data: OnceLock::new(),
+        })
     }
 
     fn sub(&self, name: &str) -> PathBuf {
@@ -47,6 +56,17 @@ impl Fixture {
         self.big.get_or_init(|| {
             let p = self.sub("read").join("big");
             std::fs::write(&p, self.data()).unwrap();
+            p
+        })
+    }
+
+    /// A text file of `LINES` lines of 30 to 50 bytes (about 8 MB).
+    fn lines(&self) -> &Path {
+        self.lines.get_or_init(|| {
+            let p = self.sub("lines").join("text");
+            let text: String =
+                (0..LINES).map(|i| format!("line {i:06} {}\n", "x".repeat(i % 21 + 16))).collect();
+            std::fs::write(&p, text).unwrap();
             p
         })
     }
@@ -80,6 +100,31 @@ macro_rules! fs_ops {
                 let mut v = Vec::new();
                 f.read_to_end(&mut v).await.unwrap();
                 v.len()
+            }
+
+            /// What a user writes to go through a file line by line.
+            pub async fn read_lines(path: &Path) -> usize {
+                use $rt::io::AsyncBufReadExt;
+                let f = $rt::fs::File::open(path).await.unwrap();
+                let mut lines = $rt::io::BufReader::new(f).lines();
+                let mut n = 0;
+                while let Some(line) = lines.next_line().await.unwrap() {
+                    n += line.len();
+                }
+                n
+            }
+
+            /// Reads the file in `CHUNK`-byte reads (hashing, copying).
+            pub async fn read_chunks(path: &Path) -> usize {
+                let mut f = $rt::fs::File::open(path).await.unwrap();
+                let mut buf = vec![0u8; super::CHUNK];
+                let mut total = 0;
+                loop {
+                    match f.read(&mut buf).await.unwrap() {
+                        0 => return total,
+                        n => total += n,
+                    }
+                }
             }
 
             pub async fn write_big(path: &Path, data: &[u8]) {
@@ -130,6 +175,24 @@ mod with_std {
         std::fs::File::create(path).unwrap().write_all(data).unwrap();
     }
 
+    pub fn read_lines(path: &Path) -> usize {
+        use std::io::BufRead;
+        let f = std::io::BufReader::new(std::fs::File::open(path).unwrap());
+        f.lines().map(|l| l.unwrap().len()).sum()
+    }
+
+    pub fn read_chunks(path: &Path) -> usize {
+        let mut f = std::fs::File::open(path).unwrap();
+        let mut buf = vec![0u8; super::CHUNK];
+        let mut total = 0;
+        loop {
+            match f.read(&mut buf).unwrap() {
+                0 => return total,
+                n => total += n,
+            }
+        }
+    }
+
     pub fn small_files(dir: &Path) {
         let data = [7u8; super::SMALL];
         for i in 0..super::SMALL_FILES {
@@ -149,6 +212,8 @@ mod with_std {
 #[derive(Clone, Copy)]
 enum Op {
     Read,
+    Lines,
+    Chunks,
     Write,
     Small,
     Walk,
@@ -182,6 +247,8 @@ fn tern_sample(fx: Arc<Fixture>, op: Op, floor: Arc<Mutex<Vec<f64>>>) -> Sample 
             rt.block_on(async {
                 match op {
                     Op::Read => drop(with_tern::read_big(fx.big()).await),
+                    Op::Lines => drop(with_tern::read_lines(fx.lines()).await),
+                    Op::Chunks => drop(with_tern::read_chunks(fx.big()).await),
                     Op::Write => with_tern::write_big(&dir.join("big"), fx.data()).await,
                     Op::Small => with_tern::small_files(&dir).await,
                     Op::Walk => drop(with_tern::metadata_walk(fx.walk()).await),
@@ -199,6 +266,8 @@ fn tokio_sample(fx: Arc<Fixture>, op: Op) -> Sample {
             rt.block_on(async {
                 match op {
                     Op::Read => drop(with_tokio::read_big(fx.big()).await),
+                    Op::Lines => drop(with_tokio::read_lines(fx.lines()).await),
+                    Op::Chunks => drop(with_tokio::read_chunks(fx.big()).await),
                     Op::Write => with_tokio::write_big(&dir.join("big"), fx.data()).await,
                     Op::Small => with_tokio::small_files(&dir).await,
                     Op::Walk => drop(with_tokio::metadata_walk(fx.walk()).await),
@@ -212,6 +281,8 @@ fn run_std(fx: &Fixture, op: Op) {
     let dir = fx.sub("std");
     match op {
         Op::Read => drop(with_std::read_big(fx.big())),
+        Op::Lines => drop(with_std::read_lines(fx.lines())),
+        Op::Chunks => drop(with_std::read_chunks(fx.big())),
         Op::Write => with_std::write_big(&dir.join("big"), fx.data()),
         Op::Small => with_std::small_files(&dir),
         Op::Walk => drop(with_std::metadata_walk(fx.walk())),
@@ -223,6 +294,8 @@ pub fn scenarios() -> Vec<Scenario> {
     let fx = Fixture::new();
     [
         ("fs_read_100mb", Op::Read),
+        ("fs_read_lines_8mb", Op::Lines),
+        ("fs_read_64k_chunks_100mb", Op::Chunks),
         ("fs_write_100mb", Op::Write),
         ("fs_small_files_1000", Op::Small),
         ("fs_metadata_walk_10k", Op::Walk),

@@ -53,8 +53,24 @@ pub(super) const DEFAULT_MAX_BUF_SIZE: usize = 2 * 1024 * 1024;
 ///
 /// # Reading
 ///
-/// Reads are buffered in chunks of up to [`max_buf_size`](File::max_buf_size)
-/// bytes, each one pool hand-off. [`AsyncReadExt::read_to_end`] and
+/// Each read that finds the file's buffer empty is one pool hand-off (two
+/// thread switches), reading up to [`max_buf_size`](File::max_buf_size)
+/// bytes. Tokio reads exactly what the reader asks for, so a
+/// [`BufReader`](crate::io::BufReader) over a Tokio `File` pays a hand-off
+/// per 8 KiB, which makes reading a file line by line several times slower
+/// than `std`. A tern `File` reads ahead instead: when small reads of a
+/// regular file follow one another, each hand-off reads twice as much as
+/// the last, up to 256 KiB (and never more than `max_buf_size`), and later
+/// reads are served from memory. The first read after opening, seeking or
+/// writing reads only what it asks for, so random access does not read
+/// ahead; pipes and devices never do. Bytes read ahead are invisible: a
+/// seek, a write, [`into_std`](File::into_std),
+/// [`try_into_std`](File::try_into_std) and [`try_clone`](File::try_clone)
+/// all see the file from where the reader is (a clone shares the offset,
+/// so neither handle reads ahead after a `try_clone`). Only a raw
+/// descriptor (`as_raw_fd`) shows the OS offset past the reader's.
+///
+/// [`AsyncReadExt::read_to_end`] and
 /// [`AsyncReadExt::read_to_string`] on a `File` read the whole rest of the
 /// file in a single hand-off (Tokio's take one per chunk). If such a read
 /// is cancelled, `buf` keeps what was appended to it and the bytes of the
@@ -99,6 +115,17 @@ pub struct File {
     pub(super) std: Arc<StdFile>,
     inner: Mutex<Inner>,
     pub(super) max_buf_size: usize,
+}
+
+/// Moves the OS offset back over the bytes read ahead and not yet handed
+/// out (they are dropped), so that the descriptor's offset is where the
+/// reader is: for a handle that outlives this `File`'s buffer or shares
+/// its offset. An `lseek` (no I/O), done in place; read-ahead exists only
+/// for regular files, where it cannot fail.
+fn unread(std: &StdFile, inner: &mut Inner) {
+    if let Some(seek) = inner.discard_read_ahead() {
+        let _ = (&*std).seek(seek);
+    }
 }
 
 /// An `&self` method's turn (they run one at a time).
@@ -385,10 +412,18 @@ impl File {
     /// ```
     pub async fn try_clone(&self) -> io::Result<File> {
         let _turn = self.turn().await;
+        {
+            // The two handles share one offset: neither reads ahead, and
+            // the offset is put where this one's reader is.
+            let mut inner = self.lock();
+            inner.can_read_ahead = Some(false);
+            unread(&self.std, &mut inner);
+        }
         let std = self.std.clone();
         let std_file = asyncify(move || std.try_clone()).await?;
         let mut file = File::from_std(std_file);
         file.set_max_buf_size(self.max_buf_size);
+        file.inner_mut().1.can_read_ahead = Some(false);
         Ok(file)
     }
 
@@ -411,6 +446,7 @@ impl File {
     pub async fn into_std(mut self) -> StdFile {
         let (std, inner) = self.inner_mut();
         poll_fn(|cx| inner.poll_complete_inflight(std, cx)).await;
+        unread(std, inner);
         Arc::try_unwrap(self.std).expect("Arc::try_unwrap failed")
     }
 
@@ -435,7 +471,10 @@ impl File {
     #[allow(clippy::result_large_err)]
     pub fn try_into_std(mut self) -> Result<StdFile, Self> {
         match Arc::try_unwrap(self.std) {
-            Ok(file) => Ok(file),
+            Ok(file) => {
+                unread(&file, self.inner.get_mut().unwrap_or_else(|e| e.into_inner()));
+                Ok(file)
+            }
             Err(std) => {
                 self.std = std;
                 Err(self)
