@@ -6,6 +6,28 @@
 pub const BLOCKING_SPAWNS: usize = 10_000;
 /// Tasks per `block_in_place_many` iteration, each blocking once.
 pub const IN_PLACE_TASKS: usize = 1_000;
+/// Lines per `stdout_lines` iteration.
+pub const STDOUT_LINES: usize = 5_000;
+
+/// Runs `f` with the process's standard output sent to `/dev/null` (the
+/// table goes to standard output later), putting it back afterwards.
+pub fn with_stdout_to_null(f: impl FnOnce()) {
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+    std::io::stdout().flush().unwrap();
+    let null = std::fs::OpenOptions::new().write(true).open("/dev/null").unwrap();
+    // SAFETY: plain descriptor calls on descriptors this function owns
+    // (`saved`, `null`) or the process's standard output, which it puts
+    // back before returning.
+    unsafe {
+        let saved = libc::dup(1);
+        assert!(saved >= 0);
+        assert!(libc::dup2(null.as_raw_fd(), 1) >= 0);
+        f();
+        assert!(libc::dup2(saved, 1) >= 0);
+        libc::close(saved);
+    }
+}
 
 macro_rules! pool_scenarios {
     ($name:ident, $krate:ident) => {
@@ -43,6 +65,22 @@ macro_rules! pool_scenarios {
                     for h in handles {
                         std::hint::black_box(h.await.unwrap());
                     }
+                });
+            }
+
+            /// 5,000 lines written to `stdout()` one `write_all` each, as
+            /// a program prints its output, then a flush (into
+            /// `/dev/null`).
+            pub fn stdout_lines(rt: &Runtime) {
+                use rt::io::AsyncWriteExt;
+                with_stdout_to_null(|| {
+                    rt.block_on(async {
+                        let mut out = rt::io::stdout();
+                        for i in 0..STDOUT_LINES {
+                            out.write_all(format!("line {i} of the output\n").as_bytes()).await.unwrap();
+                        }
+                        out.flush().await.unwrap();
+                    })
                 });
             }
         }

@@ -332,6 +332,14 @@ fn scenarios() -> Vec<Scenario> {
             tokio: sample(on_tokio::multi_thread, blocking_pool::on_tokio::block_in_place_many),
             smol: None,
         },
+        Scenario {
+            group: "blocking",
+            name: "stdout_lines_5k",
+            unit: "ns",
+            tern: sample(on_tern::multi_thread, blocking_pool::on_tern::stdout_lines),
+            tokio: sample(on_tokio::multi_thread, blocking_pool::on_tokio::stdout_lines),
+            smol: None,
+        },
     ]);
     let tm = "time";
     v.extend([
