@@ -14,6 +14,7 @@ const SMALL_FILES: usize = 1000;
 const WALK_FILES: usize = 10_000;
 const LINES: usize = 200_000;
 const CHUNK: usize = 64 * 1024;
+const WRITE_LINES: usize = 5_000;
 
 /// Files the rows use, made on first use, removed when the last row using
 /// them is dropped.
@@ -127,6 +128,16 @@ macro_rules! fs_ops {
                 }
             }
 
+            /// A log or a report written line by line, one `write_all`
+            /// per line, then a flush.
+            pub async fn write_lines(path: &Path) {
+                let mut f = $rt::fs::File::create(path).await.unwrap();
+                for i in 0..super::WRITE_LINES {
+                    f.write_all(format!("line {i:06} of the report\n").as_bytes()).await.unwrap();
+                }
+                f.flush().await.unwrap();
+            }
+
             pub async fn write_big(path: &Path, data: &[u8]) {
                 let mut f = $rt::fs::File::create(path).await.unwrap();
                 f.write_all(data).await.unwrap();
@@ -175,6 +186,13 @@ mod with_std {
         std::fs::File::create(path).unwrap().write_all(data).unwrap();
     }
 
+    pub fn write_lines(path: &Path) {
+        let mut f = std::fs::File::create(path).unwrap();
+        for i in 0..super::WRITE_LINES {
+            f.write_all(format!("line {i:06} of the report\n").as_bytes()).unwrap();
+        }
+    }
+
     pub fn read_lines(path: &Path) -> usize {
         use std::io::BufRead;
         let f = std::io::BufReader::new(std::fs::File::open(path).unwrap());
@@ -214,6 +232,7 @@ enum Op {
     Read,
     Lines,
     Chunks,
+    WriteLines,
     Write,
     Small,
     Walk,
@@ -249,6 +268,7 @@ fn tern_sample(fx: Arc<Fixture>, op: Op, floor: Arc<Mutex<Vec<f64>>>) -> Sample 
                     Op::Read => drop(with_tern::read_big(fx.big()).await),
                     Op::Lines => drop(with_tern::read_lines(fx.lines()).await),
                     Op::Chunks => drop(with_tern::read_chunks(fx.big()).await),
+                    Op::WriteLines => with_tern::write_lines(&dir.join("lines")).await,
                     Op::Write => with_tern::write_big(&dir.join("big"), fx.data()).await,
                     Op::Small => with_tern::small_files(&dir).await,
                     Op::Walk => drop(with_tern::metadata_walk(fx.walk()).await),
@@ -268,6 +288,7 @@ fn tokio_sample(fx: Arc<Fixture>, op: Op) -> Sample {
                     Op::Read => drop(with_tokio::read_big(fx.big()).await),
                     Op::Lines => drop(with_tokio::read_lines(fx.lines()).await),
                     Op::Chunks => drop(with_tokio::read_chunks(fx.big()).await),
+                    Op::WriteLines => with_tokio::write_lines(&dir.join("lines")).await,
                     Op::Write => with_tokio::write_big(&dir.join("big"), fx.data()).await,
                     Op::Small => with_tokio::small_files(&dir).await,
                     Op::Walk => drop(with_tokio::metadata_walk(fx.walk()).await),
@@ -283,6 +304,7 @@ fn run_std(fx: &Fixture, op: Op) {
         Op::Read => drop(with_std::read_big(fx.big())),
         Op::Lines => drop(with_std::read_lines(fx.lines())),
         Op::Chunks => drop(with_std::read_chunks(fx.big())),
+        Op::WriteLines => with_std::write_lines(&dir.join("lines")),
         Op::Write => with_std::write_big(&dir.join("big"), fx.data()),
         Op::Small => with_std::small_files(&dir),
         Op::Walk => drop(with_std::metadata_walk(fx.walk())),
@@ -297,6 +319,7 @@ pub fn scenarios() -> Vec<Scenario> {
         ("fs_read_lines_8mb", Op::Lines),
         ("fs_read_64k_chunks_100mb", Op::Chunks),
         ("fs_write_100mb", Op::Write),
+        ("fs_write_lines_5k", Op::WriteLines),
         ("fs_small_files_1000", Op::Small),
         ("fs_metadata_walk_10k", Op::Walk),
     ]

@@ -421,3 +421,40 @@ async fn a_cancelled_read_to_end_loses_no_bytes() {
     first.extend_from_slice(&rest);
     assert!(first == data, "{} bytes of {}", first.len(), data.len());
 }
+
+/// Writes made while a write runs are appended to the chunk queued behind
+/// it, without waiting, until it holds `max_buf_size` bytes. A pipe that
+/// nobody reads yet holds the running write.
+#[tern::test]
+async fn small_writes_queue_behind_a_running_write() {
+    use std::future::Future;
+    use std::os::fd::FromRawFd;
+    use std::task::{Context, Poll, Waker};
+
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for the two descriptors `pipe` writes.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: both descriptors were just created and are owned by nothing
+    // else; each is wrapped once.
+    let (mut rd, wr) = unsafe { (std::fs::File::from_raw_fd(fds[0]), std::fs::File::from_raw_fd(fds[1])) };
+    let mut f = File::from_std(wr);
+    f.set_max_buf_size(128 * 1024);
+    // One chunk, twice what the pipe holds: the write blocks.
+    let mut expected = pattern(128 * 1024);
+    f.write_all(&expected).await.unwrap();
+    let mut cx = Context::from_waker(Waker::noop());
+    for i in 0..2000 {
+        let line = format!("{i:05}\n");
+        let mut w = std::pin::pin!(f.write_all(line.as_bytes()));
+        assert!(matches!(w.as_mut().poll(&mut cx), Poll::Ready(Ok(()))), "write {i} waited");
+        expected.extend_from_slice(line.as_bytes());
+    }
+    let reader = std::thread::spawn(move || {
+        let mut got = Vec::new();
+        std::io::Read::read_to_end(&mut rd, &mut got).unwrap();
+        got
+    });
+    f.flush().await.unwrap();
+    drop(f);
+    assert!(reader.join().unwrap() == expected, "every byte, in order");
+}

@@ -40,9 +40,13 @@ pub(super) const DEFAULT_MAX_BUF_SIZE: usize = 2 * 1024 * 1024;
 /// A write completes once its bytes are copied into the file's buffer; the
 /// disk write runs in the background, on the blocking pool, and
 /// [`flush`](crate::io::AsyncWriteExt::flush) waits for it. While one
-/// chunk is being written, the next is copied (write-behind), so a long
-/// stream of writes keeps the pool thread busy. A chunk handed over is
-/// written even if the `File` is dropped before `flush`.
+/// chunk is being written, the writes made meanwhile are appended to the
+/// next chunk (write-behind, up to `max_buf_size` bytes; a write finding
+/// it full waits), which the same pool job writes next: a long stream of
+/// writes keeps the pool thread busy, and a file written line by line
+/// pays one pool hand-off per chunk, where Tokio's `File` makes each write
+/// wait for the previous one (two thread switches per line). A chunk
+/// handed over is written even if the `File` is dropped before `flush`.
 ///
 /// Unlike Tokio's, a background write that fails (a full disk, `ENOSPC`)
 /// does not drop its bytes: they stay buffered, the error is reported by

@@ -7,7 +7,7 @@
 //! | `Idle` | read, buffer holds read-ahead bytes | `Idle` (bytes handed out) |
 //! | `Idle` | read, buffer empty | `Busy` (a read of one chunk: what the reader asks for, or more when reading ahead; at most `max_buf_size` bytes) |
 //! | `Idle` | write | `Busy` writing (bytes copied to the buffer; read-ahead discarded by a seek back) |
-//! | `Busy` writing, no chunk queued | write | same, the bytes queued as the next chunk (write-behind) |
+//! | `Busy` writing, queued chunk absent or not full | write | same, the bytes appended to the next chunk (write-behind) |
 //! | `Idle` | `start_seek` | `Busy` (the seek) |
 //! | `Busy` | the operation ends | `Idle`, its result dispatched by whoever polled it |
 //!
@@ -36,11 +36,13 @@
 //!
 //! # Write-behind
 //!
-//! While a write runs on the pool, one more chunk may be queued in
-//! [`WriteBehind`]: the running closure writes it before it returns, so
-//! copying the next chunk overlaps with writing the previous one, and a
-//! stream of writes pays one pool hand-off per two chunks or fewer. A
-//! queued chunk is written even if the `File` is dropped.
+//! While a write runs on the pool, the writes made meanwhile are appended
+//! to one more chunk, queued in [`Behind`] (up to `max_buf_size` bytes; a
+//! write finding it full waits): the running closure writes it before it
+//! returns, so copying the next chunk overlaps with writing the previous
+//! one, and a stream of writes pays one pool hand-off per two chunks or
+//! fewer, however small the writes (Tokio's pays one per write). A queued
+//! chunk is written even if the `File` is dropped.
 //!
 //! # Failed writes
 //!
@@ -416,14 +418,14 @@ impl Inner {
                 State::Busy { writing: true, .. } => {
                     let mut b = lock(&self.behind);
                     if b.active {
-                        if b.next.is_none() {
-                            let mut next = b.spare.take().unwrap_or_default();
-                            let n = src.copy_into(&mut next, max_buf_size);
-                            b.next = Some(next);
+                        let b = &mut *b;
+                        let next = b.next.get_or_insert_with(|| b.spare.take().unwrap_or_default());
+                        // Appended to the queued chunk while it has room.
+                        let n = src.copy_into(next, max_buf_size);
+                        if n > 0 {
                             return Poll::Ready(Ok(n));
                         }
-                        // Woken when the closure takes the queued chunk,
-                        // or ends.
+                        // Full: woken when the closure takes it, or ends.
                         b.waiter = Some(cx.waker().clone());
                         return Poll::Pending;
                     }
