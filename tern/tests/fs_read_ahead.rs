@@ -4,7 +4,7 @@
 //! still sees the file from where the reader is. Pipes are not read ahead.
 
 use std::io::{Read, Seek, SeekFrom};
-use std::os::fd::{AsRawFd, FromRawFd};
+use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 use tern::fs::{File, OpenOptions};
 use tern::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
@@ -128,15 +128,30 @@ async fn into_std_and_try_into_std_leave_the_offset_where_the_reader_is() {
     read_chunks(&mut f, &fx.data, 0, 5, K8).await;
     let mut std = f.into_std().await;
     assert_eq!(std.stream_position().unwrap(), 5 * K8 as u64);
-
-    let mut f = File::from_std(std);
-    read_chunks(&mut f, &fx.data, 5 * K8, 5, K8).await;
-    assert!(os_offset(&f) > 10 * K8 as u64, "read ahead");
-    let mut std = f.try_into_std().unwrap_or_else(|_| panic!("no operation in flight"));
-    assert_eq!(std.stream_position().unwrap(), 10 * K8 as u64);
     let mut rest = Vec::new();
     std.read_to_end(&mut rest).unwrap();
-    assert!(rest == fx.data[10 * K8..]);
+    assert!(rest == fx.data[5 * K8..]);
+
+    let mut f = File::open(fx.path()).await.unwrap();
+    read_chunks(&mut f, &fx.data, 0, 5, K8).await;
+    assert!(os_offset(&f) > 5 * K8 as u64, "read ahead");
+    let mut std = f.try_into_std().unwrap_or_else(|_| panic!("no operation in flight"));
+    assert_eq!(std.stream_position().unwrap(), 5 * K8 as u64);
+}
+
+#[tern::test]
+async fn a_file_from_std_does_not_read_ahead() {
+    let fx = Fixture::new("from-std", 512 * 1024);
+    // Another handle shares the offset, and reads on once `f` is gone.
+    let std = std::fs::File::open(fx.path()).unwrap();
+    let mut other = std.try_clone().unwrap();
+    let mut f = File::from_std(std);
+    read_chunks(&mut f, &fx.data, 0, 5, K8).await;
+    assert_eq!(os_offset(&f), 5 * K8 as u64);
+    drop(f);
+    let mut rest = Vec::new();
+    other.read_to_end(&mut rest).unwrap();
+    assert!(rest == fx.data[5 * K8..]);
 }
 
 #[tern::test]
@@ -165,25 +180,24 @@ async fn max_buf_size_bounds_the_read_ahead() {
     }
 }
 
-#[tern::test]
-async fn a_pipe_is_not_read_ahead() {
-    let mut fds = [0; 2];
-    // SAFETY: `fds` has room for the two descriptors `pipe` writes.
-    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
-    // SAFETY: both descriptors were just created and are owned by nothing
-    // else; each is wrapped once.
-    let (rd, mut wr) = unsafe { (std::fs::File::from_raw_fd(fds[0]), std::fs::File::from_raw_fd(fds[1])) };
+#[tern::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fifo_is_not_read_ahead() {
+    let fx = Fixture::new("fifo", 0);
+    let fifo = fx.dir.join("fifo");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: `c` is a NUL-terminated path that outlives the call.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
     let data: Vec<u8> = (0..48 * 1024).map(|i| (i % 253) as u8).collect();
     let writer = {
-        let data = data.clone();
-        std::thread::spawn(move || std::io::Write::write_all(&mut wr, &data).unwrap())
+        let (data, fifo) = (data.clone(), fifo.clone());
+        std::thread::spawn(move || std::fs::write(fifo, data).unwrap())
     };
-    let mut f = File::from_std(rd);
+    let mut f = File::open(&fifo).await.unwrap();
     let mut got = vec![0; 4 * K8];
-    f.read_exact(&mut got[..K8]).await.unwrap();
-    f.read_exact(&mut got[K8..2 * K8]).await.unwrap();
-    f.read_exact(&mut got[2 * K8..]).await.unwrap();
-    // Whatever the pool had read from the pipe and not handed out would
+    for i in 0..4 {
+        f.read_exact(&mut got[i * K8..(i + 1) * K8]).await.unwrap();
+    }
+    // Whatever the pool had read from the FIFO and not handed out would
     // be lost here.
     let mut std = f.into_std().await;
     writer.join().unwrap();

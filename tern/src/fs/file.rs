@@ -63,7 +63,8 @@ pub(super) const DEFAULT_MAX_BUF_SIZE: usize = 2 * 1024 * 1024;
 /// [`BufReader`](crate::io::BufReader) over a Tokio `File` pays a hand-off
 /// per 8 KiB, which makes reading a file line by line several times slower
 /// than `std`. A tern `File` reads ahead instead: when small reads of a
-/// regular file follow one another, each hand-off reads twice as much as
+/// regular file this crate opened follow one another (not one made with
+/// [`from_std`](File::from_std)), each hand-off reads twice as much as
 /// the last, up to 256 KiB (and never more than `max_buf_size`), and later
 /// reads are served from memory. The first read after opening, seeking or
 /// writing reads only what it asks for, so random access does not read
@@ -243,6 +244,12 @@ impl File {
 
     /// Converts a [`std::fs::File`] to a [`tern::fs::File`](File).
     ///
+    /// Unlike a file this crate opened, a `File` made from a `std` one does
+    /// not read ahead (see "Reading" above): its descriptor may share its
+    /// offset with another handle (a `try_clone` of the `std` file, an
+    /// inherited descriptor), which must find the offset where this
+    /// `File`'s reader is, even if this `File` is dropped.
+    ///
     /// # Examples
     ///
     /// ```no_run
@@ -253,6 +260,14 @@ impl File {
     /// # }
     /// ```
     pub fn from_std(std: StdFile) -> File {
+        let mut file = File::opened(std);
+        file.inner_mut().1.can_read_ahead = Some(false);
+        file
+    }
+
+    /// A file this crate opened: nothing else has its descriptor, so it
+    /// may read ahead.
+    pub(super) fn opened(std: StdFile) -> File {
         File { std: Arc::new(std), inner: Mutex::new(Inner::new()), max_buf_size: DEFAULT_MAX_BUF_SIZE }
     }
 

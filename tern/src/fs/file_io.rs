@@ -24,11 +24,13 @@
 //!   fills its whole chunk doubles it (from that chunk), up to
 //!   [`READ_AHEAD_MAX`] and never above `max_buf_size`; a short read (the
 //!   end of the file) sets it back to 0.
-//! * Only regular files read ahead (`can_read_ahead`, found with one
-//!   `fstat` on the pool the first time a read would read ahead): bytes
-//!   read ahead from a pipe or a device could not be put back if the
-//!   `File` were dropped or converted. A `try_clone` turns it off for
-//!   both handles, which share one offset.
+//! * Only regular files that `File::open` (`OpenOptions::open`) opened
+//!   read ahead (`can_read_ahead`, found with one `fstat` on the pool the
+//!   first time a read would read ahead): bytes read ahead from a pipe or
+//!   a device could not be put back if the `File` were dropped or
+//!   converted, and a descriptor from `from_std` may share its offset
+//!   with a handle that goes on reading after this `File` is dropped. A
+//!   `try_clone` turns it off for both handles, which share one offset.
 //! * Bytes read ahead are the reader's position minus the OS offset: a
 //!   seek, a write or `set_len` seeks back over them first (as before),
 //!   and `into_std`, `try_into_std` and `try_clone` put the OS offset back

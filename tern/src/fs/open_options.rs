@@ -181,7 +181,7 @@ impl OpenOptions {
     /// ```
     pub async fn open(&self, path: impl AsRef<Path>) -> io::Result<File> {
         let (opts, path) = (self.0.clone(), path.as_ref().to_owned());
-        Ok(File::from_std(asyncify(move || opts.open(path)).await?))
+        Ok(File::opened(asyncify(move || opts.open(path)).await?))
     }
 }
 
