@@ -428,7 +428,7 @@ async fn a_cancelled_read_to_end_loses_no_bytes() {
 #[tern::test]
 async fn small_writes_queue_behind_a_running_write() {
     use std::future::Future;
-    use std::os::fd::FromRawFd;
+    use std::os::fd::{AsRawFd, FromRawFd};
     use std::task::{Context, Poll, Waker};
 
     let mut fds = [0; 2];
@@ -437,10 +437,13 @@ async fn small_writes_queue_behind_a_running_write() {
     // SAFETY: both descriptors were just created and are owned by nothing
     // else; each is wrapped once.
     let (mut rd, wr) = unsafe { (std::fs::File::from_raw_fd(fds[0]), std::fs::File::from_raw_fd(fds[1])) };
+    // SAFETY: `fcntl` on the pipe's write end, which `wr` owns.
+    let held = unsafe { libc::fcntl(wr.as_raw_fd(), libc::F_GETPIPE_SZ) };
+    assert!(held > 0);
     let mut f = File::from_std(wr);
-    f.set_max_buf_size(128 * 1024);
     // One chunk, twice what the pipe holds: the write blocks.
-    let mut expected = pattern(128 * 1024);
+    let mut expected = pattern(2 * held as usize);
+    f.set_max_buf_size(expected.len());
     f.write_all(&expected).await.unwrap();
     let mut cx = Context::from_waker(Waker::noop());
     for i in 0..2000 {
@@ -457,4 +460,25 @@ async fn small_writes_queue_behind_a_running_write() {
     f.flush().await.unwrap();
     drop(f);
     assert!(reader.join().unwrap() == expected, "every byte, in order");
+}
+
+/// A read cancelled after its first poll leaves its job in flight with a
+/// background write's error kept; `set_len` (an `&self` method, which
+/// needs the buffer) waits for that job instead of finding the file busy.
+#[cfg(target_os = "linux")]
+#[tern::test]
+async fn a_method_after_a_cancelled_read_waits_for_its_job_when_an_error_is_kept() {
+    use std::future::Future;
+    use std::task::{Context, Waker};
+    let mut f = OpenOptions::new().read(true).write(true).open("/dev/full").await.unwrap();
+    f.write_all(b"abc").await.unwrap(); // written in the background: ENOSPC
+    tern::time::sleep(std::time::Duration::from_millis(50)).await;
+    let mut buf = [0u8; 16];
+    {
+        // Takes the write's error (kept) and starts a read job.
+        let mut read = std::pin::pin!(f.read(&mut buf));
+        let _ = read.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+    }
+    let _ = f.set_len(0).await; // used to panic: "the file is busy"
+    assert_eq!(f.flush().await.unwrap_err().raw_os_error(), Some(libc::ENOSPC));
 }

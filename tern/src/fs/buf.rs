@@ -120,21 +120,29 @@ impl Buf {
         }
     }
 
-    /// Reads once from `rd`, up to `max` bytes, into the empty buffer.
-    pub(super) fn read_from(&mut self, rd: &mut impl Read, max: usize) -> io::Result<usize> {
-        debug_assert!(self.is_empty());
-        self.clear();
-        if self.data.len() < max {
-            self.data.resize(max, 0);
+    /// Reads once from `rd`, up to `max` bytes, after the read-ahead bytes
+    /// the buffer keeps (moved to its front first, if any).
+    pub(super) fn read_more(&mut self, rd: &mut impl Read, max: usize) -> io::Result<usize> {
+        debug_assert!(!self.has_unwritten());
+        if self.is_empty() {
+            self.clear();
+        } else if self.start > 0 {
+            self.data.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        let end = self.end + max;
+        if self.data.len() < end {
+            self.data.resize(end, 0);
         }
         let res = loop {
-            match rd.read(&mut self.data[..max]) {
+            match rd.read(&mut self.data[self.end..end]) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 res => break res,
             }
         };
         if let Ok(n) = res {
-            self.end = n;
+            self.end += n;
         }
         res
     }

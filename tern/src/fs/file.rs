@@ -68,7 +68,9 @@ pub(super) const DEFAULT_MAX_BUF_SIZE: usize = 2 * 1024 * 1024;
 /// the last, up to 256 KiB (and never more than `max_buf_size`), and later
 /// reads are served from memory. The first read after opening, seeking or
 /// writing reads only what it asks for, so random access does not read
-/// ahead; pipes and devices never do. Bytes read ahead are invisible: a
+/// ahead; pipes and devices never do. A read is never short before the
+/// end of the file (bytes kept that are fewer than asked are topped up in
+/// the same hand-off). Bytes read ahead are invisible: a
 /// seek, a write, [`into_std`](File::into_std),
 /// [`try_into_std`](File::try_into_std) and [`try_clone`](File::try_clone)
 /// all see the file from where the reader is (a clone shares the offset,

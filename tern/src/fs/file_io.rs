@@ -31,6 +31,10 @@
 //!   converted, and a descriptor from `from_std` may share its offset
 //!   with a handle that goes on reading after this `File` is dropped. A
 //!   `try_clone` turns it off for both handles, which share one offset.
+//! * A read asking for more than the bytes kept tops them up in the same
+//!   hand-off (`Buf::read_more`), so reads of a regular file are short
+//!   only at its end, as Tokio's are (code that takes a short read for
+//!   the end keeps working).
 //! * Bytes read ahead are the reader's position minus the OS offset: a
 //!   seek, a write or `set_len` seeks back over them first (as before),
 //!   and `into_std`, `try_into_std` and `try_clone` put the OS offset back
@@ -292,30 +296,39 @@ impl Inner {
     ) -> Poll<io::Result<()>> {
         loop {
             if let State::Idle(_) = self.state {
+                let asked = dst.remaining().min(max_buf_size);
+                let regular = self.can_read_ahead == Some(true);
                 let buf = self.idle_buf();
-                if buf.has_read_ahead() || dst.remaining() == 0 {
-                    if buf.has_read_ahead() {
-                        buf.copy_to(dst);
-                    }
+                let kept = if buf.has_read_ahead() { buf.len() } else { 0 };
+                // Kept bytes are handed out alone only if they are enough,
+                // or the file is not one that reads ahead (a pipe gives
+                // what it has). A regular file's are topped up in the same
+                // hand-off, so a read in the middle of the file is never
+                // short, as on Tokio (code that takes a short read for the
+                // end of the file keeps working).
+                if asked == 0 || kept >= asked || (kept > 0 && !regular) {
+                    buf.copy_to(dst);
                     return Poll::Ready(Ok(()));
                 }
-                let asked = dst.remaining().min(max_buf_size);
                 let ahead =
                     if self.can_read_ahead == Some(false) { 0 } else { self.read_ahead.min(max_buf_size) };
                 let check = ahead > asked && self.can_read_ahead.is_none();
                 self.spawn(std, move |f, buf| {
                     if let Err(e) = write_unwritten(f, buf) {
-                        return Operation::Read { res: Err(e), asked, regular: None };
+                        return Operation::Read { res: Err(e), asked: 0, regular: None };
                     }
                     let regular = check.then(|| f.metadata().is_ok_and(|m| m.file_type().is_file()));
-                    let asked = if regular == Some(false) { asked } else { asked.max(ahead) };
-                    Operation::Read { res: buf.read_from(&mut &*f, asked), asked, regular }
+                    // The bytes to read after the `kept` ones.
+                    let more = if regular == Some(false) { asked } else { asked.max(ahead) } - kept;
+                    Operation::Read { res: buf.read_more(&mut &*f, more), asked: more, regular }
                 });
                 continue;
             }
             match ready!(self.poll_busy(cx))? {
                 Operation::Read { res: Ok(n), asked, regular } => {
-                    if regular.is_some() {
+                    // Only an unknown answer is filled in: a `try_clone`
+                    // while this read ran has turned read-ahead off.
+                    if self.can_read_ahead.is_none() {
                         self.can_read_ahead = regular;
                     }
                     self.read_ahead = if n == asked && self.can_read_ahead != Some(false) {
@@ -427,9 +440,10 @@ impl Inner {
                         if n > 0 {
                             return Poll::Ready(Ok(n));
                         }
-                        // Full: woken when the closure takes it, or ends.
+                        // Full: woken when the closure takes it, and below
+                        // by the job's end (if it ends without taking it:
+                        // a panic).
                         b.waiter = Some(cx.waker().clone());
-                        return Poll::Pending;
                     }
                     drop(b);
                     if let Operation::Write(Err(e)) = ready!(self.poll_busy(cx))? {
@@ -470,8 +484,27 @@ impl Inner {
     /// Waits for the operation in flight and writes kept bytes; an error is
     /// kept for the next write or flush to report.
     pub(super) fn poll_complete_inflight(&mut self, std: &Arc<StdFile>, cx: &mut Context<'_>) -> Poll<()> {
-        if let Err(e) = ready!(self.poll_flush(std, cx)) {
-            self.last_err = Some(e);
+        // The job in flight first, even with an error kept (`poll_flush`
+        // would report that error without waiting): the caller goes on to
+        // use the buffer or the descriptor alone.
+        while let State::Busy { .. } = self.state {
+            let res = match ready!(self.poll_busy(cx)) {
+                Ok(Operation::Write(res)) => res,
+                Ok(Operation::Seek(Ok(pos))) => {
+                    self.pos = pos;
+                    Ok(())
+                }
+                Ok(_) => Ok(()),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = res {
+                self.last_err.get_or_insert(e);
+            }
+        }
+        if self.last_err.is_none() {
+            if let Err(e) = ready!(self.poll_flush(std, cx)) {
+                self.last_err = Some(e);
+            }
         }
         Poll::Ready(())
     }

@@ -463,17 +463,19 @@ impl<T: Write + Send + 'static> Blocking<T> {
             if b.active {
                 // Queued behind the running job.
                 let n = src.len().min(MAX_BUF.saturating_sub(b.next.len()));
-                if n == 0 && !src.is_empty() {
-                    b.waiter = Some(cx.waker().clone());
-                    return Poll::Pending;
+                if n > 0 || src.is_empty() {
+                    b.next.extend_from_slice(&src[..n]);
+                    self.need_flush |= n > 0;
+                    return Poll::Ready(Ok(n));
                 }
-                b.next.extend_from_slice(&src[..n]);
-                self.need_flush |= n > 0;
-                return Poll::Ready(Ok(n));
+                // Full: woken when the job takes the queue, and through
+                // `poll_idle` below by its end (if it ends without taking
+                // it: a panic).
+                b.waiter = Some(cx.waker().clone());
             }
         }
-        // Idle, or a job that is ending (or a flush): wait for it (idle
-        // afterwards), and report its failure.
+        // Idle, or a job that is ending (or a flush, or a full queue):
+        // wait for it (idle afterwards), and report its failure.
         ready!(self.poll_idle(cx))?;
         if src.is_empty() {
             return Poll::Ready(Ok(0));

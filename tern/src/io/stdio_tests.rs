@@ -144,3 +144,38 @@ fn a_failed_write_drops_the_queue_and_is_reported_next() {
         assert_eq!(rec.out(), b"c", "the queued byte went with the failed job");
     });
 }
+
+/// A job that panics while a write waits for room in the queue: the
+/// write gets the job's failure instead of waiting for ever.
+#[test]
+fn a_write_waiting_for_room_learns_that_the_job_panicked() {
+    struct Panicking(Recorder);
+    impl Write for Panicking {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            self.0.write(b)?;
+            panic!("a writer that panics (expected in this test)");
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let rec = Recorder::default();
+    let mut w = Blocking::new(Panicking(rec.clone()), Panicking(rec.clone()));
+    let rt = crate::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+    rt.block_on(async {
+        let _open = OpenOnDrop(rec.clone());
+        let woken = Arc::new(Woken::default());
+        let waker = Waker::from(woken.clone());
+        let mut cx = Context::from_waker(&waker);
+        assert!(matches!(w.poll_write(&mut cx, b"first"), Poll::Ready(Ok(5))));
+        let big = vec![7u8; MAX_BUF];
+        assert!(matches!(w.poll_write(&mut cx, &big), Poll::Ready(Ok(MAX_BUF))));
+        assert!(w.poll_write(&mut cx, b"more").is_pending(), "the queue is full");
+        rec.set_open(true);
+        let res =
+            crate::time::timeout(std::time::Duration::from_secs(10), poll_fn(|cx| w.poll_write(cx, b"more")))
+                .await
+                .expect("the write waited for ever");
+        assert!(res.is_err(), "the job's panic is reported");
+    });
+}
