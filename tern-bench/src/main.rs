@@ -375,6 +375,14 @@ fn scenarios() -> Vec<Scenario> {
             tokio: sample(on_tokio::current_thread_timed, on_tokio::interval_ticks),
             smol: None,
         },
+        Scenario {
+            group: tm,
+            name: "select_recv_or_sleep",
+            unit: "ns",
+            tern: sample(on_tern::current_thread_timed, on_tern::select_recv_or_sleep),
+            tokio: sample(on_tokio::current_thread_timed, on_tokio::select_recv_or_sleep),
+            smol: None,
+        },
     ]);
     for (i, (name, _, _)) in net::SCENARIOS.iter().enumerate() {
         v.push(Scenario {

@@ -21,6 +21,7 @@ pub const TIMEOUTS: usize = 100_000;
 pub const SLEEPS: usize = 100_000;
 pub const RESETS: usize = 1_000_000;
 pub const TICKS: usize = 10_000;
+pub const SELECT_RECVS: usize = 50_000;
 /// `select_two_ready`: `select!`s per iteration.
 pub const SELECTS: usize = 10_000;
 
@@ -188,6 +189,30 @@ macro_rules! scenarios {
                     let mut interval = rt::time::interval_at(start, period);
                     for _ in 0..TICKS {
                         std::hint::black_box(interval.tick().await);
+                    }
+                });
+            }
+
+            /// The usual receive loop with an idle timeout: `select!` over
+            /// `recv()` and a fresh `sleep`, `SELECT_RECVS` messages from a
+            /// task through a bounded channel.
+            pub fn select_recv_or_sleep(rt: &Runtime) {
+                rt.block_on(async {
+                    let (tx, mut rx) = rt::sync::mpsc::channel::<usize>(64);
+                    rt::spawn(async move {
+                        for i in 0..SELECT_RECVS {
+                            tx.send(i).await.unwrap();
+                        }
+                    });
+                    let idle = std::time::Duration::from_secs(5);
+                    loop {
+                        rt::select! {
+                            v = rx.recv() => match v {
+                                Some(v) => drop(std::hint::black_box(v)),
+                                None => break,
+                            },
+                            _ = rt::time::sleep(idle) => panic!("idle for 5 s"),
+                        }
                     }
                 });
             }

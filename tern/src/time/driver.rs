@@ -107,7 +107,11 @@ struct Core {
 /// The locked driver, handed to entry operations.
 pub(crate) struct Locked<'a> {
     pub(crate) wheel: &'a mut Wheel,
-    now: u64,
+    /// The driver's time, read on first use under the lock (`now`): an
+    /// unfiling (a dropped timer) needs none, and the clock costs tens of
+    /// nanoseconds a read on a VM.
+    now: Option<u64>,
+    handle: &'a Handle,
     shutdown: bool,
     next_wake: u64,
     earliest: u64,
@@ -115,8 +119,18 @@ pub(crate) struct Locked<'a> {
 }
 
 impl Locked<'_> {
-    pub(crate) fn now(&self) -> u64 {
-        self.now
+    /// The driver's time: read once, under the lock, so no later than
+    /// the lock's previous holder's (a `process` reads its time before
+    /// taking the lock).
+    pub(crate) fn now(&mut self) -> u64 {
+        match self.now {
+            Some(now) => now,
+            None => {
+                let now = self.handle.now_ns();
+                self.now = Some(now);
+                now
+            }
+        }
     }
 
     pub(crate) fn is_shutdown(&self) -> bool {
@@ -237,12 +251,12 @@ impl Handle {
     /// Runs `f` under the lock; unparks the driver if `f` filed a timer due
     /// before it would wake.
     pub(crate) fn with_locked<R>(&self, f: impl FnOnce(&mut Locked<'_>) -> R) -> R {
-        let now = self.now_ns();
         let mut core = self.inner.core.lock();
         let core = &mut *core;
         let mut locked = Locked {
             wheel: &mut core.wheel,
-            now,
+            now: None,
+            handle: self,
             shutdown: core.shutdown,
             next_wake: core.next_wake,
             earliest: self.inner.earliest.load(Relaxed),
@@ -337,7 +351,8 @@ impl Handle {
             };
             let mut locked = Locked {
                 wheel: &mut core_ref.wheel,
-                now,
+                now: Some(now),
+                handle: self,
                 shutdown: core_ref.shutdown,
                 next_wake: 0,
                 earliest: u64::MAX,
