@@ -442,9 +442,9 @@ impl File {
         }
         let std = self.std.clone();
         let std_file = asyncify(move || std.try_clone()).await?;
+        // `from_std`: the new handle does not read ahead either.
         let mut file = File::from_std(std_file);
         file.set_max_buf_size(self.max_buf_size);
-        file.inner_mut().1.can_read_ahead = Some(false);
         Ok(file)
     }
 

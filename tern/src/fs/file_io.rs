@@ -450,11 +450,10 @@ impl Inner {
                         return Poll::Ready(Err(e));
                     }
                 }
-                State::Busy { writing: false, .. } => match ready!(self.poll_busy(cx))? {
-                    Operation::Write(Err(e)) => return Poll::Ready(Err(e)),
-                    Operation::Seek(Ok(pos)) => self.pos = pos,
-                    _ => {}
-                },
+                State::Busy { writing: false, .. } => {
+                    let op = ready!(self.poll_busy(cx))?;
+                    self.settle(op)?;
+                }
             }
         }
     }
@@ -473,11 +472,8 @@ impl Inner {
                     return Poll::Ready(Err(e));
                 }
             }
-            match ready!(self.poll_busy(cx))? {
-                Operation::Write(Err(e)) => return Poll::Ready(Err(e)),
-                Operation::Seek(Ok(pos)) => self.pos = pos,
-                _ => {}
-            }
+            let op = ready!(self.poll_busy(cx))?;
+            self.settle(op)?;
         }
     }
 
@@ -488,16 +484,7 @@ impl Inner {
         // would report that error without waiting): the caller goes on to
         // use the buffer or the descriptor alone.
         while let State::Busy { .. } = self.state {
-            let res = match ready!(self.poll_busy(cx)) {
-                Ok(Operation::Write(res)) => res,
-                Ok(Operation::Seek(Ok(pos))) => {
-                    self.pos = pos;
-                    Ok(())
-                }
-                Ok(_) => Ok(()),
-                Err(e) => Err(e),
-            };
-            if let Err(e) = res {
+            if let Err(e) = ready!(self.poll_busy(cx)).and_then(|op| self.settle(op)) {
                 self.last_err.get_or_insert(e);
             }
         }
@@ -509,10 +496,24 @@ impl Inner {
         Poll::Ready(())
     }
 
+    /// What a finished operation leaves behind when no reader is waiting
+    /// for its bytes: a seek's new position is recorded, a write's error
+    /// returned (a read's bytes stay in the buffer, read ahead).
+    fn settle(&mut self, op: Operation) -> io::Result<()> {
+        match op {
+            Operation::Write(res) => res,
+            Operation::Seek(Ok(pos)) => {
+                self.pos = pos;
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Takes the idle buffer's read-ahead bytes out, returning the seek
-    /// that puts the OS position where the reader is.
+    /// that puts the OS position where the reader is (`None` if there are
+    /// none, or while an operation is in flight: its buffer is away).
     /// Reads after it start over without reading ahead.
-    /// `None` while an operation is in flight (its buffer is away).
     pub(super) fn discard_read_ahead(&mut self) -> Option<SeekFrom> {
         self.read_ahead = 0;
         match &mut self.state {

@@ -481,12 +481,11 @@ impl<T: Write + Send + 'static> Blocking<T> {
             return Poll::Ready(Ok(0));
         }
         let n = self.idle_buf().copy_from(src, MAX_BUF);
-        let behind = self.behind.get_or_insert_with(Arc::default).clone();
+        let behind = Arc::clone(self.behind.get_or_insert_with(Arc::default));
         lock(&behind).active = true;
-        if let Err(e) = self.start(move |buf, inner| write_behind(buf, inner, &behind)) {
-            if let Some(behind) = &self.behind {
-                lock(behind).active = false;
-            }
+        let queue = behind.clone();
+        if let Err(e) = self.start(move |buf, inner| write_behind(buf, inner, &queue)) {
+            lock(&behind).active = false;
             return Poll::Ready(Err(e));
         }
         self.need_flush = true;

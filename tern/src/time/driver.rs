@@ -119,18 +119,12 @@ pub(crate) struct Locked<'a> {
 }
 
 impl Locked<'_> {
-    /// The driver's time: read once, under the lock, so no later than
+    /// The driver's time: read once, under the lock, so no earlier than
     /// the lock's previous holder's (a `process` reads its time before
     /// taking the lock).
     pub(crate) fn now(&mut self) -> u64 {
-        match self.now {
-            Some(now) => now,
-            None => {
-                let now = self.handle.now_ns();
-                self.now = Some(now);
-                now
-            }
-        }
+        let handle = self.handle;
+        *self.now.get_or_insert_with(|| handle.now_ns())
     }
 
     pub(crate) fn is_shutdown(&self) -> bool {
