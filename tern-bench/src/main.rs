@@ -185,6 +185,14 @@ fn scenarios() -> Vec<Scenario> {
             tokio: sample(on_tokio::current_thread, on_tokio::chained_spawn),
             smol: Some(Box::new(|| time_slice(slice(), smol_scenarios::chained_spawn))),
         },
+        Scenario {
+            group: ct,
+            name: "block_on_ready",
+            unit: "ns",
+            tern: sample(on_tern::current_thread_timed, on_tern::block_on_ready),
+            tokio: sample(on_tokio::current_thread_timed, on_tokio::block_on_ready),
+            smol: Some(Box::new(|| time_slice(slice(), smol_scenarios::block_on_ready))),
+        },
     ];
     let mt = "rt_multi_threaded";
     fn busy1_tern() -> tern::runtime::Runtime {
@@ -295,6 +303,14 @@ fn scenarios() -> Vec<Scenario> {
             tern: sample(on_tern::multi_thread, on_tern::chained_spawn),
             tokio: sample(on_tokio::multi_thread, on_tokio::chained_spawn),
             smol: smol_mt(smol_mt::chained_spawn),
+        },
+        Scenario {
+            group: mt,
+            name: "block_on_ready",
+            unit: "ns",
+            tern: sample(on_tern::multi_thread_all, on_tern::block_on_ready),
+            tokio: sample(on_tokio::multi_thread_all, on_tokio::block_on_ready),
+            smol: None,
         },
         Scenario {
             group: mt,

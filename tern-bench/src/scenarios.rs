@@ -11,6 +11,8 @@ pub const NUM_YIELD: usize = 1_000;
 /// Rounds of `ping_pong`, links of `chained_spawn`.
 pub const NUM_PINGS: usize = 1_000;
 pub const CHAIN: usize = 1_000;
+/// `block_on_ready`: calls per iteration.
+pub const BLOCK_ONS: usize = 1_000;
 /// `spawn_many_remote_busy2` spawns fewer tasks, as in Tokio's bench.
 pub const NUM_SPAWN_BUSY2: usize = 1_000;
 /// `remote_spawn`: tasks spawned by each of the outside threads.
@@ -233,6 +235,21 @@ macro_rules! scenarios {
 
             pub fn multi_thread() -> Runtime {
                 Builder::new_multi_thread().worker_threads(WORKERS).build().unwrap()
+            }
+
+            /// A multi-thread runtime with its drivers, as `#[main]` builds.
+            pub fn multi_thread_all() -> Runtime {
+                Builder::new_multi_thread().worker_threads(WORKERS).enable_all().build().unwrap()
+            }
+
+            /// `BLOCK_ONS` calls of `block_on` on a future that is ready at
+            /// once: a sync wrapper calling into async code, on a runtime
+            /// with its drivers.
+            pub fn block_on_ready(rt: &Runtime) {
+                for i in 0..BLOCK_ONS {
+                    let v = rt.block_on(async move { std::hint::black_box(i) });
+                    assert_eq!(v, i);
+                }
             }
 
             /// Spawns `NUM_SPAWN` tasks from inside a task (worker-local

@@ -134,3 +134,11 @@ pub fn sleeping_tasks(n: usize) -> usize {
     });
     crate::memory::rss_bytes().saturating_sub(before)
 }
+
+/// `smol::block_on` on a ready future, `BLOCK_ONS` times.
+pub fn block_on_ready() {
+    for i in 0..BLOCK_ONS {
+        let v = smol::block_on(async move { std::hint::black_box(i) });
+        assert_eq!(v, i);
+    }
+}

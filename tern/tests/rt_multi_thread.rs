@@ -528,3 +528,58 @@ fn worker_index_names_the_worker_and_is_none_elsewhere() {
         rt.block_on(async { tern::task::spawn_blocking(tern::runtime::worker_index).await.unwrap() });
     assert_eq!(from_blocking, None);
 }
+
+/// `block_on` calls reuse one parker: a waker kept from an earlier call
+/// and woken during a later one only wakes it spuriously (the later
+/// future is polled again and still waits for its own value), and
+/// threads calling `block_on` at once each get their own.
+#[test]
+fn block_on_parker_reuse_survives_stale_wakers_and_concurrent_callers() {
+    use std::sync::{Arc, Mutex};
+    use std::task::{Poll, Waker};
+
+    let rt =
+        Arc::new(tern::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap());
+    let kept: Arc<Mutex<Option<Waker>>> = Arc::default();
+    let k = kept.clone();
+    rt.block_on(std::future::poll_fn(move |cx| {
+        *k.lock().unwrap() = Some(cx.waker().clone());
+        Poll::Ready(())
+    }));
+    let stale = kept.lock().unwrap().take().unwrap();
+    let waking = std::thread::spawn(move || {
+        for _ in 0..2_000 {
+            stale.wake_by_ref();
+            std::thread::yield_now();
+        }
+    });
+    for i in 0..200u64 {
+        let (tx, rx) = tern::sync::oneshot::channel();
+        let v = rt.block_on(async move {
+            tern::spawn(async move {
+                tern::task::yield_now().await;
+                tx.send(i).unwrap();
+            });
+            rx.await.unwrap()
+        });
+        assert_eq!(v, i);
+    }
+    waking.join().unwrap();
+
+    let callers: Vec<_> = (0..4u64)
+        .map(|t| {
+            let rt = rt.clone();
+            std::thread::spawn(move || {
+                (0..200u64)
+                    .map(|i| {
+                        rt.block_on(async move { tern::spawn(async move { t * 1000 + i }).await.unwrap() })
+                    })
+                    .sum::<u64>()
+            })
+        })
+        .collect();
+    for (t, c) in callers.into_iter().enumerate() {
+        let t = t as u64;
+        assert_eq!(c.join().unwrap(), (0..200u64).map(|i| t * 1000 + i).sum::<u64>());
+    }
+}

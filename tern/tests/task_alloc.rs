@@ -94,3 +94,22 @@ fn wakers_never_allocate() {
         tern::spawn(WakerGames(0)).await.unwrap();
     });
 }
+
+/// A `block_on` whose future is ready at once (a sync wrapper calling into
+/// async code) allocates nothing once warm, on both flavors with every
+/// driver enabled: the multi-thread runtime reuses its `block_on` parker.
+#[test]
+fn a_ready_block_on_allocates_nothing() {
+    let runtimes = [
+        tern::runtime::Builder::new_current_thread().enable_all().build().unwrap(),
+        tern::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap(),
+    ];
+    for rt in &runtimes {
+        assert_eq!(rt.block_on(async { 1 }), 1);
+        for i in 0..100u32 {
+            let (n, v) = allocations_during(|| rt.block_on(async move { i + 1 }));
+            assert_eq!(v, i + 1);
+            assert_eq!(n, 0, "block_on(ready) allocated {n} times");
+        }
+    }
+}

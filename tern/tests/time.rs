@@ -503,3 +503,30 @@ fn a_waker_whose_drop_drops_a_sleep_does_not_deadlock() {
     });
     rx.recv_timeout(Duration::from_secs(60)).expect("deadlocked dropping a waker that drops a Sleep");
 }
+
+/// The driving thread lowers its timer slack only once it sleeps until a
+/// timer (a `block_on` that never does makes no system call for it), and
+/// restores it when the `block_on` ends.
+#[cfg(target_os = "linux")]
+#[test]
+fn timer_slack_is_lowered_only_for_a_timed_sleep_and_restored() {
+    fn slack() -> libc::c_int {
+        // SAFETY: PR_GET_TIMERSLACK takes no pointer; it reads this
+        // thread's slack.
+        unsafe { libc::prctl(libc::PR_GET_TIMERSLACK, 0, 0, 0, 0) }
+    }
+    std::thread::spawn(|| {
+        let before = slack();
+        assert!(before > 1, "the default slack is above 1 ns");
+        let rt = tern::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        assert_eq!(rt.block_on(async { slack() }), before);
+        let during = rt.block_on(async {
+            tern::time::sleep(std::time::Duration::from_millis(2)).await;
+            slack()
+        });
+        assert_eq!(during, 1, "lowered for the timed park");
+        assert_eq!(slack(), before, "restored when block_on returned");
+    })
+    .join()
+    .unwrap();
+}

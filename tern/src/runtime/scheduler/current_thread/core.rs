@@ -9,6 +9,7 @@ use crate::runtime::scheduler::{self, OwnYield};
 use crate::task::coop;
 use crate::task::list::OwnedList;
 use crate::task::{Notified, Task, Yielded};
+use crate::time::slack::PreciseTimers;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::Future;
@@ -283,7 +284,7 @@ pub(super) fn drive<F: Future>(handle: &Arc<Handle>, core: Box<Core>, mut future
     let _guard = CoreGuard { cx: &cx };
     cx.with_core(|core| core.busy.start());
 
-    let _precise = handle.drivers.time().map(|_| crate::time::slack::PreciseTimers::enter());
+    let precise = PreciseTimers::new();
     let waker = Waker::from(handle.clone());
     let mut task_cx = std::task::Context::from_waker(&waker);
     let config = &handle.config;
@@ -303,7 +304,7 @@ pub(super) fn drive<F: Future>(handle: &Arc<Handle>, core: Box<Core>, mut future
                     cx.own_yield.polling(task.header_addr(), || coop::budget(|| task.run()));
                 }
                 None => {
-                    park(&cx);
+                    park(&cx, &precise);
                     continue 'outer;
                 }
             }
@@ -322,8 +323,9 @@ pub(super) fn drive<F: Future>(handle: &Arc<Handle>, core: Box<Core>, mut future
 
 /// Sleeps until a remote push, a wake of the `block_on` future, or the
 /// next timer; with a paused clock and nothing else to do, moves the clock
-/// to the next timer instead of sleeping.
-fn park(cx: &Context) {
+/// to the next timer instead of sleeping. A sleep until a timer first
+/// lowers the thread's timer slack (`precise`).
+fn park(cx: &Context, precise: &PreciseTimers) {
     let handle = &cx.handle;
     let drivers = &handle.drivers;
     let has_work = || {
@@ -372,6 +374,9 @@ fn park(cx: &Context) {
             drivers.fire_timers();
         }
         (timeout, _) => {
+            if timeout.is_some() {
+                precise.arm();
+            }
             drivers.park(&handle.park, Take::IfFree, timeout, true, true, ());
         }
     }

@@ -70,6 +70,12 @@ pub(crate) struct Config {
     pub(crate) name: Option<String>,
 }
 
+/// The core's parking place between `block_on` calls.
+struct CoreSlot {
+    core: Option<Box<Core>>,
+    waiters: Vec<Waker>,
+}
+
 pub(crate) struct Handle {
     inject: Inject<Arc<Handle>>,
     /// The `block_on` future's waker fired since it was last polled.
@@ -78,10 +84,10 @@ pub(crate) struct Handle {
     park: Arc<ParkInner>,
     /// The I/O and time drivers, if enabled (`runtime/driver.rs`).
     pub(crate) drivers: Drivers,
-    /// The core, while no thread drives the scheduler.
-    core: Mutex<Option<Box<Core>>>,
-    /// Threads in `block_on` waiting for the core to come back.
-    core_waiters: Mutex<Vec<Waker>>,
+    /// The core, while no thread drives the scheduler, and the threads in
+    /// `block_on` waiting for it to come back (one lock: putting the core
+    /// back and taking the waiters is one step).
+    core: Mutex<CoreSlot>,
     pub(super) config: Config,
     pub(crate) blocking: BlockingSpawner,
     /// Counters the core's holder publishes (`RuntimeMetrics`).
@@ -103,8 +109,10 @@ impl Handle {
             woken: AtomicBool::new(false),
             park,
             drivers,
-            core: Mutex::new(Some(Box::new(Core::new(published.clone())))),
-            core_waiters: Mutex::new(Vec::new()),
+            core: Mutex::new(CoreSlot {
+                core: Some(Box::new(Core::new(published.clone()))),
+                waiters: Vec::new(),
+            }),
             config,
             blocking,
             published,
@@ -199,15 +207,14 @@ impl Handle {
         }
         let mut future = pin!(future);
         loop {
-            let core = self.core.lock().take();
+            let core = self.core.lock().core.take();
             if let Some(core) = core {
                 return core::drive(self, core, future);
             }
             // Another thread drives the scheduler: wait for our future or
             // for the core, whichever comes first.
             let out = park::with_thread_parker(|parker, waker| {
-                self.add_core_waiter(waker);
-                if self.core.lock().is_some() {
+                if !self.add_core_waiter(waker) {
                     return None;
                 }
                 let mut cx = std::task::Context::from_waker(waker);
@@ -223,17 +230,27 @@ impl Handle {
         }
     }
 
-    fn add_core_waiter(&self, waker: &Waker) {
-        let mut waiters = self.core_waiters.lock();
-        if !waiters.iter().any(|w| w.will_wake(waker)) {
-            waiters.push(waker.clone());
+    /// Adds `waker` to the threads waiting for the core, unless the core
+    /// is back already (`false`).
+    fn add_core_waiter(&self, waker: &Waker) -> bool {
+        let mut slot = self.core.lock();
+        if slot.core.is_some() {
+            return false;
         }
+        if !slot.waiters.iter().any(|w| w.will_wake(waker)) {
+            slot.waiters.push(waker.clone());
+        }
+        true
     }
 
     /// Puts the core back and wakes threads waiting for it.
     fn release_core(&self, core: Box<Core>) {
-        *self.core.lock() = Some(core);
-        for w in std::mem::take(&mut *self.core_waiters.lock()) {
+        let waiters = {
+            let mut slot = self.core.lock();
+            slot.core = Some(core);
+            std::mem::take(&mut slot.waiters)
+        };
+        for w in waiters {
             w.wake();
         }
     }
@@ -242,7 +259,7 @@ impl Handle {
     /// spawns return handles that resolve to a cancelled `JoinError`.
     pub(crate) fn shutdown(self: &Arc<Self>) {
         let core = loop {
-            let core = self.core.lock().take();
+            let core = self.core.lock().core.take();
             if let Some(core) = core {
                 break core;
             }
@@ -251,8 +268,7 @@ impl Handle {
             }
             // A thread is still inside `block_on` on this runtime: wait.
             park::with_thread_parker(|parker, waker| {
-                self.add_core_waiter(waker);
-                if self.core.lock().is_none() {
+                if self.add_core_waiter(waker) {
                     parker.park(None);
                 }
             });
@@ -275,7 +291,7 @@ impl Handle {
     /// Number of live tasks the core owns (tests).
     #[cfg(all(test, not(tern_loom)))]
     pub(crate) fn owned_len(&self) -> usize {
-        self.core.lock().as_ref().map_or(0, |c| c.owned_len())
+        self.core.lock().core.as_ref().map_or(0, |c| c.owned_len())
     }
 }
 

@@ -108,6 +108,10 @@ pub(crate) struct Handle {
     pub(crate) drivers: Drivers,
     /// A `block_on` thread's claim on polling I/O (`block_on/`).
     block_on_io: block_on::BlockOnIo,
+    /// The parker of the last `block_on` that ended, for the next one to
+    /// take (`block_on/run.rs`): a `block_on` whose future is ready at
+    /// once then allocates nothing.
+    block_on_parker: Mutex<Option<Arc<ParkInner>>>,
     shutdown: AtomicBool,
     /// Workers still running, and the condvar the runtime's drop waits on.
     live_workers: Mutex<usize>,
@@ -183,6 +187,7 @@ impl Handle {
             blocking,
             drivers,
             block_on_io: block_on::BlockOnIo::new(),
+            block_on_parker: Mutex::new(None),
             shutdown: AtomicBool::new(false),
             live_workers: Mutex::new(n),
             exited: Condvar::new(),

@@ -3,6 +3,7 @@
 
 use super::Host;
 use crate::runtime::driver::{Take, TurnEnd};
+use crate::runtime::park::ParkInner;
 use crate::runtime::scheduler::multi_thread::Handle;
 use std::future::Future;
 use std::sync::Arc;
@@ -18,16 +19,24 @@ impl Handle {
         if self.drivers.io().is_none() {
             return crate::runtime::park::block_on(future);
         }
-        run(&**self, future)
+        // A parker made for this runtime's driver, reused from call to
+        // call (one thread at a time has it; the others make their own).
+        // A waker of an earlier call still held somewhere, or its token
+        // left in the parker, can only wake this call spuriously: the loop
+        // below polls the future again and parks again.
+        let parker = self.block_on_parker.lock().take().unwrap_or_else(|| self.drivers.new_parker());
+        let output = run(&**self, &parker, future);
+        *self.block_on_parker.lock() = Some(parker);
+        output
     }
 }
 
 /// The `block_on` loop on `host`, which has an I/O driver: polls `future`,
-/// and parks until it is woken, in the I/O driver when it may (module
-/// docs). Generic so that the loom models run this very loop.
-pub(super) fn run<H: Host, F: Future>(host: &H, future: F) -> F::Output {
+/// and parks on `parker` (made by `host`'s drivers) until it is woken, in
+/// the I/O driver when it may (module docs). Generic so that the loom
+/// models run this very loop.
+pub(super) fn run<H: Host, F: Future>(host: &H, parker: &Arc<ParkInner>, future: F) -> F::Output {
     let io = host.block_on_io();
-    let parker = host.drivers().new_parker();
     let waker = std::task::Waker::from(parker.clone());
     let mut cx = std::task::Context::from_waker(&waker);
     let mut future = std::pin::pin!(future);
@@ -51,7 +60,7 @@ pub(super) fn run<H: Host, F: Future>(host: &H, future: F) -> F::Output {
                     // in it): ask it out, then look once more under the
                     // slot's lock, so that either we get the driver or its
                     // holder's `put` sees the request.
-                    io.request_handover(&parker);
+                    io.request_handover(parker);
                     claim.mine = true;
                     host.drivers().unpark_io();
                     asked = true;
@@ -61,7 +70,7 @@ pub(super) fn run<H: Host, F: Future>(host: &H, future: F) -> F::Output {
                     claim.mine = true;
                     // Until woken; the turn ends (driver put back,
                     // `IN_TURN` cleared) also if a waker panics.
-                    let woken = turn.park(&parker, None, false);
+                    let woken = turn.park(parker, None, false);
                     if !host.inject_is_empty() {
                         no_handover = HANDOVER_BACKOFF;
                     }

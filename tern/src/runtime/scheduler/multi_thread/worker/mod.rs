@@ -68,6 +68,7 @@ use crate::runtime::metrics::BusyClock;
 use crate::runtime::scheduler::{self, OwnYield};
 use crate::task::coop;
 use crate::task::Notified;
+use crate::time::slack::PreciseTimers;
 use std::cell::RefCell;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
@@ -263,6 +264,9 @@ pub(crate) struct Context {
     /// The task being polled, and whether it yielded: when its poll ends
     /// notified after its own yield, it goes to `Core::yielded`.
     pub(crate) own_yield: OwnYield,
+    /// This thread's timer slack, lowered before its first sleep until a
+    /// timer's deadline.
+    pub(super) precise: PreciseTimers,
 }
 
 impl Context {
@@ -387,10 +391,14 @@ pub(super) fn run_handed_over(handle: Arc<Handle>, index: usize, core: Box<Core>
 fn run_worker(handle: Arc<Handle>, index: usize, core: Box<Core>, own_thread: bool) {
     let sched = scheduler::Handle::MultiThread(handle.clone());
     let _entered = context::RuntimeGuard::enter_with_seed(&sched, handle.worker_seed(index));
-    let cx =
-        Context { handle: handle.clone(), index, core: RefCell::new(Some(core)), own_yield: OwnYield::new() };
+    let cx = Context {
+        handle: handle.clone(),
+        index,
+        core: RefCell::new(Some(core)),
+        own_yield: OwnYield::new(),
+        precise: PreciseTimers::new(),
+    };
     let _installed = context::set_scheduler(context::Driven::MultiThread(&cx));
-    let _precise = handle.drivers.time().map(|_| crate::time::slack::PreciseTimers::enter());
     // Every way out of this function (a panic included) counts the
     // worker as exited, or the runtime's drop would wait for it forever.
     let _exit = ExitGuard { cx: &cx };

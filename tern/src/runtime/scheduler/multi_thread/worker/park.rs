@@ -167,6 +167,8 @@ pub(super) fn park(cx: &Context) {
         }
         let had_role = park_step(&**handle, cx.index, &remote.park, watch, || {
             cx.with_core(|core| core.in_driver_park = true);
+            // The role holder sleeps until the next timer.
+            cx.precise.arm();
         });
         if had_role {
             end_driver_poll(cx);
