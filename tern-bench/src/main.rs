@@ -602,6 +602,22 @@ fn scenarios() -> Vec<Scenario> {
     });
     v.push(Scenario {
         group: "io",
+        name: "read_frames",
+        unit: "ns",
+        tern: sample(on_tern::current_thread, on_tern::read_frames),
+        tokio: sample(on_tokio::current_thread, on_tokio::read_frames),
+        smol: None,
+    });
+    v.push(Scenario {
+        group: "io",
+        name: "write_frames",
+        unit: "ns",
+        tern: sample(on_tern::current_thread, on_tern::write_frames),
+        tokio: sample(on_tokio::current_thread, on_tokio::write_frames),
+        smol: None,
+    });
+    v.push(Scenario {
+        group: "io",
         name: "read_lines_fresh_512",
         unit: "ns",
         tern: sample(on_tern::current_thread, on_tern::read_lines_fresh),

@@ -45,6 +45,21 @@ pub fn lines_text() -> &'static str {
     TEXT.get_or_init(|| (0..20_000).map(|i| format!("line {i:05} {}\n", "x".repeat(i % 80))).collect())
 }
 
+/// 20,000 frames of a big-endian `u32` length and 8 to 200 bytes, built
+/// once, for `read_frames`.
+pub fn frames_bytes() -> &'static [u8] {
+    static BYTES: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    BYTES.get_or_init(|| {
+        let mut v = Vec::new();
+        for i in 0..20_000u32 {
+            let len = 8 + i % 193;
+            v.extend_from_slice(&len.to_be_bytes());
+            v.extend((0..len).map(|b| b as u8));
+        }
+        v
+    })
+}
+
 macro_rules! scenarios {
     ($name:ident, $krate:ident) => {
         pub mod $name {
@@ -98,6 +113,40 @@ macro_rules! scenarios {
                         total += line.len();
                     }
                     std::hint::black_box(total);
+                });
+            }
+
+            /// Length-prefixed frames from an in-memory `BufReader`:
+            /// `read_u32` then `read_exact` into one buffer (the usual loop
+            /// of a binary protocol).
+            pub fn read_frames(rt: &Runtime) {
+                use rt::io::AsyncReadExt;
+                rt.block_on(async {
+                    let mut reader = rt::io::BufReader::new(frames_bytes());
+                    let mut body = vec![0u8; 256];
+                    let mut total = 0;
+                    for _ in 0..20_000 {
+                        let n = reader.read_u32().await.unwrap() as usize;
+                        reader.read_exact(&mut body[..n]).await.unwrap();
+                        total += n;
+                    }
+                    std::hint::black_box(total);
+                });
+            }
+
+            /// The same frames written through a `BufWriter` (to
+            /// `io::sink()`): `write_u32` then `write_all` per frame.
+            pub fn write_frames(rt: &Runtime) {
+                use rt::io::AsyncWriteExt;
+                rt.block_on(async {
+                    let mut writer = rt::io::BufWriter::new(rt::io::sink());
+                    let body = [7u8; 256];
+                    for i in 0..20_000u32 {
+                        let len = 8 + i % 193;
+                        writer.write_u32(len).await.unwrap();
+                        writer.write_all(&body[..len as usize]).await.unwrap();
+                    }
+                    writer.flush().await.unwrap();
                 });
             }
 

@@ -135,6 +135,7 @@ impl<R: fmt::Debug> fmt::Debug for BufReader<R> {
 }
 
 impl<R: AsyncRead> AsyncRead for BufReader<R> {
+    #[inline]
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -156,6 +157,7 @@ impl<R: AsyncRead> AsyncRead for BufReader<R> {
 }
 
 impl<R: AsyncRead> AsyncBufRead for BufReader<R> {
+    #[inline]
     fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
         let (inner, me) = self.project();
         if me.pos >= me.cap {
@@ -167,6 +169,7 @@ impl<R: AsyncRead> AsyncBufRead for BufReader<R> {
         Poll::Ready(Ok(&me.buf[me.pos..me.cap]))
     }
 
+    #[inline]
     fn consume(self: Pin<&mut Self>, amt: usize) {
         let (_, me) = self.project();
         me.pos = (me.pos + amt).min(me.cap);

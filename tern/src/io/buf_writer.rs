@@ -179,6 +179,7 @@ impl<W> BufWriter<W> {
 }
 
 impl<W: AsyncWrite> AsyncWrite for BufWriter<W> {
+    #[inline]
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         if buf.len() > self.spare() {
             ready!(self.as_mut().flush_buf(cx))?;

@@ -37,6 +37,7 @@ macro_rules! read_futures {
         impl<R: AsyncRead + Unpin + ?Sized> Future for $name<'_, R> {
             type Output = io::Result<$ty>;
 
+            #[inline]
             fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
                 let me = self.get_mut();
                 while me.read < me.buf.len() {
@@ -50,6 +51,7 @@ macro_rules! read_futures {
 
 /// Reads some bytes into `dst`, retrying on `Interrupted`; reading none is
 /// `UnexpectedEof` (the caller only asks when it needs more).
+#[inline]
 fn poll_read_some<R: AsyncRead + Unpin + ?Sized>(
     reader: &mut R,
     cx: &mut Context<'_>,
@@ -100,6 +102,7 @@ macro_rules! write_futures {
         impl<W: AsyncWrite + Unpin + ?Sized> Future for $name<'_, W> {
             type Output = io::Result<()>;
 
+            #[inline]
             fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
                 let me = self.get_mut();
                 while me.written < me.buf.len() {
@@ -113,6 +116,7 @@ macro_rules! write_futures {
 
 /// Writes some bytes of `src`, retrying on `Interrupted`; writing none is
 /// `WriteZero`.
+#[inline]
 fn poll_write_some<W: AsyncWrite + Unpin + ?Sized>(
     writer: &mut W,
     cx: &mut Context<'_>,

@@ -19,6 +19,7 @@ pub struct ReadBuf<'a> {
 
 impl<'a> ReadBuf<'a> {
     /// Creates a new `ReadBuf` from a fully initialized buffer.
+    #[inline]
     pub fn new(buf: &'a mut [u8]) -> ReadBuf<'a> {
         let initialized = buf.len();
         // SAFETY: `u8` and `MaybeUninit<u8>` have the same layout, and the
@@ -28,28 +29,33 @@ impl<'a> ReadBuf<'a> {
     }
 
     /// Creates a new `ReadBuf` from a buffer that may be uninitialized.
+    #[inline]
     pub fn uninit(buf: &'a mut [MaybeUninit<u8>]) -> ReadBuf<'a> {
         ReadBuf { buf, filled: 0, initialized: 0 }
     }
 
     /// Returns the total capacity of the buffer.
+    #[inline]
     pub fn capacity(&self) -> usize {
         self.buf.len()
     }
 
     /// Returns a shared reference to the filled portion of the buffer.
+    #[inline]
     pub fn filled(&self) -> &[u8] {
         // SAFETY: `..filled` is initialised (filled <= initialized).
         unsafe { &*(&self.buf[..self.filled] as *const [MaybeUninit<u8>] as *const [u8]) }
     }
 
     /// Returns a mutable reference to the filled portion of the buffer.
+    #[inline]
     pub fn filled_mut(&mut self) -> &mut [u8] {
         // SAFETY: as in `filled`.
         unsafe { &mut *(&mut self.buf[..self.filled] as *mut [MaybeUninit<u8>] as *mut [u8]) }
     }
 
     /// Returns a new `ReadBuf` comprised of the unfilled section up to `n`.
+    #[inline]
     pub fn take(&mut self, n: usize) -> ReadBuf<'_> {
         let max = std::cmp::min(self.remaining(), n);
         // SAFETY: the new buffer only exposes unfilled bytes of ours.
@@ -57,12 +63,14 @@ impl<'a> ReadBuf<'a> {
     }
 
     /// Returns a shared reference to the initialized portion of the buffer.
+    #[inline]
     pub fn initialized(&self) -> &[u8] {
         // SAFETY: `..initialized` is initialised.
         unsafe { &*(&self.buf[..self.initialized] as *const [MaybeUninit<u8>] as *const [u8]) }
     }
 
     /// Returns a mutable reference to the initialized portion of the buffer.
+    #[inline]
     pub fn initialized_mut(&mut self) -> &mut [u8] {
         // SAFETY: as in `initialized`.
         unsafe { &mut *(&mut self.buf[..self.initialized] as *mut [MaybeUninit<u8>] as *mut [u8]) }
@@ -75,6 +83,7 @@ impl<'a> ReadBuf<'a> {
     ///
     /// The caller must not de-initialize portions of the buffer that have
     /// already been initialized.
+    #[inline]
     pub unsafe fn inner_mut(&mut self) -> &mut [MaybeUninit<u8>] {
         self.buf
     }
@@ -86,12 +95,14 @@ impl<'a> ReadBuf<'a> {
     ///
     /// The caller must not de-initialize portions of the buffer that have
     /// already been initialized.
+    #[inline]
     pub unsafe fn unfilled_mut(&mut self) -> &mut [MaybeUninit<u8>] {
         &mut self.buf[self.filled..]
     }
 
     /// Returns a mutable reference to the unfilled part of the buffer,
     /// ensuring it is fully initialized.
+    #[inline]
     pub fn initialize_unfilled(&mut self) -> &mut [u8] {
         self.initialize_unfilled_to(self.remaining())
     }
@@ -103,6 +114,7 @@ impl<'a> ReadBuf<'a> {
     ///
     /// Panics if `self.remaining()` is less than `n`.
     #[track_caller]
+    #[inline]
     pub fn initialize_unfilled_to(&mut self, n: usize) -> &mut [u8] {
         assert!(self.remaining() >= n, "n overflows remaining");
         let end = self.filled + n;
@@ -118,11 +130,13 @@ impl<'a> ReadBuf<'a> {
 
     /// Returns the number of bytes at the end of the slice that have not
     /// yet been filled.
+    #[inline]
     pub fn remaining(&self) -> usize {
         self.capacity() - self.filled
     }
 
     /// Clears the buffer, resetting the filled region to empty.
+    #[inline]
     pub fn clear(&mut self) {
         self.filled = 0;
     }
@@ -134,6 +148,7 @@ impl<'a> ReadBuf<'a> {
     /// Panics if the filled region of the buffer would become larger than
     /// the initialized region.
     #[track_caller]
+    #[inline]
     pub fn advance(&mut self, n: usize) {
         let new = self.filled.checked_add(n).expect("filled overflow");
         self.set_filled(new);
@@ -146,6 +161,7 @@ impl<'a> ReadBuf<'a> {
     /// Panics if the filled region of the buffer would become larger than
     /// the initialized region.
     #[track_caller]
+    #[inline]
     pub fn set_filled(&mut self, n: usize) {
         assert!(n <= self.initialized, "filled must not become larger than initialized");
         self.filled = n;
@@ -158,6 +174,7 @@ impl<'a> ReadBuf<'a> {
     ///
     /// The caller must ensure that `n` unfilled bytes of the buffer have
     /// already been initialized.
+    #[inline]
     pub unsafe fn assume_init(&mut self, n: usize) {
         let new = self.filled + n;
         if new > self.initialized {
@@ -172,12 +189,17 @@ impl<'a> ReadBuf<'a> {
     ///
     /// Panics if `self.remaining()` is less than `buf.len()`.
     #[track_caller]
+    #[inline]
     pub fn put_slice(&mut self, buf: &[u8]) {
         assert!(self.remaining() >= buf.len(), "buf.len() must fit in remaining()");
         let end = self.filled + buf.len();
-        for (d, s) in self.buf[self.filled..end].iter_mut().zip(buf) {
-            d.write(*s);
-        }
+        let dst = &mut self.buf[self.filled..end];
+        // SAFETY: `dst` and `buf` have the same length (`end` above, and
+        // the assert keeps it in bounds); `buf` is a `&[u8]` and `dst` part
+        // of the `&mut` buffer this `ReadBuf` borrows, so they do not
+        // overlap; `MaybeUninit<u8>` has `u8`'s layout. One `memcpy`, where
+        // a loop of `write`s was not always turned into one.
+        unsafe { std::ptr::copy_nonoverlapping(buf.as_ptr(), dst.as_mut_ptr().cast::<u8>(), buf.len()) };
         if self.initialized < end {
             self.initialized = end;
         }

@@ -340,6 +340,7 @@ pub struct Read<'a, R: ?Sized> {
 
 impl<R: AsyncRead + Unpin + ?Sized> Future for Read<'_, R> {
     type Output = io::Result<usize>;
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let me = self.get_mut();
         let mut buf = ReadBuf::new(me.buf);
@@ -358,6 +359,7 @@ pub struct ReadExact<'a, R: ?Sized> {
 
 impl<R: AsyncRead + Unpin + ?Sized> Future for ReadExact<'_, R> {
     type Output = io::Result<usize>;
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let me = self.get_mut();
         while me.filled < me.buf.len() {
@@ -565,6 +567,7 @@ pub struct Write<'a, W: ?Sized> {
 
 impl<W: AsyncWrite + Unpin + ?Sized> Future for Write<'_, W> {
     type Output = io::Result<usize>;
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let me = self.get_mut();
         Pin::new(&mut *me.writer).poll_write(cx, me.buf)
@@ -580,6 +583,7 @@ pub struct WriteAll<'a, W: ?Sized> {
 
 impl<W: AsyncWrite + Unpin + ?Sized> Future for WriteAll<'_, W> {
     type Output = io::Result<()>;
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let me = self.get_mut();
         while !me.buf.is_empty() {
@@ -604,6 +608,7 @@ pub struct Flush<'a, W: ?Sized> {
 
 impl<W: AsyncWrite + Unpin + ?Sized> Future for Flush<'_, W> {
     type Output = io::Result<()>;
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         Pin::new(&mut *self.get_mut().writer).poll_flush(cx)
     }
