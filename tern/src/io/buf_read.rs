@@ -228,6 +228,7 @@ impl<R: AsyncBufRead + ?Sized> AsyncBufReadExt for R {}
 /// The index of the first `byte` in `haystack`: libc's `memchr`, which
 /// scans a word or a vector at a time (a byte-by-byte `position` cost
 /// `read_line` a third of its time on 50-byte lines).
+#[inline]
 fn memchr(byte: u8, haystack: &[u8]) -> Option<usize> {
     // C asks for a valid pointer even with a zero length; an empty slice's
     // is dangling.
@@ -242,6 +243,7 @@ fn memchr(byte: u8, haystack: &[u8]) -> Option<usize> {
     (!found.is_null()).then(|| found as usize - haystack.as_ptr() as usize)
 }
 
+#[inline]
 fn poll_read_until<R: AsyncBufRead + ?Sized>(
     mut reader: Pin<&mut R>,
     cx: &mut Context<'_>,
@@ -286,6 +288,7 @@ pub struct ReadUntil<'a, R: ?Sized> {
 
 impl<R: AsyncBufRead + Unpin + ?Sized> Future for ReadUntil<'_, R> {
     type Output = io::Result<usize>;
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let me = self.get_mut();
         poll_read_until(Pin::new(&mut *me.reader), cx, me.byte, me.buf, &mut me.read)
