@@ -674,6 +674,14 @@ fn sync_channels_rows() -> Vec<Scenario> {
             smol: None,
         },
         Scenario {
+            group: g,
+            name: "broadcast_stream_4",
+            unit: "ns",
+            tern: sample(tn::multi_thread_all, tn::broadcast_stream),
+            tokio: sample(tk::multi_thread_all, tk::broadcast_stream),
+            smol: None,
+        },
+        Scenario {
             group: "memory",
             name: "oneshot_channel_bytes",
             unit: "B",

@@ -20,6 +20,8 @@ use std::task::{Poll, Waker};
 pub const REQUESTS: usize = 1_000;
 /// Sends per iteration of the fan-out rows (Tokio's `N_ITERS`).
 pub const ROUNDS: usize = 100;
+/// Values per iteration of `broadcast_stream_4`.
+pub const STREAM: usize = 20_000;
 /// Channels per memory child.
 pub const MEMORY_CHANNELS: usize = 1_000_000;
 
@@ -192,6 +194,50 @@ macro_rules! sync_scenarios {
                         round.arm(n);
                         tx.send(i).unwrap();
                         round.wait().await;
+                    }
+                });
+            }
+
+            /// A runtime as `#[main]` builds it (drivers on), for the
+            /// stream row below.
+            pub fn multi_thread_all() -> Runtime {
+                Builder::new_multi_thread().worker_threads(WORKERS).enable_all().build().unwrap()
+            }
+
+            /// `main` streams `STREAM` values to four receiver tasks (a
+            /// chat room's or a feed's fan-out, written the usual way:
+            /// the sender is the `block_on` future, yielding every 64
+            /// sends); each receiver counts what it got or lagged past.
+            pub fn broadcast_stream(rt: &Runtime) {
+                rt.block_on(async {
+                    let (tx, _) = broadcast::channel::<usize>(1024);
+                    let receivers: Vec<_> = (0..4)
+                        .map(|_| {
+                            let mut rx = tx.subscribe();
+                            rt::spawn(async move {
+                                let mut seen = 0;
+                                loop {
+                                    match rx.recv().await {
+                                        Ok(v) => {
+                                            std::hint::black_box(v);
+                                            seen += 1;
+                                        }
+                                        Err(broadcast::error::RecvError::Lagged(k)) => seen += k as usize,
+                                        Err(broadcast::error::RecvError::Closed) => return seen,
+                                    }
+                                }
+                            })
+                        })
+                        .collect();
+                    for i in 0..STREAM {
+                        tx.send(i).unwrap();
+                        if i % 64 == 0 {
+                            rt::task::yield_now().await;
+                        }
+                    }
+                    drop(tx);
+                    for r in receivers {
+                        assert_eq!(r.await.unwrap(), STREAM);
                     }
                 });
             }
