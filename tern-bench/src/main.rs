@@ -677,8 +677,8 @@ fn sync_channels_rows() -> Vec<Scenario> {
             group: g,
             name: "broadcast_stream_4",
             unit: "ns",
-            tern: sample(tn::multi_thread_all, tn::broadcast_stream),
-            tokio: sample(tk::multi_thread_all, tk::broadcast_stream),
+            tern: sample(on_tern::multi_thread_all, tn::broadcast_stream),
+            tokio: sample(on_tokio::multi_thread_all, tk::broadcast_stream),
             smol: None,
         },
         Scenario {

@@ -198,12 +198,6 @@ macro_rules! sync_scenarios {
                 });
             }
 
-            /// A runtime as `#[main]` builds it (drivers on), for the
-            /// stream row below.
-            pub fn multi_thread_all() -> Runtime {
-                Builder::new_multi_thread().worker_threads(WORKERS).enable_all().build().unwrap()
-            }
-
             /// `main` streams `STREAM` values to four receiver tasks (a
             /// chat room's or a feed's fan-out, written the usual way:
             /// the sender is the `block_on` future, yielding every 64
