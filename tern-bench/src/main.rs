@@ -682,6 +682,14 @@ fn sync_channels_rows() -> Vec<Scenario> {
             smol: None,
         },
         Scenario {
+            group: g,
+            name: "broadcast_stream_4_all",
+            unit: "ns",
+            tern: sample(on_tern::multi_thread_all, tn::broadcast_stream_all),
+            tokio: sample(on_tokio::multi_thread_all, tk::broadcast_stream_all),
+            smol: None,
+        },
+        Scenario {
             group: "memory",
             name: "oneshot_channel_bytes",
             unit: "B",

@@ -201,10 +201,24 @@ macro_rules! sync_scenarios {
             /// `main` streams `STREAM` values to four receiver tasks (a
             /// chat room's or a feed's fan-out, written the usual way:
             /// the sender is the `block_on` future, yielding every 64
-            /// sends); each receiver counts what it got or lagged past.
+            /// sends) through 1,024 slots; each receiver counts what it
+            /// got or lagged past. A receiver that falls 1,024 values
+            /// behind skips them, so the time also depends on how much
+            /// of the stream the receivers read at all.
             pub fn broadcast_stream(rt: &Runtime) {
+                broadcast_stream_through(rt, 1024)
+            }
+
+            /// As [`broadcast_stream`], through a channel that holds the
+            /// whole stream: every receiver reads every value, so the row
+            /// times delivery, not skipping.
+            pub fn broadcast_stream_all(rt: &Runtime) {
+                broadcast_stream_through(rt, STREAM)
+            }
+
+            fn broadcast_stream_through(rt: &Runtime, capacity: usize) {
                 rt.block_on(async {
-                    let (tx, _) = broadcast::channel::<usize>(1024);
+                    let (tx, _) = broadcast::channel::<usize>(capacity);
                     let receivers: Vec<_> = (0..4)
                         .map(|_| {
                             let mut rx = tx.subscribe();
