@@ -15,6 +15,7 @@ mod join;
 mod numeric;
 pub(crate) mod poll_evented;
 mod read_buf;
+mod read_futures;
 mod seek;
 mod simplex;
 mod sources;
@@ -23,6 +24,7 @@ mod stdio;
 mod take;
 mod traits;
 pub mod util;
+mod write_futures;
 
 /// Unix-specific I/O: readiness of any file descriptor.
 pub mod unix {
