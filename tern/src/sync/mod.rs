@@ -29,6 +29,7 @@ mod waitlist;
 mod batch_semaphore;
 mod blocking;
 mod semaphore;
+mod semaphore_permit;
 pub use semaphore::{AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError};
 
 mod mutex;
