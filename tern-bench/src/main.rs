@@ -651,6 +651,22 @@ fn sync_channels_rows() -> Vec<Scenario> {
         },
         Scenario {
             group: g,
+            name: "actor_8_clients_ct",
+            unit: "ns",
+            tern: sample(on_tern::current_thread_timed, tn::actor),
+            tokio: sample(on_tokio::current_thread_timed, tk::actor),
+            smol: None,
+        },
+        Scenario {
+            group: g,
+            name: "actor_8_clients_mt",
+            unit: "ns",
+            tern: sample(on_tern::multi_thread_all, tn::actor),
+            tokio: sample(on_tokio::multi_thread_all, tk::actor),
+            smol: None,
+        },
+        Scenario {
+            group: g,
             name: "watch_many_receivers",
             unit: "ns",
             tern: sample(|| tn::watch_setup(100), tn::watch_rounds),

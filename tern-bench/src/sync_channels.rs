@@ -20,6 +20,9 @@ use std::task::{Poll, Waker};
 pub const REQUESTS: usize = 1_000;
 /// Sends per iteration of the fan-out rows (Tokio's `N_ITERS`).
 pub const ROUNDS: usize = 100;
+/// Client tasks of the `actor_*` rows, and the requests each sends.
+pub const ACTOR_CLIENTS: usize = 8;
+pub const ACTOR_REQUESTS: usize = 500;
 /// Values per iteration of `broadcast_stream_4`.
 pub const STREAM: usize = 20_000;
 /// Channels per memory child.
@@ -159,6 +162,42 @@ macro_rules! sync_scenarios {
                     })
                     .await
                     .unwrap();
+                });
+            }
+
+            /// The actor of Tokio's tutorial, as a user writes it: one task
+            /// owns the state and serves commands from an `mpsc::channel(32)`,
+            /// each with a `oneshot` for the answer; `ACTOR_CLIENTS` client
+            /// tasks send `ACTOR_REQUESTS` each and await every answer.
+            pub fn actor(rt: &Runtime) {
+                rt.block_on(async {
+                    let (tx, mut rx) = rt::sync::mpsc::channel::<(u64, oneshot::Sender<u64>)>(32);
+                    let actor = rt::spawn(async move {
+                        let mut total = 0u64;
+                        while let Some((v, reply)) = rx.recv().await {
+                            total += v;
+                            let _ = reply.send(total);
+                        }
+                        total
+                    });
+                    let clients: Vec<_> = (0..ACTOR_CLIENTS)
+                        .map(|_| {
+                            let tx = tx.clone();
+                            rt::spawn(async move {
+                                for i in 0..ACTOR_REQUESTS as u64 {
+                                    let (reply, answer) = oneshot::channel();
+                                    tx.send((i, reply)).await.unwrap();
+                                    answer.await.unwrap();
+                                }
+                            })
+                        })
+                        .collect();
+                    drop(tx);
+                    for c in clients {
+                        c.await.unwrap();
+                    }
+                    let n = ACTOR_REQUESTS as u64;
+                    assert_eq!(actor.await.unwrap(), ACTOR_CLIENTS as u64 * n * (n - 1) / 2);
                 });
             }
 
