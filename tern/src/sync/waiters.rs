@@ -14,20 +14,24 @@
 //!
 //! # The no-lost-wakeup protocol
 //!
-//! Each shard has a `waiting` flag, set (`SeqCst`) under the shard's lock
-//! by every registration and cleared under it by the wake-all that empties
-//! the shard. Each shard sits on its own cache line, and a worker registers
-//! into its own shard, so registrations on two workers share no line.
+//! Each shard has a `waiting` bit in the list's `waiting` mask, set
+//! (`SeqCst`) under the shard's lock by the first registration of an epoch
+//! and cleared under it by the wake-all that empties the shard; only a
+//! holder of shard `i`'s lock changes bit `i`. Each shard sits on its own
+//! cache line, and a worker registers into its own shard, so registrations
+//! on two workers share no lock; they meet only on the mask, once per
+//! epoch, so that a notifier with nobody waiting reads one line, not one
+//! per shard (a `broadcast` or `watch` send does this on every call).
 //!
-//! - Waiter: register (sets the flag), then [`WaitList::fence`], then
+//! - Waiter: register (sets the bit), then [`WaitList::fence`], then
 //!   re-check the condition it waits for.
 //! - Notifier: publish the change, then `wake_all`, which starts with the
-//!   same fence and reads every shard's flag.
+//!   same fence and reads the mask.
 //!
 //! With both fences, either the waiter's re-check sees the change or the
-//! notifier sees the flag (and then the waker, under the shard's lock).
+//! notifier sees the bit (and then the waker, under the shard's lock).
 
-use crate::loom::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering::*};
+use crate::loom::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering::*};
 use crate::loom::sync::Mutex;
 use std::task::Waker;
 
@@ -61,8 +65,6 @@ struct Padded {
     /// `Shard::epoch`, written under the lock: a dropped future whose epoch
     /// is over has nothing to free and need not take the lock.
     epoch: AtomicU64,
-    /// The shard may hold wakers (see the protocol above).
-    waiting: AtomicBool,
 }
 
 /// This thread's shard hint: worker `i` of a multi-thread runtime uses
@@ -73,6 +75,9 @@ fn thread_hint() -> usize {
 
 pub(crate) struct WaitList {
     shards: Box<[Padded]>,
+    /// Bit `i`: shard `i` may hold wakers (see the protocol above); bit
+    /// `i` changes only under shard `i`'s lock.
+    waiting: AtomicUsize,
 }
 
 impl std::fmt::Debug for WaitList {
@@ -85,12 +90,8 @@ impl WaitList {
     /// A list with `shards` shards (at most [`SHARDS`]; at least one).
     pub(crate) fn new(shards: usize) -> WaitList {
         let n = shards.clamp(1, SHARDS);
-        let shards = (0..n).map(|_| Padded {
-            lock: Mutex::new(Shard::default()),
-            epoch: AtomicU64::new(0),
-            waiting: AtomicBool::new(false),
-        });
-        WaitList { shards: shards.collect() }
+        let shards = (0..n).map(|_| Padded { lock: Mutex::new(Shard::default()), epoch: AtomicU64::new(0) });
+        WaitList { shards: shards.collect(), waiting: AtomicUsize::new(0) }
     }
 
     /// A list sized for many concurrent waiters.
@@ -102,7 +103,13 @@ impl WaitList {
     /// [`WaitList::fence`] and re-check its condition before returning
     /// `Pending`.
     pub(crate) fn register(&self, reg: &mut Option<Registration>, waker: &Waker) {
-        let shard_idx = reg.as_ref().map_or_else(|| thread_hint() % self.shards.len(), |r| r.shard);
+        self.register_hinted(reg, waker, thread_hint);
+    }
+
+    /// [`register`](Self::register), a new registration going to shard
+    /// `hint() % shards` (the loom model picks shards this way).
+    fn register_hinted(&self, reg: &mut Option<Registration>, waker: &Waker, hint: impl FnOnce() -> usize) {
+        let shard_idx = reg.as_ref().map_or_else(|| hint() % self.shards.len(), |r| r.shard);
         let padded = &self.shards[shard_idx];
         let mut shard = padded.lock.lock();
         if let Some(r) = reg.as_ref().filter(|r| r.epoch == shard.epoch) {
@@ -130,8 +137,11 @@ impl WaitList {
         *reg = Some(Registration { shard: shard_idx, epoch: shard.epoch, index });
         // Already set means an earlier registration of this epoch set it
         // (under this lock, so before our fence): no need to write the line.
-        if !padded.waiting.load(Relaxed) {
-            padded.waiting.store(true, SeqCst);
+        // Only holders of this lock change this bit, so the relaxed read
+        // sees its latest value.
+        let bit = 1 << shard_idx;
+        if self.waiting.load(Relaxed) & bit == 0 {
+            self.waiting.fetch_or(bit, SeqCst);
         }
     }
 
@@ -163,12 +173,13 @@ impl WaitList {
     /// Wakes every registered waker, each outside its shard's lock.
     pub(crate) fn wake_all(&self) {
         Self::fence();
-        for padded in self.shards.iter() {
-            if !padded.waiting.load(SeqCst) {
-                continue;
-            }
+        let mut waiting = self.waiting.load(SeqCst);
+        while waiting != 0 {
+            let i = waiting.trailing_zeros() as usize;
+            waiting &= waiting - 1;
+            let padded = &self.shards[i];
             let mut shard = padded.lock.lock();
-            padded.waiting.store(false, Relaxed);
+            self.waiting.fetch_and(!(1 << i), Relaxed);
             shard.epoch += 1;
             padded.epoch.store(shard.epoch, Release);
             shard.free.clear();
@@ -183,5 +194,48 @@ impl WaitList {
                 shard.spare = wakers;
             }
         }
+    }
+}
+
+/// Loom model of the no-lost-wakeup protocol across shards: a waiter in
+/// shard 1 while shard 0 already holds a registration (two bits of the
+/// `waiting` mask), racing a notifier that publishes a flag and then wakes
+/// all. The waiter must see the flag or be woken: a lost wake-up leaves
+/// its `block_on` parked forever, which loom reports.
+#[cfg(all(test, tern_loom))]
+mod loom_tests {
+    use super::*;
+    use crate::loom::sync::atomic::AtomicBool;
+    use crate::loom::sync::Arc;
+    use std::task::Poll;
+
+    #[test]
+    fn a_waiter_in_a_second_shard_is_not_missed() {
+        ::loom::model(|| {
+            let list = Arc::new(WaitList::sharded());
+            let flag = Arc::new(AtomicBool::new(false));
+            let mut other = None;
+            list.register_hinted(&mut other, std::task::Waker::noop(), || 0);
+            let notifier = {
+                let (list, flag) = (list.clone(), flag.clone());
+                ::loom::thread::spawn(move || {
+                    flag.store(true, SeqCst);
+                    list.wake_all();
+                })
+            };
+            let mut reg = None;
+            ::loom::future::block_on(std::future::poll_fn(|cx| {
+                list.register_hinted(&mut reg, cx.waker(), || 1);
+                WaitList::fence();
+                if flag.load(SeqCst) {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            }));
+            list.deregister(&mut reg);
+            notifier.join().unwrap();
+            list.deregister(&mut other);
+        });
     }
 }
