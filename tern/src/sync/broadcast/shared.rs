@@ -5,7 +5,10 @@
 //! - `buffer`: `capacity` slots (a power of two), each a small mutex over
 //!   `{ pos, rem, val }`: the position it holds, how many receivers still
 //!   have to read it, and the value (dropped by the last reader, after
-//!   its clone, as Tokio's: every receive calls `T::clone`).
+//!   its clone, as Tokio's: every receive calls `T::clone`). A mutex, not
+//!   a reader-writer lock that receivers could share: `T` need only be
+//!   `Send`, so two receivers must never run `T::clone` on one value at
+//!   once (Tokio's RUSTSEC-2025-0023, fixed the same way).
 //! - `tail`: the next position to write, shifted left once, with the
 //!   `CLOSED` bit (all strong senders gone) as bit 0. Written under the
 //!   senders' lock *and* the slot's lock; read by receivers atomically.
