@@ -14,8 +14,8 @@
 //! seeds in call order, and worker `i` gets a seed computed from `i` alone
 //! (workers start in any order).
 
-use crate::loom::sync::Mutex;
 use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// A seed for random number generation.
 ///
@@ -82,8 +82,12 @@ impl RngSeed {
     /// runtime's worker threads): a pure function, so it does not depend on
     /// the order in which the members ask.
     pub(crate) fn derive(&self, index: usize) -> RngSeed {
+        self.derive_u64(index as u64)
+    }
+
+    fn derive_u64(&self, index: u64) -> RngSeed {
         let base = (u64::from(self.s) << 32) | u64::from(self.r);
-        RngSeed::from_u64(mix64(base ^ mix64(index as u64 + 1)))
+        RngSeed::from_u64(mix64(base ^ mix64(index.wrapping_add(1))))
     }
 }
 
@@ -128,22 +132,26 @@ impl FastRand {
 
 /// A deterministic source of seeds, shared by the threads that enter one
 /// runtime through `block_on` (drawn once per entry, never per select).
+///
+/// The `i`-th seed drawn is `root.derive(i)`: a counter, not a locked
+/// generator, so that a `block_on` entry takes no lock (for a fixed seed
+/// the sequence depends only on the order of the draws, as before).
 #[derive(Debug)]
 pub(crate) struct RngSeedGenerator {
-    state: Mutex<FastRand>,
+    root: RngSeed,
+    /// Seeds drawn so far (a plain counter: no other memory hangs on it).
+    drawn: AtomicU64,
 }
 
 impl RngSeedGenerator {
     pub(crate) fn new(seed: RngSeed) -> RngSeedGenerator {
-        RngSeedGenerator { state: Mutex::new(FastRand::from_seed(seed)) }
+        RngSeedGenerator { root: seed, drawn: AtomicU64::new(0) }
     }
 
     /// The next seed of the sequence.
     pub(crate) fn next_seed(&self) -> RngSeed {
-        let mut rng = self.state.lock();
-        let s = rng.fastrand();
-        let r = rng.fastrand();
-        RngSeed::from_pair(s, r)
+        let i = self.drawn.fetch_add(1, Relaxed);
+        self.root.derive_u64(i)
     }
 
     /// A generator seeded with the next seed.
