@@ -81,11 +81,7 @@ impl RngSeed {
     /// The seed of the `index`-th member of a family rooted at `self` (a
     /// runtime's worker threads): a pure function, so it does not depend on
     /// the order in which the members ask.
-    pub(crate) fn derive(&self, index: usize) -> RngSeed {
-        self.derive_u64(index as u64)
-    }
-
-    fn derive_u64(&self, index: u64) -> RngSeed {
+    pub(crate) fn derive(&self, index: u64) -> RngSeed {
         let base = (u64::from(self.s) << 32) | u64::from(self.r);
         RngSeed::from_u64(mix64(base ^ mix64(index.wrapping_add(1))))
     }
@@ -151,7 +147,7 @@ impl RngSeedGenerator {
     /// The next seed of the sequence.
     pub(crate) fn next_seed(&self) -> RngSeed {
         let i = self.drawn.fetch_add(1, Relaxed);
-        self.root.derive_u64(i)
+        self.root.derive(i)
     }
 
     /// A generator seeded with the next seed.

@@ -157,7 +157,7 @@ impl Handle {
 
     /// The seed of worker `index`'s generator.
     pub(crate) fn worker_seed(&self, index: usize) -> crate::runtime::rng::RngSeed {
-        self.config.worker_seed.derive(index)
+        self.config.worker_seed.derive(index as u64)
     }
 
     /// Builds the scheduler and starts its worker threads.
