@@ -17,9 +17,16 @@
 # (every thread's run time, from /proc/PID/task/*/schedstat) per request in
 # microseconds.
 #
+# Then a second table that does not move with the VM: the user-space
+# instructions each server executes per request, every thread, counted by
+# callgrind (valgrind) over a fixed load after a warm-up. Wall-clock
+# columns on a shared VM swing by more than the two runtimes differ; this
+# one repeats to within a few percent and shows where the user-space work
+# stands (the kernel's part is the same syscalls per request on both).
+#
 # Usage: tern-bench/load.sh [ROUNDS]   (default 5 rounds; env: DURATION=10s
 #   REQUESTS=200000 KV_REPS_P16=3 KV_REPS_P1=1 pairs per kv test and round,
-#   WORK=target/load)
+#   WORK=target/load, CALLGRIND=0 skips the instruction counts)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -32,12 +39,14 @@ KV_REPS_P1=${KV_REPS_P1:-1}
 WORK=${WORK:-$ROOT/target/load}
 mkdir -p "$WORK"
 
+CALLGRIND=${CALLGRIND:-1}
+
 need() { command -v "$1" >/dev/null 2>&1; }
-if ! need wrk || ! need redis-benchmark || ! need taskset; then
-    echo "== installing wrk, redis-tools (needs apt-get)"
+if ! need wrk || ! need redis-benchmark || ! need taskset || { [ "$CALLGRIND" = 1 ] && ! need callgrind_control; }; then
+    echo "== installing wrk, redis-tools, valgrind (needs apt-get)"
     SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
     $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq wrk redis-tools util-linux >/dev/null
+    $SUDO apt-get install -y -qq wrk redis-tools util-linux valgrind >/dev/null
 fi
 if [ "$(nproc)" -lt 2 ]; then
     echo "needs 2 CPUs (server on one, load tool on the other)" >&2
@@ -69,11 +78,12 @@ CARGO_TARGET_DIR="$WORK/target-tokio" cargo build -q --release \
 for s in "${SERVERS[@]}"; do cp "$WORK/target-tokio/release/$s" "$WORK/bin-tokio/"; done
 
 echo "== load: $ROUNDS rounds, wrk $DURATION, redis-benchmark -n $REQUESTS ($KV_REPS_P16 pairs per test at -P16, $KV_REPS_P1 at -P1)"
-exec python3 - "$WORK" "$ROUNDS" "$DURATION" "$REQUESTS" "$KV_REPS_P16" "$KV_REPS_P1" <<'PY'
-import os, re, socket, statistics, subprocess, sys, time
+exec python3 - "$WORK" "$ROUNDS" "$DURATION" "$REQUESTS" "$KV_REPS_P16" "$KV_REPS_P1" "$CALLGRIND" <<'PY'
+import glob, os, re, socket, statistics, subprocess, sys, time
 
 work, rounds, duration, requests = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 kv_reps = {16: int(sys.argv[5]), 1: int(sys.argv[6])}
+callgrind = sys.argv[7] == "1"
 PORT = 18000
 TOOL_TIMEOUT = 300  # seconds; a load tool facing a dead server can spin forever
 
@@ -90,13 +100,13 @@ def cpu_ns(pid):
             pass  # a thread that just exited
     return total
 
-def start(build, server):
+def start(build, server, wrapper=()):
     global PORT
     PORT += 1
     port = PORT
-    proc = subprocess.Popen(["taskset", "-c", "0", f"{work}/bin-{build}/{server}", f"127.0.0.1:{port}"],
+    proc = subprocess.Popen(["taskset", "-c", "0", *wrapper, f"{work}/bin-{build}/{server}", f"127.0.0.1:{port}"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
+    for _ in range(600):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
             return proc, port
@@ -115,13 +125,21 @@ def ms(v):
     m = re.match(r"([\d.]+)(us|ms|s)$", v)
     return float(m[1]) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[m[2]]
 
+def wrk(port, seconds):
+    return subprocess.run(["taskset", "-c", "1", "wrk", "-t1", "-c100", f"-d{seconds}", "--latency",
+                           f"http://127.0.0.1:{port}/"], capture_output=True, text=True, check=True,
+                          timeout=TOOL_TIMEOUT).stdout
+
+def redis_benchmark(port, test, pipeline, n):
+    return subprocess.run(["taskset", "-c", "1", "redis-benchmark", "-p", str(port), "-t", test,
+                           "-c", "50", "-n", str(n), "-P", str(pipeline), "--csv"],
+                          capture_output=True, text=True, timeout=TOOL_TIMEOUT)
+
 def run_wrk(build, server):
     proc, port = start(build, server)
     try:
         before = cpu_ns(proc.pid)
-        out = subprocess.run(["taskset", "-c", "1", "wrk", "-t1", "-c100", f"-d{duration}", "--latency",
-                              f"http://127.0.0.1:{port}/"], capture_output=True, text=True, check=True,
-                             timeout=TOOL_TIMEOUT).stdout
+        out = wrk(port, duration)
         cpu = cpu_ns(proc.pid) - before
     finally:
         stop(proc)
@@ -138,9 +156,7 @@ def run_wrk(build, server):
 
 def run_redis(build, proc, port, test, pipeline):
     before = cpu_ns(proc.pid)
-    res = subprocess.run(["taskset", "-c", "1", "redis-benchmark", "-p", str(port), "-t", test,
-                          "-c", "50", "-n", str(requests), "-P", str(pipeline), "--csv"],
-                         capture_output=True, text=True, timeout=TOOL_TIMEOUT)
+    res = redis_benchmark(port, test, pipeline, requests)
     cpu = cpu_ns(proc.pid) - before
     lines = [l for l in res.stdout.splitlines() if l.startswith('"') and not l.startswith('"test"')]
     if res.returncode != 0 or len(lines) != 1 or "error" in res.stderr.lower():
@@ -195,4 +211,60 @@ for name, pairs in samples.items():
     errs = sum(p[b]["errors"] for p in pairs for b in p)
     print(f"| {name} | {t('rps'):.0f} | {k('rps'):.0f} | {t('rps') / k('rps'):.2f} | {won}/{len(pairs)} "
           f"| {t('p50'):.3f} | {k('p50'):.3f} | {t('p99'):.3f} | {k('p99'):.3f} | {t('cpu'):.2f} | {k('cpu'):.2f} | {errs} |")
+
+if not callgrind:
+    sys.exit(0)
+
+# Instructions per request: each server under callgrind (one build at a
+# time, so the two never share the CPU), a warm-up load, then for each row
+# the counters zeroed, a fixed load, a dump. Under valgrind a server runs
+# ~50x slower, so the loads are smaller than above.
+CG_KV = {16: 100_000, 1: 20_000}
+
+def dump_total(path):
+    with open(path) as f:
+        return int(re.search(r"^totals: (\d+)", f.read(), re.M)[1])
+
+def count_instructions(build):
+    counts = {}
+    for server in ("hello_http", "axum_app", "kv"):
+        out = f"{work}/callgrind.{build}.{server}"
+        for old in glob.glob(out + "*"):
+            os.remove(old)
+        proc, port = start(build, server, ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"])
+        dumps = 0
+
+        def measure(load):
+            nonlocal dumps
+            subprocess.run(["callgrind_control", "-z", str(proc.pid)], capture_output=True, check=True)
+            n = load()
+            subprocess.run(["callgrind_control", "-d", str(proc.pid)], capture_output=True, check=True)
+            dumps += 1
+            return dump_total(f"{out}.{dumps}") / n
+
+        try:
+            if server == "kv":
+                redis_benchmark(port, "get", 1, 10_000)  # warm-up
+                for pipeline in (16, 1):
+                    for test in ("set", "get", "incr", "ping_mbulk"):
+                        def load(test=test, pipeline=pipeline):
+                            if redis_benchmark(port, test, pipeline, CG_KV[pipeline]).returncode != 0:
+                                raise SystemExit(f"redis-benchmark {test} failed under callgrind ({build})")
+                            return CG_KV[pipeline]
+                        counts[f"kv {test} -P{pipeline}"] = measure(load)
+            else:
+                wrk(port, "2s")  # warm-up
+                counts[f"{server} wrk"] = measure(lambda: int(re.search(r"(\d+) requests in", wrk(port, "5s"))[1]))
+        finally:
+            stop(proc)
+    return counts
+
+print("== user-space instructions per request (callgrind), tern and Tokio", file=sys.stderr)
+ir = {b: count_instructions(b) for b in ("tern", "tokio")}
+print()
+print("| row | tern instructions/req | Tokio instructions/req | Tokio/tern |")
+print("|---|---:|---:|---:|")
+for name in ir["tern"]:
+    t, k = ir["tern"][name], ir["tokio"][name]
+    print(f"| {name} | {t:.0f} | {k:.0f} | {k / t:.3f} |")
 PY
