@@ -51,19 +51,37 @@ pub(super) struct Slot<T> {
     val: Option<T>,
 }
 
+/// Keeps what it holds on cache lines of its own (128 bytes: the
+/// adjacent-line prefetcher moves lines in pairs).
+#[repr(align(128))]
+pub(super) struct OwnLine<V>(V);
+
+impl<V> std::ops::Deref for OwnLine<V> {
+    type Target = V;
+    fn deref(&self) -> &V {
+        &self.0
+    }
+}
+
+/// Fields by who writes them, so that a send does not pull away the
+/// lines receivers read: `tail` (written once per send, read by every
+/// receive), `tx` (taken by every send) and `waiters` (written by a
+/// receiver as it starts or stops waiting) each have lines of their own;
+/// the rest is read-mostly (`rx_cnt` changes only as receivers come and
+/// go).
 pub(super) struct Shared<T> {
     buffer: Box<[Mutex<Slot<T>>]>,
     mask: usize,
     /// `next position << 1 | CLOSED`.
-    pub(super) tail: AtomicU64,
+    pub(super) tail: OwnLine<AtomicU64>,
     /// Senders' lock; guards writes of `tail` and `rx_cnt`.
-    tx: Mutex<()>,
+    tx: OwnLine<Mutex<()>>,
     /// Live receivers (written under `tx`).
     pub(super) rx_cnt: AtomicUsize,
     pub(super) num_tx: AtomicUsize,
     pub(super) num_weak_tx: AtomicUsize,
     /// Receivers waiting for a value or for the close.
-    pub(super) waiters: WaitList,
+    pub(super) waiters: OwnLine<WaitList>,
     /// Senders waiting in `closed()` for the last receiver to go.
     pub(super) closed_waiters: WaitList,
 }
@@ -115,12 +133,12 @@ impl<T> Shared<T> {
         Shared {
             buffer,
             mask: capacity - 1,
-            tail: AtomicU64::new(0),
-            tx: Mutex::new(()),
+            tail: OwnLine(AtomicU64::new(0)),
+            tx: OwnLine(Mutex::new(())),
             rx_cnt: AtomicUsize::new(0),
             num_tx: AtomicUsize::new(1),
             num_weak_tx: AtomicUsize::new(0),
-            waiters: WaitList::sharded(),
+            waiters: OwnLine(WaitList::sharded()),
             closed_waiters: WaitList::new(1),
         }
     }
