@@ -1,6 +1,7 @@
 //! Loom models of the broadcast channel: a send racing a waiting `recv`,
 //! sends overwriting a slot a receiver is about to read (the lag count must
-//! still be exact), the close racing `recv`, and a receiver's drop racing a
+//! still be exact), also below a tail the receiver read earlier and does
+//! not read again, the close racing `recv`, and a receiver's drop racing a
 //! send (each value dropped exactly once, checked by loom's `Arc` tracking).
 
 use super::channel;
@@ -55,6 +56,34 @@ fn lag_count_exact_while_sends_overwrite() {
         while account(rx.try_recv(), &mut seen, &mut last) {}
         assert_eq!(seen, 2);
         assert_eq!(last, 2);
+        drop(tx);
+    });
+}
+
+/// A receiver reads positions below the tail it last read (its cursor's
+/// `published`) without reading the tail again, while the sender
+/// overwrites those slots: each value still arrives or is counted lagged,
+/// in order, exactly once.
+#[test]
+fn reads_below_a_tail_read_earlier_race_overwrites() {
+    ::loom::model(|| {
+        let (tx, mut rx) = channel::<u8>(2);
+        tx.send(1).unwrap();
+        tx.send(2).unwrap();
+        let t = thread::spawn(move || {
+            tx.send(3).unwrap();
+            tx.send(4).unwrap();
+            tx
+        });
+        let (mut seen, mut last) = (0u64, 0u8);
+        // The first receive reads the tail (2 or more); the second reads
+        // below it from the slot alone.
+        account(rx.try_recv(), &mut seen, &mut last);
+        account(rx.try_recv(), &mut seen, &mut last);
+        let tx = t.join().unwrap();
+        while account(rx.try_recv(), &mut seen, &mut last) {}
+        assert_eq!(seen, 4);
+        assert_eq!(last, 4);
         drop(tx);
     });
 }

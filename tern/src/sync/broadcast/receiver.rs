@@ -1,7 +1,7 @@
 //! The receiving half and its `recv` future.
 
 use super::error::{RecvError, TryRecvError};
-use super::shared::{Shared, TryRecv};
+use super::shared::{Cursor, Shared, TryRecv};
 use crate::loom::sync::atomic::Ordering::*;
 use crate::loom::sync::Arc;
 use crate::sync::waiters::{Registration, WaitList};
@@ -43,15 +43,14 @@ use std::task::{ready, Context, Poll};
 /// ```
 pub struct Receiver<T> {
     shared: Arc<Shared<T>>,
-    /// The next position to read.
-    next: u64,
+    at: Cursor,
 }
 
 impl<T> Receiver<T> {
     #[track_caller]
     pub(super) fn new(shared: Arc<Shared<T>>) -> Receiver<T> {
         let next = shared.subscribe();
-        Receiver { shared, next }
+        Receiver { shared, at: Cursor::at(next) }
     }
 
     /// Returns the number of messages that were sent into the channel and that
@@ -88,7 +87,7 @@ impl<T> Receiver<T> {
     /// }
     /// ```
     pub fn len(&self) -> usize {
-        (self.shared.tail_pos() - self.next) as usize
+        (self.shared.tail_pos() - self.at.next) as usize
     }
 
     /// Returns true if there aren't any messages in the channel that the [`Receiver`]
@@ -298,7 +297,7 @@ impl<T: Clone> Receiver<T> {
     /// }
     /// ```
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        match self.shared.try_recv(&mut self.next) {
+        match self.shared.try_recv(&mut self.at) {
             TryRecv::Value(v) => Ok(v),
             TryRecv::Empty => Err(TryRecvError::Empty),
             TryRecv::Closed => Err(TryRecvError::Closed),
@@ -339,7 +338,7 @@ impl<T: Clone> Receiver<T> {
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
-        self.shared.unsubscribe(self.next);
+        self.shared.unsubscribe(self.at.next);
     }
 }
 
@@ -364,14 +363,14 @@ impl<T: Clone> Future for Recv<'_, T> {
         let coop = ready!(crate::task::coop::poll_proceed(cx));
         let rx = &mut *this.rx;
         loop {
-            let out = match rx.shared.try_recv(&mut rx.next) {
+            let out = match rx.shared.try_recv(&mut rx.at) {
                 TryRecv::Value(v) => Ok(v),
                 TryRecv::Closed => Err(RecvError::Closed),
                 TryRecv::Lagged(n) => Err(RecvError::Lagged(n)),
                 TryRecv::Empty => {
                     rx.shared.waiters.register(&mut this.reg, cx.waker());
                     WaitList::fence();
-                    if rx.shared.ready_at(rx.next) {
+                    if rx.shared.ready_at(rx.at.next) {
                         continue;
                     }
                     return Poll::Pending;

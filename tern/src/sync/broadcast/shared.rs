@@ -24,6 +24,9 @@
 //! every receiver: it reads `tail` atomically, locks only the slot it reads
 //! (held for one clone), and when the channel is empty registers in one of
 //! several waiter shards. The sender wakes waiters outside every lock.
+//! A receiver behind the sender does not even read `tail` (the line every
+//! send writes) per value: its [`Cursor`] remembers the tail it last read,
+//! and every position below it has been written.
 //!
 //! # Receiving at position `next`
 //!
@@ -109,6 +112,23 @@ impl<T> Drop for ReadGuard<'_, T> {
         // included: not under the slot's lock.
         drop(slot);
         drop(last);
+    }
+}
+
+/// A receiver's place in the stream.
+pub(super) struct Cursor {
+    /// The next position to read.
+    pub(super) next: u64,
+    /// Positions below this are known published (the tail as this
+    /// receiver last read it), so receiving them skips the read of `tail`,
+    /// the cache line every send writes: a receiver behind the sender
+    /// reads it once per catch-up, not once per value.
+    published: u64,
+}
+
+impl Cursor {
+    pub(super) fn at(next: u64) -> Cursor {
+        Cursor { next, published: next }
     }
 }
 
@@ -229,17 +249,26 @@ impl<T> Shared<T> {
         }
     }
 
-    /// One receive attempt at `*next`, advancing it past what it returns.
-    pub(super) fn try_recv(&self, next: &mut u64) -> TryRecv<T>
+    /// One receive attempt at the cursor, advancing it past what it
+    /// returns.
+    pub(super) fn try_recv(&self, at: &mut Cursor) -> TryRecv<T>
     where
         T: Clone,
     {
-        // Nothing published at `next` yet: answer without the slot's lock
-        // (hundreds of receivers checking at once would all queue on it).
-        let tail = self.tail.load(SeqCst);
-        if tail >> 1 == *next {
-            return if tail & CLOSED != 0 { TryRecv::Closed } else { TryRecv::Empty };
+        let next = &mut at.next;
+        if *next >= at.published {
+            // Nothing known published at `next`: read the tail. If nothing
+            // is, answer without the slot's lock (hundreds of receivers
+            // checking at once would all queue on it).
+            let tail = self.tail.load(SeqCst);
+            at.published = tail >> 1;
+            if tail >> 1 == *next {
+                return if tail & CLOSED != 0 { TryRecv::Closed } else { TryRecv::Empty };
+            }
         }
+        // `next` is below a tail this receiver read: its slot holds `next`
+        // or, if overwritten since, a newer position (the tail is stored
+        // under the slot's lock, after the slot is written).
         let slot = self.buffer[(*next as usize) & self.mask].lock();
         if slot.pos == *next {
             // Past this value even if its `clone` panics, as Tokio's
@@ -251,6 +280,7 @@ impl<T> Shared<T> {
             return TryRecv::Value(value);
         }
         let tail = self.tail.load(SeqCst);
+        at.published = tail >> 1;
         if (slot.pos.wrapping_sub(*next) as i64) > 0 {
             // Overwritten: resume at the oldest position still held.
             let tail_pos = (tail >> 1).max(slot.pos + 1);
