@@ -23,6 +23,7 @@ pub mod mpsc;
 pub mod oneshot;
 pub mod watch;
 
+mod padded;
 mod waiters;
 mod waitlist;
 

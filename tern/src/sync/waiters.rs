@@ -60,7 +60,7 @@ struct Shard {
 /// A shard on its own cache line, so that two workers registering into
 /// two shards do not share one.
 #[repr(align(64))]
-struct Padded {
+struct PaddedShard {
     lock: Mutex<Shard>,
     /// `Shard::epoch`, written under the lock: a dropped future whose epoch
     /// is over has nothing to free and need not take the lock.
@@ -74,7 +74,7 @@ fn thread_hint() -> usize {
 }
 
 pub(crate) struct WaitList {
-    shards: Box<[Padded]>,
+    shards: Box<[PaddedShard]>,
     /// Bit `i`: shard `i` may hold wakers (see the protocol above); bit
     /// `i` changes only under shard `i`'s lock.
     waiting: AtomicUsize,
@@ -90,7 +90,8 @@ impl WaitList {
     /// A list with `shards` shards (at most [`SHARDS`]; at least one).
     pub(crate) fn new(shards: usize) -> WaitList {
         let n = shards.clamp(1, SHARDS);
-        let shards = (0..n).map(|_| Padded { lock: Mutex::new(Shard::default()), epoch: AtomicU64::new(0) });
+        let shards =
+            (0..n).map(|_| PaddedShard { lock: Mutex::new(Shard::default()), epoch: AtomicU64::new(0) });
         WaitList { shards: shards.collect(), waiting: AtomicUsize::new(0) }
     }
 

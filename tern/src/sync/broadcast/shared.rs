@@ -38,6 +38,7 @@
 
 use crate::loom::sync::atomic::{AtomicU64, AtomicUsize, Ordering::*};
 use crate::loom::sync::{Mutex, MutexGuard};
+use crate::sync::padded::Padded;
 use crate::sync::waiters::WaitList;
 
 /// Bit 0 of `tail`: every strong sender is gone.
@@ -54,18 +55,6 @@ pub(super) struct Slot<T> {
     val: Option<T>,
 }
 
-/// Keeps what it holds on cache lines of its own (128 bytes: the
-/// adjacent-line prefetcher moves lines in pairs).
-#[repr(align(128))]
-pub(super) struct OwnLine<V>(V);
-
-impl<V> std::ops::Deref for OwnLine<V> {
-    type Target = V;
-    fn deref(&self) -> &V {
-        &self.0
-    }
-}
-
 /// Fields by who writes them, so that a send does not pull away the
 /// lines receivers read: `tail` (written once per send, read by every
 /// receive), `tx` (taken by every send) and `waiters` (written by a
@@ -76,15 +65,15 @@ pub(super) struct Shared<T> {
     buffer: Box<[Mutex<Slot<T>>]>,
     mask: usize,
     /// `next position << 1 | CLOSED`.
-    pub(super) tail: OwnLine<AtomicU64>,
+    pub(super) tail: Padded<AtomicU64>,
     /// Senders' lock; guards writes of `tail` and `rx_cnt`.
-    tx: OwnLine<Mutex<()>>,
+    tx: Padded<Mutex<()>>,
     /// Live receivers (written under `tx`).
     pub(super) rx_cnt: AtomicUsize,
     pub(super) num_tx: AtomicUsize,
     pub(super) num_weak_tx: AtomicUsize,
     /// Receivers waiting for a value or for the close.
-    pub(super) waiters: OwnLine<WaitList>,
+    pub(super) waiters: Padded<WaitList>,
     /// Senders waiting in `closed()` for the last receiver to go.
     pub(super) closed_waiters: WaitList,
 }
@@ -153,12 +142,12 @@ impl<T> Shared<T> {
         Shared {
             buffer,
             mask: capacity - 1,
-            tail: OwnLine(AtomicU64::new(0)),
-            tx: OwnLine(Mutex::new(())),
+            tail: Padded(AtomicU64::new(0)),
+            tx: Padded(Mutex::new(())),
             rx_cnt: AtomicUsize::new(0),
             num_tx: AtomicUsize::new(1),
             num_weak_tx: AtomicUsize::new(0),
-            waiters: OwnLine(WaitList::sharded()),
+            waiters: Padded(WaitList::sharded()),
             closed_waiters: WaitList::new(1),
         }
     }

@@ -9,6 +9,7 @@ use super::semaphore::Semaphore as Bounded;
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::*};
 use crate::loom::sync::{Arc, Mutex};
+use crate::sync::padded::Padded;
 use std::task::{Context, Poll, Waker};
 
 /// How a channel counts capacity.
@@ -104,18 +105,6 @@ pub(super) struct Chan<T, S> {
     tx_weak_count: AtomicUsize,
     closed_waiters: Mutex<ClosedWaiters>,
     rx_fields: Padded<UnsafeCell<RxFields<T>>>,
-}
-
-/// Keeps a field on cache lines of its own (senders write the tail, the
-/// receiver its index, on every message).
-#[repr(align(64))]
-struct Padded<T>(T);
-
-impl<T> std::ops::Deref for Padded<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
 }
 
 struct RxFields<T> {
