@@ -36,6 +36,7 @@ mod join;
 pub mod join_set;
 mod join_set_builder;
 mod join_set_entries;
+mod join_set_iter;
 pub(crate) mod list;
 pub(crate) mod local;
 pub(crate) mod raw;
