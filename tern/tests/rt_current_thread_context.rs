@@ -3,16 +3,13 @@
 //! used from other threads, the blocking pool, thread and park hooks,
 //! `worker_index`, unwind safety.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
-use std::sync::{mpsc, Arc, Mutex};
-use std::task::{Context, Poll, Waker};
+use std::sync::{mpsc, Arc};
 use std::time::Duration;
 use tern::runtime::{Builder, Handle, Runtime};
 
 mod support;
-use support::{join_within, within, HANG};
+use support::{join_within, within, Signal, HANG};
 
 fn rt() -> Runtime {
     Builder::new_current_thread().build().unwrap()
@@ -102,41 +99,20 @@ fn handle_spawn_from_other_threads_wakes_an_idle_runtime() {
     assert_eq!(total, (0..4).map(|t| (0..250).map(|i| t * 1000 + i).sum::<i32>()).sum::<i32>());
 }
 
-/// A future completed by a thread that is not a runtime thread.
-struct Remote {
-    state: Arc<Mutex<(bool, Option<Waker>)>>,
-}
-
-impl Future for Remote {
-    type Output = ();
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let mut s = self.state.lock().unwrap();
-        if s.0 {
-            return Poll::Ready(());
-        }
-        s.1 = Some(cx.waker().clone());
-        Poll::Pending
-    }
-}
-
 #[test]
 fn wake_from_a_foreign_thread_resumes_the_task() {
     let rt = rt();
-    let state = Arc::new(Mutex::new((false, None::<Waker>)));
-    let s2 = state.clone();
+    let signal = Signal::default();
     within("the task woken from a foreign thread", move || {
         rt.block_on(async move {
-            let h = tern::spawn(Remote { state: s2 });
-            let waker_thread = std::thread::spawn(move || loop {
-                let mut s = state.lock().unwrap();
-                if let Some(w) = s.1.take() {
-                    s.0 = true;
-                    drop(s);
-                    w.wake();
-                    return;
+            let h = tern::spawn(signal.clone());
+            // Set (and wake) only once the task waits: the wake itself,
+            // from this thread, is what must resume it.
+            let waker_thread = std::thread::spawn(move || {
+                while !signal.has_waiter() {
+                    std::thread::yield_now();
                 }
-                drop(s);
-                std::thread::yield_now();
+                signal.set();
             });
             h.await.unwrap();
             waker_thread.join().unwrap();

@@ -1,53 +1,15 @@
 //! Public behaviour of the multi-thread, work-stealing runtime.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{mpsc, Arc, Mutex};
-use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 use tern::runtime::{Builder, Runtime};
 
 mod support;
-use support::{within, HANG};
+use support::{within, Signal, HANG};
 
 fn rt(workers: usize) -> Runtime {
     Builder::new_multi_thread().worker_threads(workers).build().unwrap()
-}
-
-/// A one-shot signal usable from any runtime or thread.
-#[derive(Clone, Default)]
-struct Signal(Arc<Mutex<(bool, Option<Waker>)>>);
-
-impl Signal {
-    fn set(&self) {
-        let waker = {
-            let mut s = self.0.lock().unwrap();
-            s.0 = true;
-            s.1.take()
-        };
-        if let Some(w) = waker {
-            w.wake();
-        }
-    }
-    fn is_set(&self) -> bool {
-        self.0.lock().unwrap().0
-    }
-    fn has_waiter(&self) -> bool {
-        self.0.lock().unwrap().1.is_some()
-    }
-}
-
-impl Future for Signal {
-    type Output = ();
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let mut s = self.0.lock().unwrap();
-        if s.0 {
-            return Poll::Ready(());
-        }
-        s.1 = Some(cx.waker().clone());
-        Poll::Pending
-    }
 }
 
 #[test]

@@ -8,7 +8,11 @@
 // Each test binary uses the helpers it needs.
 #![allow(dead_code)]
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -90,4 +94,39 @@ pub fn is_blocked(tid: libc::pid_t) -> bool {
 pub fn current_tid() -> libc::pid_t {
     // SAFETY: `gettid` has no preconditions and cannot fail.
     unsafe { libc::gettid() }
+}
+
+/// A one-shot signal usable from any runtime or thread.
+#[derive(Clone, Default)]
+pub struct Signal(Arc<Mutex<(bool, Option<Waker>)>>);
+
+impl Signal {
+    pub fn set(&self) {
+        let waker = {
+            let mut s = self.0.lock().unwrap();
+            s.0 = true;
+            s.1.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+    pub fn is_set(&self) -> bool {
+        self.0.lock().unwrap().0
+    }
+    pub fn has_waiter(&self) -> bool {
+        self.0.lock().unwrap().1.is_some()
+    }
+}
+
+impl Future for Signal {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut s = self.0.lock().unwrap();
+        if s.0 {
+            return Poll::Ready(());
+        }
+        s.1 = Some(cx.waker().clone());
+        Poll::Pending
+    }
 }
