@@ -256,8 +256,9 @@ impl<T> Shared<T> {
             }
         }
         // `next` is below a tail this receiver read: its slot holds `next`
-        // or, if overwritten since, a newer position (the tail is stored
-        // under the slot's lock, after the slot is written).
+        // or, if overwritten since, a newer position. The sender writes
+        // the slot before it stores the tail (`SeqCst`), and that load
+        // read the store, so the slot's write happens before this lock.
         let slot = self.buffer[(*next as usize) & self.mask].lock();
         if slot.pos == *next {
             // Past this value even if its `clone` panics, as Tokio's
