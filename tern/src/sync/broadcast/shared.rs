@@ -10,8 +10,11 @@
 //!   `Send`, so two receivers must never run `T::clone` on one value at
 //!   once (Tokio's RUSTSEC-2025-0023, fixed the same way).
 //! - `tail`: the next position to write, shifted left once, with the
-//!   `CLOSED` bit (all strong senders gone) as bit 0. Written under the
-//!   senders' lock *and* the slot's lock; read by receivers atomically.
+//!   `CLOSED` bit (all strong senders gone) as bit 0. A send stores it
+//!   under the senders' lock *and* the slot's lock, after writing the
+//!   slot; the close sets `CLOSED` under the senders' lock alone (no slot
+//!   changes). Read by receivers atomically, but not to receive a
+//!   position below the tail they last read (see `Cursor`).
 //! - `tx`: the senders' lock; it orders sends, subscriptions and receiver
 //!   drops, so that a slot's `rem` is the number of receivers alive when it
 //!   was written.
