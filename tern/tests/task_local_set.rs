@@ -1,14 +1,13 @@
 //! `LocalSet`, `spawn_local` and `LocalRuntime`: `!Send` tasks.
 
 use std::cell::{Cell, RefCell};
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Waker};
 use std::thread::{self, ThreadId};
 use tern::runtime::{Builder, LocalOptions, LocalRuntime, Runtime};
 use tern::task::{self, LocalSet};
+
+mod support;
+use support::Signal;
 
 /// Records the thread it is dropped on.
 struct DropOn(Rc<Cell<Option<ThreadId>>>);
@@ -16,36 +15,6 @@ struct DropOn(Rc<Cell<Option<ThreadId>>>);
 impl Drop for DropOn {
     fn drop(&mut self) {
         self.0.set(Some(thread::current().id()));
-    }
-}
-
-/// A future that completes once another thread opens it.
-#[derive(Clone, Default)]
-struct Gate(Arc<Mutex<(bool, Option<Waker>)>>);
-
-impl Gate {
-    fn open(&self) {
-        let waker = {
-            let mut g = self.0.lock().unwrap();
-            g.0 = true;
-            g.1.take()
-        };
-        if let Some(w) = waker {
-            w.wake();
-        }
-    }
-}
-
-impl Future for Gate {
-    type Output = ();
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let mut g = self.0.lock().unwrap();
-        if g.0 {
-            Poll::Ready(())
-        } else {
-            g.1 = Some(cx.waker().clone());
-            Poll::Pending
-        }
     }
 }
 
@@ -118,7 +87,7 @@ fn awaiting_the_set_waits_for_every_task() {
 fn run_until_leaves_unfinished_tasks_for_the_next_run() {
     let rt = current_thread();
     let local = LocalSet::new();
-    let gate = Gate::default();
+    let gate = Signal::default();
     let g = gate.clone();
     let handle = local.spawn_local(async move {
         g.await;
@@ -126,7 +95,7 @@ fn run_until_leaves_unfinished_tasks_for_the_next_run() {
     });
     local.block_on(&rt, task::yield_now());
     assert!(!handle.is_finished());
-    gate.open();
+    gate.set();
     assert_eq!(local.block_on(&rt, handle).unwrap(), "done");
 }
 
@@ -145,7 +114,7 @@ fn enter_lets_spawn_local_queue_onto_the_set() {
 fn a_wake_from_another_thread_runs_the_task_on_the_owner() {
     let rt = Runtime::new().unwrap();
     let local = LocalSet::new();
-    let gate = Gate::default();
+    let gate = Signal::default();
     let g = gate.clone();
     let owner = thread::current().id();
     let ran_on = local.block_on(&rt, async move {
@@ -153,7 +122,7 @@ fn a_wake_from_another_thread_runs_the_task_on_the_owner() {
             g.await;
             thread::current().id()
         });
-        let opener = thread::spawn(move || gate.open());
+        let opener = thread::spawn(move || gate.set());
         let ran_on = handle.await.unwrap();
         opener.join().unwrap();
         ran_on
