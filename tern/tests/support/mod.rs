@@ -8,6 +8,8 @@
 // Each test binary uses the helpers it needs.
 #![allow(dead_code)]
 
+pub mod tcp;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::mpsc;
