@@ -1,8 +1,8 @@
 //! [`File`]: a file on the blocking pool.
 
 use super::file_io::{Inner, Operation};
-use super::{asyncify, FileTimes, OpenOptions};
-use std::fs::{File as StdFile, Metadata, Permissions};
+use super::{asyncify, OpenOptions};
+use std::fs::{File as StdFile, Metadata};
 use std::future::poll_fn;
 use std::io::{self, Seek};
 use std::path::Path;
@@ -136,7 +136,7 @@ fn unread(std: &StdFile, inner: &mut Inner) {
 }
 
 /// An `&self` method's turn (they run one at a time).
-struct OpTurn<'a>(&'a File);
+pub(super) struct OpTurn<'a>(&'a File);
 
 impl Drop for OpTurn<'_> {
     fn drop(&mut self) {
@@ -284,7 +284,7 @@ impl File {
     /// Waits for this method's turn, then for the operation in flight (and
     /// kept bytes) to be written; a write error is kept for the next write
     /// or flush.
-    async fn turn(&self) -> OpTurn<'_> {
+    pub(super) async fn turn(&self) -> OpTurn<'_> {
         poll_fn(|cx| {
             let mut inner = self.lock();
             if inner.op_locked {
@@ -501,75 +501,6 @@ impl File {
                 Err(self)
             }
         }
-    }
-
-    /// Changes the permissions on the underlying file.
-    ///
-    /// # Platform-specific behavior
-    ///
-    /// This function currently corresponds to the `fchmod` function on Unix
-    /// and the `SetFileInformationByHandle` function on Windows. Note that,
-    /// this may change in the future.
-    ///
-    /// # Errors
-    ///
-    /// This function will return an error if the user lacks permission
-    /// change attributes on the underlying file. It may also return an
-    /// error in other os-specific unspecified cases.
-    ///
-    /// # Examples
-    ///
-    /// ```no_run
-    /// use tern::fs::File;
-    ///
-    /// # async fn dox() -> std::io::Result<()> {
-    /// let file = File::open("foo.txt").await?;
-    /// let mut perms = file.metadata().await?.permissions();
-    /// perms.set_readonly(true);
-    /// file.set_permissions(perms).await?;
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub async fn set_permissions(&self, perm: Permissions) -> io::Result<()> {
-        let std = self.std.clone();
-        asyncify(move || std.set_permissions(perm)).await
-    }
-
-    /// Changes the timestamps on the underlying file, once the operation
-    /// in flight is done.
-    ///
-    /// # Errors
-    ///
-    /// This function will return an error if the user lacks permission to
-    /// change timestamps on the underlying file. It may also return an
-    /// error in other os-specific unspecified cases.
-    ///
-    /// # Examples
-    ///
-    /// ```no_run
-    /// use tern::fs::{File, FileTimes};
-    ///
-    /// # async fn dox() -> std::io::Result<()> {
-    /// let file = File::open("foo.txt").await?;
-    /// let times = FileTimes::new()
-    ///     .set_accessed(std::time::SystemTime::now())
-    ///     .set_modified(std::time::SystemTime::now());
-    /// file.set_times(times).await?;
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub async fn set_times(&self, times: FileTimes) -> io::Result<()> {
-        let _turn = self.turn().await;
-        let (std, times) = (self.std.clone(), times.into_std());
-        asyncify(move || std.set_times(times)).await
-    }
-
-    /// Changes the modification timestamp on the underlying file.
-    ///
-    /// This is equivalent to `set_times` with only the modification time
-    /// set.
-    pub async fn set_modified(&self, time: std::time::SystemTime) -> io::Result<()> {
-        self.set_times(FileTimes::new().set_modified(time)).await
     }
 
     /// Set the maximum buffer size for the underlying [`AsyncRead`](crate::io::AsyncRead) /

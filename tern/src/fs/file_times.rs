@@ -1,5 +1,9 @@
-//! [`FileTimes`]: timestamps for [`File::set_times`](super::File::set_times).
+//! [`FileTimes`]: timestamps for [`File::set_times`](super::File::set_times),
+//! and [`File`]'s methods that change a file's times and permissions.
 
+use super::{asyncify, File};
+use std::fs::Permissions;
+use std::io;
 use std::time::SystemTime;
 
 /// Timestamps for a file.
@@ -53,5 +57,76 @@ impl FileTimes {
             times = times.set_modified(modified);
         }
         times
+    }
+}
+
+impl File {
+    /// Changes the permissions on the underlying file.
+    ///
+    /// # Platform-specific behavior
+    ///
+    /// This function currently corresponds to the `fchmod` function on Unix
+    /// and the `SetFileInformationByHandle` function on Windows. Note that,
+    /// this may change in the future.
+    ///
+    /// # Errors
+    ///
+    /// This function will return an error if the user lacks permission
+    /// change attributes on the underlying file. It may also return an
+    /// error in other os-specific unspecified cases.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use tern::fs::File;
+    ///
+    /// # async fn dox() -> std::io::Result<()> {
+    /// let file = File::open("foo.txt").await?;
+    /// let mut perms = file.metadata().await?.permissions();
+    /// perms.set_readonly(true);
+    /// file.set_permissions(perms).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn set_permissions(&self, perm: Permissions) -> io::Result<()> {
+        let std = self.std.clone();
+        asyncify(move || std.set_permissions(perm)).await
+    }
+
+    /// Changes the timestamps on the underlying file, once the operation
+    /// in flight is done.
+    ///
+    /// # Errors
+    ///
+    /// This function will return an error if the user lacks permission to
+    /// change timestamps on the underlying file. It may also return an
+    /// error in other os-specific unspecified cases.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use tern::fs::{File, FileTimes};
+    ///
+    /// # async fn dox() -> std::io::Result<()> {
+    /// let file = File::open("foo.txt").await?;
+    /// let times = FileTimes::new()
+    ///     .set_accessed(std::time::SystemTime::now())
+    ///     .set_modified(std::time::SystemTime::now());
+    /// file.set_times(times).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn set_times(&self, times: FileTimes) -> io::Result<()> {
+        let _turn = self.turn().await;
+        let (std, times) = (self.std.clone(), times.into_std());
+        asyncify(move || std.set_times(times)).await
+    }
+
+    /// Changes the modification timestamp on the underlying file.
+    ///
+    /// This is equivalent to `set_times` with only the modification time
+    /// set.
+    pub async fn set_modified(&self, time: std::time::SystemTime) -> io::Result<()> {
+        self.set_times(FileTimes::new().set_modified(time)).await
     }
 }
