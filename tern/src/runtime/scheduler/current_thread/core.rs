@@ -235,8 +235,13 @@ impl Context {
         if let Ok(mut core) = self.core.try_borrow_mut() {
             if let Some(core) = core.as_mut() {
                 let Core { yielded, run_queue, .. } = &mut **core;
-                run_queue.extend(yielded.drain(..).map(Queued::Yielded));
+                if !yielded.is_empty() {
+                    run_queue.extend(yielded.drain(..).map(Queued::Yielded));
+                }
             }
+        }
+        if self.deferred.borrow().is_empty() {
+            return;
         }
         let mut wakers = std::mem::take(&mut *self.deferred.borrow_mut());
         for waker in wakers.drain(..) {
