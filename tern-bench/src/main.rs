@@ -17,6 +17,7 @@ mod memory;
 mod net;
 mod rows;
 mod scenarios;
+mod scenarios_io_time;
 mod smol_mt;
 mod smol_scenarios;
 mod sync_alt;
