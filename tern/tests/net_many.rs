@@ -5,6 +5,8 @@
 //! ignored `echo_server_child` test), so each process holds 10,000
 //! sockets and stays inside a 20,000-descriptor limit.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use tern::io::{AsyncReadExt, AsyncWriteExt};
@@ -26,24 +28,7 @@ fn echo_server_child() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         println!("PORT {}", listener.local_addr().unwrap().port());
         std::io::stdout().flush().unwrap();
-        tern::spawn(async move {
-            loop {
-                let (mut socket, _) = listener.accept().await.unwrap();
-                tern::spawn(async move {
-                    let mut buf = vec![0u8; 1024];
-                    loop {
-                        match socket.read(&mut buf).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => {
-                                if socket.write_all(&buf[..n]).await.is_err() {
-                                    return;
-                                }
-                            }
-                        }
-                    }
-                });
-            }
-        });
+        tern::spawn(support::tcp::serve_echo(listener));
         // Serve until the parent closes our stdin.
         let stdin = tern::task::spawn_blocking(|| {
             let mut sink = String::new();

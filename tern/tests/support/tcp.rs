@@ -7,25 +7,29 @@ use tern::net::TcpListener;
 pub async fn echo_server() -> std::net::SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tern::spawn(async move {
-        loop {
-            let Ok((mut socket, _)) = listener.accept().await else { return };
-            tern::spawn(async move {
-                let mut buf = vec![0u8; 4096];
-                loop {
-                    match socket.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => {
-                            if socket.write_all(&buf[..n]).await.is_err() {
-                                return;
-                            }
+    tern::spawn(serve_echo(listener));
+    addr
+}
+
+/// Echoes every byte back on each connection `listener` accepts (a task
+/// per connection), until an accept fails.
+pub async fn serve_echo(listener: TcpListener) {
+    loop {
+        let Ok((mut socket, _)) = listener.accept().await else { return };
+        tern::spawn(async move {
+            let mut buf = vec![0u8; 4096];
+            loop {
+                match socket.read(&mut buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => {
+                        if socket.write_all(&buf[..n]).await.is_err() {
+                            return;
                         }
                     }
                 }
-            });
-        }
-    });
-    addr
+            }
+        });
+    }
 }
 
 /// A TCP socket bound to a free loopback port, not listening: (fd, port).
