@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 tests=("$@")
 if [ ${#tests[@]} -eq 0 ]; then
     tests=(time_stress rt_multi_thread rt_current_thread rt_current_thread_context rt_current_thread_yield
-        task_join_set task_local_set task_block_in_place net_tcp net_tcp_registration sync_mpsc sync_broadcast)
+        task_join_set task_local_set task_block_in_place net_tcp net_tcp_socket net_tcp_registration sync_mpsc sync_broadcast)
 fi
 args=()
 for t in "${tests[@]}"; do

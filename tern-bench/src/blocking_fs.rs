@@ -311,7 +311,7 @@ fn run_std(fx: &Fixture, op: Op) {
     }
 }
 
-/// The rows, for `main.rs`'s list.
+/// The rows, for the table's list (`rows/mod.rs`).
 pub fn scenarios() -> Vec<Scenario> {
     let fx = Fixture::new();
     [

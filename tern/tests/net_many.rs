@@ -28,7 +28,8 @@ fn echo_server_child() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         println!("PORT {}", listener.local_addr().unwrap().port());
         std::io::stdout().flush().unwrap();
-        tern::spawn(support::tcp::serve_echo(listener));
+        // 1 KiB per connection: 10,000 of them in this process.
+        tern::spawn(support::tcp::serve_echo(listener, 1024));
         // Serve until the parent closes our stdin.
         let stdin = tern::task::spawn_blocking(|| {
             let mut sink = String::new();

@@ -1,11 +1,11 @@
 //! The `memory`, `macros` and `io` groups' rows, and the process row of
-//! `blocking`.
+//! `blocking`. (The `oneshot` channel's `memory` row is in `sync.rs`.)
 
 use crate::scenarios::{on_tern, on_tokio};
 use crate::{blocking_process, memory, sync_mpsc};
 use crate::{sample, Scenario};
 
-/// The `memory` rows, the process row of `blocking`, `macros` and `io`.
+/// The channel and task `memory` rows, the process row of `blocking`, `macros` and `io`.
 pub(super) fn rows() -> Vec<Scenario> {
     vec![
         Scenario {

@@ -20,37 +20,37 @@ pub(crate) fn all() -> Vec<Scenario> {
     v
 }
 
-pub(super) fn busy1_tern() -> tern::runtime::Runtime {
+fn busy1_tern() -> tern::runtime::Runtime {
     let rt = on_tern::multi_thread();
     on_tern::make_busy_yielding(&rt);
     rt
 }
-pub(super) fn busy1_tokio() -> tokio::runtime::Runtime {
+fn busy1_tokio() -> tokio::runtime::Runtime {
     let rt = on_tokio::multi_thread();
     on_tokio::make_busy_yielding(&rt);
     rt
 }
-pub(super) fn busy_yield_tern() -> tern::runtime::Runtime {
+fn busy_yield_tern() -> tern::runtime::Runtime {
     let rt = on_tern::multi_thread();
     on_tern::make_busy_yield_plain(&rt, 2);
     rt
 }
-pub(super) fn busy_yield_tokio() -> tokio::runtime::Runtime {
+fn busy_yield_tokio() -> tokio::runtime::Runtime {
     let rt = on_tokio::multi_thread();
     on_tokio::make_busy_yield_plain(&rt, 2);
     rt
 }
-pub(super) fn busy2_tern() -> tern::runtime::Runtime {
+fn busy2_tern() -> tern::runtime::Runtime {
     let rt = on_tern::multi_thread();
     on_tern::make_busy_spawning(&rt);
     rt
 }
-pub(super) fn busy2_tokio() -> tokio::runtime::Runtime {
+fn busy2_tokio() -> tokio::runtime::Runtime {
     let rt = on_tokio::multi_thread();
     on_tokio::make_busy_spawning(&rt);
     rt
 }
-pub(super) fn on_smol_mt(iter: fn(&smol_mt::Pool)) -> Option<Sample> {
+fn on_smol_mt(iter: fn(&smol_mt::Pool)) -> Option<Sample> {
     Some(Box::new(move || {
         let p = smol_mt::pool();
         time_slice(slice(), || iter(&p))

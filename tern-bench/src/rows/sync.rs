@@ -1,4 +1,6 @@
-//! The `sync` and `sync_flume_kanal` groups' rows.
+//! The `sync` and `sync_flume_kanal` groups' rows, and the `memory` row of
+//! the `oneshot` channel (`sync_channels_rows`, with the other rows of
+//! `sync_channels.rs`).
 
 use super::on_smol_mt;
 use crate::scenarios::{on_tern, on_tokio};

@@ -48,7 +48,7 @@ impl FileTimes {
         self
     }
 
-    pub(super) fn into_std(self) -> std::fs::FileTimes {
+    fn into_std(self) -> std::fs::FileTimes {
         let mut times = std::fs::FileTimes::new();
         if let Some(accessed) = self.accessed {
             times = times.set_accessed(accessed);

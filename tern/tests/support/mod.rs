@@ -1,4 +1,5 @@
-//! Bounds for tests whose only way to fail would otherwise be a hang.
+//! Bounds for tests whose only way to fail would otherwise be a hang, and
+//! (in `tcp`) the TCP helpers of the net tests.
 //!
 //! A lost wake-up or a shutdown that waits for the wrong thing shows up as
 //! a test that never returns; these helpers turn it into a failed

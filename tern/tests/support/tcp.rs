@@ -1,4 +1,4 @@
-//! TCP helpers shared by the `net_tcp*` tests.
+//! TCP helpers shared by the `net_tcp*` tests and `net_many`.
 
 use tern::io::{AsyncReadExt, AsyncWriteExt};
 use tern::net::TcpListener;
@@ -7,17 +7,24 @@ use tern::net::TcpListener;
 pub async fn echo_server() -> std::net::SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tern::spawn(serve_echo(listener));
+    tern::spawn(serve_echo(listener, 4096));
     addr
 }
 
 /// Echoes every byte back on each connection `listener` accepts (a task
-/// per connection), until an accept fails.
-pub async fn serve_echo(listener: TcpListener) {
+/// per connection, with a `buf_size`-byte buffer), until an accept fails
+/// (reported on stderr: the listener's drop then refuses the clients).
+pub async fn serve_echo(listener: TcpListener, buf_size: usize) {
     loop {
-        let Ok((mut socket, _)) = listener.accept().await else { return };
+        let mut socket = match listener.accept().await {
+            Ok((socket, _)) => socket,
+            Err(e) => {
+                eprintln!("serve_echo: accept failed: {e}");
+                return;
+            }
+        };
         tern::spawn(async move {
-            let mut buf = vec![0u8; 4096];
+            let mut buf = vec![0u8; buf_size];
             loop {
                 match socket.read(&mut buf).await {
                     Ok(0) | Err(_) => return,
