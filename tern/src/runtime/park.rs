@@ -157,6 +157,18 @@ impl ParkInner {
         }
     }
 
+    /// Before a `block_on` thread sleeps: if its last poll woke senders
+    /// waiting on a full channel (they are runnable now and about to send
+    /// to it) and no token is waiting, gives its CPU away once
+    /// (`sched_yield`), so that they run before it sleeps rather than wake
+    /// it right after.
+    pub(crate) fn yield_if_senders_woken(&self) {
+        if take_woke_blocked_sender() && self.state.load(SeqCst) != NOTIFIED {
+            #[cfg(not(tern_loom))]
+            std::thread::yield_now();
+        }
+    }
+
     pub(crate) fn unpark(&self) {
         match self.state.swap(NOTIFIED, SeqCst) {
             EMPTY | NOTIFIED => {}
@@ -186,6 +198,19 @@ impl Wake for ParkInner {
 
 thread_local! {
     static THREAD_PARKER: Arc<ParkInner> = Arc::new(ParkInner::new());
+    /// This thread handed capacity to a sender waiting on a full bounded
+    /// channel since the flag was last taken (`take_woke_blocked_sender`).
+    static WOKE_BLOCKED_SENDER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Notes that this thread just woke a sender waiting for capacity.
+pub(crate) fn note_woke_blocked_sender() {
+    let _ = WOKE_BLOCKED_SENDER.try_with(|f| f.set(true));
+}
+
+/// Whether this thread woke a waiting sender since the last call.
+pub(crate) fn take_woke_blocked_sender() -> bool {
+    WOKE_BLOCKED_SENDER.try_with(|f| f.replace(false)).unwrap_or(false)
 }
 
 /// Runs `f` with this thread's parker and a `Waker` that unparks it.
@@ -199,12 +224,20 @@ pub(crate) fn with_thread_parker<R>(f: impl FnOnce(&Arc<ParkInner>, &Waker) -> R
 /// Blocks this thread on `future`, parking while it is pending. Drives no
 /// scheduler: tasks only progress if some other thread runs them.
 pub(crate) fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    block_on_with(future, false)
+}
+
+/// As [`block_on`]; with `yield_first`, see [`ParkInner::yield_if_senders_woken`].
+pub(crate) fn block_on_with<F: std::future::Future>(future: F, yield_first: bool) -> F::Output {
     let mut future = std::pin::pin!(future);
     with_thread_parker(|parker, waker| {
         let mut cx = std::task::Context::from_waker(waker);
         loop {
             if let std::task::Poll::Ready(v) = crate::task::coop::budget(|| future.as_mut().poll(&mut cx)) {
                 return v;
+            }
+            if yield_first {
+                parker.yield_if_senders_woken();
             }
             parker.park(None);
         }

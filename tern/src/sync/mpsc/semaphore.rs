@@ -202,6 +202,7 @@ impl Semaphore {
         }
         drop(queue);
         if let Some(w) = first {
+            crate::runtime::park::note_woke_blocked_sender();
             w.wake();
         }
         for w in wakers {

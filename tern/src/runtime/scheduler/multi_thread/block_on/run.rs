@@ -17,7 +17,7 @@ impl Handle {
     /// is parked, this thread polls I/O itself (protocol in `mod.rs`).
     pub(crate) fn block_on<F: Future>(self: &Arc<Self>, future: F) -> F::Output {
         if self.drivers.io().is_none() {
-            return crate::runtime::park::block_on(future);
+            return crate::runtime::park::block_on_with(future, true);
         }
         // A parker made for this runtime's driver, reused from call to
         // call (one thread at a time has it; the others make their own).
@@ -68,6 +68,7 @@ pub(super) fn run<H: Host, F: Future>(host: &H, parker: &Arc<ParkInner>, future:
                 }
                 if turn.holds_io() {
                     claim.mine = true;
+                    parker.yield_if_senders_woken();
                     // Until woken; the turn ends (driver put back,
                     // `IN_TURN` cleared) also if a waker panics.
                     let woken = turn.park(parker, None, false);
@@ -84,6 +85,7 @@ pub(super) fn run<H: Host, F: Future>(host: &H, parker: &Arc<ParkInner>, future:
             if !asked {
                 claim.release();
             }
+            parker.yield_if_senders_woken();
             parker.park(None);
             break;
         }
