@@ -209,7 +209,7 @@ pub(crate) fn note_woke_blocked_sender() {
 }
 
 /// Whether this thread woke a waiting sender since the last call.
-pub(crate) fn take_woke_blocked_sender() -> bool {
+fn take_woke_blocked_sender() -> bool {
     WOKE_BLOCKED_SENDER.try_with(|f| f.replace(false)).unwrap_or(false)
 }
 

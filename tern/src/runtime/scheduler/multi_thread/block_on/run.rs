@@ -49,6 +49,9 @@ pub(super) fn run<H: Host, F: Future>(host: &H, parker: &Arc<ParkInner>, future:
         if let std::task::Poll::Ready(v) = crate::task::coop::budget(|| future.as_mut().poll(&mut cx)) {
             return v;
         }
+        // Before it sleeps, in the driver or not: senders this poll woke
+        // run first (`ParkInner::yield_if_senders_woken`).
+        parker.yield_if_senders_woken();
         // Park until the future is woken.
         loop {
             let mut asked = false;
@@ -68,7 +71,6 @@ pub(super) fn run<H: Host, F: Future>(host: &H, parker: &Arc<ParkInner>, future:
                 }
                 if turn.holds_io() {
                     claim.mine = true;
-                    parker.yield_if_senders_woken();
                     // Until woken; the turn ends (driver put back,
                     // `IN_TURN` cleared) also if a waker panics.
                     let woken = turn.park(parker, None, false);
@@ -85,7 +87,6 @@ pub(super) fn run<H: Host, F: Future>(host: &H, parker: &Arc<ParkInner>, future:
             if !asked {
                 claim.release();
             }
-            parker.yield_if_senders_woken();
             parker.park(None);
             break;
         }
