@@ -44,9 +44,30 @@ macro_rules! echo_server {
             let l = $rt::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             deepen_backlog(&l);
             $ready(l.local_addr().unwrap());
+            let idle_timeout = $proto == "tcp_idle_timeout";
             loop {
                 let (mut s, _) = l.accept().await.unwrap();
                 let _ = s.set_nodelay(true);
+                if idle_timeout {
+                    // The same loop with an idle timeout on each read, as
+                    // servers commonly have: a timer filed, and cancelled
+                    // by the read, at every request.
+                    $rt::spawn(async move {
+                        let mut buf = vec![0u8; 16 * 1024];
+                        loop {
+                            let idle = Duration::from_secs(30);
+                            match $rt::time::timeout(idle, s.read(&mut buf)).await {
+                                Err(_) | Ok(Ok(0)) | Ok(Err(_)) => return,
+                                Ok(Ok(n)) => {
+                                    if s.write_all(&buf[..n]).await.is_err() {
+                                        return;
+                                    }
+                                }
+                            }
+                        }
+                    });
+                    continue;
+                }
                 $rt::spawn(async move {
                     let mut buf = vec![0u8; 16 * 1024];
                     loop {
@@ -82,7 +103,8 @@ fn deepen_backlog(listener: &impl std::os::fd::AsRawFd) {
     assert_eq!(rc, 0, "listen: {}", std::io::Error::last_os_error());
 }
 
-/// Child side: serve `proto` ("tcp" or "udp") on a free port, print it,
+/// Child side: serve `proto` ("tcp", "tcp_idle_timeout" or "udp") on a
+/// free port, print it,
 /// serve until stdin closes.
 pub fn server(kind: &str, proto: &str) -> ! {
     let ready = |addr: SocketAddr| {
@@ -416,11 +438,14 @@ fn udp_echo(addr: SocketAddr) -> usize {
 
 pub type Load = fn(SocketAddr) -> usize;
 
-pub const SCENARIOS: [(&str, &str, Load); 4] = [
+/// The `*_vs_mio_floor` rows (`rows/time_net.rs`) take the first four by
+/// index; the mio floor serves only "tcp" and "udp".
+pub const SCENARIOS: [(&str, &str, Load); 5] = [
     ("tcp_echo_64b", "tcp", echo_64b),
     ("tcp_echo_16k", "tcp", echo_16k),
     ("tcp_connect_accept", "tcp", connect_accept),
     ("udp_echo", "udp", udp_echo),
+    ("tcp_echo_64b_idle_timeout", "tcp_idle_timeout", echo_64b),
 ];
 
 /// Server CPU ns/op for `kind` on scenario `i`.

@@ -7,6 +7,8 @@ pub const SLEEPS: usize = 100_000;
 pub const RESETS: usize = 1_000_000;
 pub const TICKS: usize = 10_000;
 pub const SELECT_RECVS: usize = 50_000;
+/// `timeout_around_io`: round trips per iteration.
+pub const TIMED_ROUND_TRIPS: usize = 2_000;
 /// `select_two_ready`: `select!`s per iteration.
 pub const SELECTS: usize = 10_000;
 
@@ -224,6 +226,32 @@ macro_rules! io_time_scenarios {
                             _ = rt::time::sleep(idle) => panic!("idle for 5 s"),
                         }
                     }
+                });
+            }
+
+            /// A client's request loop with a timeout on each reply:
+            /// `TIMED_ROUND_TRIPS` 64-byte round trips over a Unix socket
+            /// pair to an echo task, each read under `timeout(30 s)` (the
+            /// runtime parks between request and reply with a far timer
+            /// filed).
+            pub fn timeout_around_io(rt: &Runtime) {
+                use rt::io::{AsyncReadExt, AsyncWriteExt};
+                rt.block_on(async {
+                    let (mut a, mut b) = rt::net::UnixStream::pair().unwrap();
+                    let echo = rt::spawn(async move {
+                        let mut buf = [0u8; 64];
+                        while let Ok(n @ 1..) = b.read(&mut buf).await {
+                            b.write_all(&buf[..n]).await.unwrap();
+                        }
+                    });
+                    let limit = std::time::Duration::from_secs(30);
+                    let mut buf = [0u8; 64];
+                    for _ in 0..TIMED_ROUND_TRIPS {
+                        a.write_all(&[7u8; 64]).await.unwrap();
+                        rt::time::timeout(limit, a.read_exact(&mut buf)).await.unwrap().unwrap();
+                    }
+                    drop(a);
+                    echo.await.unwrap();
                 });
             }
 

@@ -49,6 +49,14 @@ pub(super) fn rows() -> Vec<Scenario> {
             tokio: sample(on_tokio::current_thread_timed, on_tokio::select_recv_or_sleep),
             smol: None,
         },
+        Scenario {
+            group: tm,
+            name: "timeout_around_io",
+            unit: "ns",
+            tern: sample(on_tern::current_thread_timed, on_tern::timeout_around_io),
+            tokio: sample(on_tokio::current_thread_timed, on_tokio::timeout_around_io),
+            smol: None,
+        },
     ]);
     for (i, (name, _, _)) in net::SCENARIOS.iter().enumerate() {
         v.push(Scenario {

@@ -19,7 +19,11 @@
 //!   deregisters first. Slot memory is never freed while the driver
 //!   lives, so no event, however stale, reaches freed memory.
 //! * Timed parks use a timerfd registered with the poll, armed to the exact
-//!   deadline, so epoll's millisecond timeout does not round timers up.
+//!   deadline, so epoll's millisecond timeout does not round timers up. A
+//!   timerfd already set to expire before the deadline is left alone (the
+//!   early expiry ends the wait, and the next park arms it exactly): a
+//!   `timeout` around I/O that completes first, the common case, costs no
+//!   `timerfd_settime` per park.
 
 pub(crate) mod epoll_entry;
 #[cfg(all(test, tern_loom))]
@@ -71,6 +75,9 @@ struct Inner {
     /// `EPOLL_CTL_ADD`s made (tests: deferred registration skips them).
     #[cfg(test)]
     epoll_adds: std::sync::atomic::AtomicUsize,
+    /// `timerfd_settime`s made (tests: far deadlines skip them).
+    #[cfg(test)]
+    timer_arms: std::sync::atomic::AtomicUsize,
 }
 
 /// Where the driver waits between turns, with a flag for a thread that
@@ -200,6 +207,8 @@ impl Handle {
                 driver: DriverSlot::new(driver),
                 #[cfg(test)]
                 epoll_adds: Default::default(),
+                #[cfg(test)]
+                timer_arms: Default::default(),
             }),
         })
     }
@@ -276,6 +285,12 @@ impl Handle {
         self.inner.epoll_adds.load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// Times a turn armed the timerfd so far.
+    #[cfg(all(test, not(tern_loom)))]
+    pub(crate) fn timer_arms(&self) -> usize {
+        self.inner.timer_arms.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Stops the driver: every resource becomes ready and fails.
     pub(crate) fn shutdown(&self) {
         self.inner.slab.shutdown();
@@ -303,18 +318,26 @@ impl Driver {
         // 1..=0x7FFF: tick 0 is reserved for readiness assumed at
         // registration (`ScheduledIo::new_ready`).
         self.tick = self.tick % 0x7FFF + 1;
-        // Arm the timerfd for the exact deadline; epoll itself would round
-        // the timeout up to a millisecond. It is not disarmed afterwards:
-        // the next precise turn re-arms it, and a stale expiry only ends
-        // some later wait early (callers re-check and park again).
         let timeout = match (timeout, self.timer.as_mut()) {
-            (Some(d), Some(timer)) if precise && !d.is_zero() => {
-                if timer.arm(d).is_ok() {
+            // The timerfd keeps the exact deadline; epoll itself would
+            // round the timeout up to a millisecond. It is not disarmed
+            // afterwards, and it is left as it is when already set to
+            // expire between now and the deadline: an early expiry only
+            // ends this wait early (callers re-check and park again, and
+            // that park arms it exactly). So a `timeout` around I/O that
+            // ends first, re-filed further out at every park, costs a
+            // `timerfd_settime` once per its duration, not once per park.
+            (Some(d), Some(timer)) if precise && !d.is_zero() => match timer.expire_within(d) {
+                Ok(_armed) => {
+                    #[cfg(test)]
+                    handle
+                        .inner
+                        .timer_arms
+                        .fetch_add(usize::from(_armed), std::sync::atomic::Ordering::Relaxed);
                     None
-                } else {
-                    Some(d)
                 }
-            }
+                Err(_) => Some(d),
+            },
             (t, _) => t,
         };
         // A turn that does not wait takes the smaller busy batch, if any.
@@ -369,6 +392,49 @@ impl Driver {
 #[cfg(all(test, not(tern_loom)))]
 mod tests {
     use super::DriverSlot;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn a_timerfd_set_to_expire_before_the_deadline_is_not_armed_again() {
+        use crate::io::{AsyncReadExt, AsyncWriteExt};
+        let rt = crate::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let io = rt.handle().inner.io_handle().unwrap().clone();
+        rt.block_on(async {
+            // A `timeout` around reads that complete first: the parks
+            // between them never arm the timerfd for the far deadline.
+            let (mut a, mut b) = crate::net::UnixStream::pair().unwrap();
+            let echo = crate::spawn(async move {
+                let mut buf = [0u8; 8];
+                while let Ok(n @ 1..) = b.read(&mut buf).await {
+                    b.write_all(&buf[..n]).await.unwrap();
+                }
+            });
+            let before = io.timer_arms();
+            let mut buf = [0u8; 8];
+            for _ in 0..100 {
+                a.write_all(b"ping").await.unwrap();
+                crate::time::timeout(Duration::from_secs(30), a.read_exact(&mut buf[..4]))
+                    .await
+                    .expect("the echo came back")
+                    .unwrap();
+            }
+            // Every park but a few keeps the expiry the first one set: a
+            // later park re-arms only if it asks for an instant more than
+            // `SAME_EXPIRY` before it (the first parks' clock readings are
+            // further apart, cold). Arming at every park would make 100+.
+            let arms = io.timer_arms() - before;
+            assert!((1..20).contains(&arms), "{arms} arms for 100 parks");
+            drop(a);
+            echo.await.unwrap();
+
+            // A sleep due before that expiry re-arms it, and ends at its
+            // deadline, not before.
+            let (start, before) = (Instant::now(), io.timer_arms());
+            crate::time::sleep(Duration::from_millis(30)).await;
+            assert!(start.elapsed() >= Duration::from_millis(30));
+            assert!(io.timer_arms() > before, "the sleep armed the timerfd");
+        });
+    }
 
     #[test]
     fn driver_slot_reports_a_want_once_and_only_to_the_putter() {

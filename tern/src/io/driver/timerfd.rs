@@ -4,11 +4,21 @@
 
 use mio::{Interest, Registry, Token};
 use std::io;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// Expiries this close count as the same one. A far timer's deadline is
+/// its wheel slot's, the same from park to park, but each park turns it
+/// into a `Duration` with its own clock reading, so the instant it asks
+/// for moves back and forth by the time between two readings.
+const SAME_EXPIRY: Duration = Duration::from_micros(5);
 
 pub(super) struct TimerFd {
     #[cfg(target_os = "linux")]
     fd: std::os::fd::OwnedFd,
+    /// When the last arm set the timerfd to expire (read just before the
+    /// `timerfd_settime`, so at most a syscall's time early). In the past
+    /// once it has expired; `None` before the first arm.
+    expires: Option<Instant>,
 }
 
 impl TimerFd {
@@ -24,7 +34,7 @@ impl TimerFd {
         // SAFETY: `raw` is a fresh descriptor we own.
         let fd = unsafe { OwnedFd::from_raw_fd(raw) };
         registry.register(&mut mio::unix::SourceFd(&fd.as_raw_fd()), token, Interest::READABLE)?;
-        Ok(TimerFd { fd })
+        Ok(TimerFd { fd, expires: None })
     }
 
     #[cfg(not(target_os = "linux"))]
@@ -32,10 +42,21 @@ impl TimerFd {
         Err(io::Error::new(io::ErrorKind::Unsupported, "no timerfd"))
     }
 
-    /// Arms a one-shot expiry `after` from now.
-    /// (Re-arming replaces any earlier expiry.)
-    pub(super) fn arm(&mut self, after: Duration) -> io::Result<()> {
-        self.set(after)
+    /// Makes the timerfd expire `after` from now, or earlier: an expiry
+    /// already set between now and then (give or take `SAME_EXPIRY`) is
+    /// kept (a wait it ends early is parked again, and that arms the
+    /// timerfd exactly). Returns whether it armed (made the syscall).
+    pub(super) fn expire_within(&mut self, after: Duration) -> io::Result<bool> {
+        let now = Instant::now();
+        let at = now.checked_add(after);
+        if let (Some(expires), Some(at)) = (self.expires, at) {
+            if now < expires && expires <= at + SAME_EXPIRY {
+                return Ok(false);
+            }
+        }
+        self.set(after)?;
+        self.expires = at;
+        Ok(true)
     }
 
     #[cfg(target_os = "linux")]
