@@ -120,7 +120,7 @@ pub(crate) trait Io {
         &self,
         driver: &mut Self::Driver,
         timeout: Option<Duration>,
-        precise: bool,
+        precise: Precise,
         after_wait: impl FnOnce(),
     );
 
@@ -157,7 +157,13 @@ impl Io for IoHandle {
     }
 
     #[inline]
-    fn turn(&self, driver: &mut Driver, timeout: Option<Duration>, precise: bool, after_wait: impl FnOnce()) {
+    fn turn(
+        &self,
+        driver: &mut Driver,
+        timeout: Option<Duration>,
+        precise: Precise,
+        after_wait: impl FnOnce(),
+    ) {
         driver.turn_then(self, timeout, precise, after_wait);
     }
 
@@ -207,6 +213,13 @@ impl IoWaker {
         (self.0)();
     }
 }
+
+/// Whether a timed park must end at its timeout to the nanosecond, and
+/// counted from when: `Some(reading)` for a timer's deadline, the timeout
+/// computed from the clock reading `reading` (the I/O driver arms its
+/// timerfd from it without reading the clock again); `None` when epoll's
+/// millisecond rounding will do (a watch period), or for no timeout.
+pub(crate) type Precise = Option<std::time::Instant>;
 
 /// How a [`Turn`] gets the I/O driver.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -327,9 +340,10 @@ impl<I: Io> Drivers<I> {
     }
 
     /// Records `parker` as the thread that parks until the next timer (a
-    /// sooner timer unparks it) and returns how long it may sleep
-    /// (`None`: no timer, or no time driver).
-    pub(crate) fn next_timer(&self, parker: &Arc<ParkInner>) -> Option<Duration> {
+    /// sooner timer unparks it) and returns how long it may sleep, and the
+    /// clock reading that is counted from (`None`: no timer, or no time
+    /// driver; the clock is then not read).
+    pub(crate) fn next_timer(&self, parker: &Arc<ParkInner>) -> Option<(Duration, std::time::Instant)> {
         self.time.as_ref().and_then(|time| time.prepare_park(parker))
     }
 
@@ -339,6 +353,21 @@ impl<I: Io> Drivers<I> {
         if let Some(time) = &self.time {
             time.process();
         }
+    }
+
+    /// [`fire_timers`](Self::fire_timers) at the system time `now`, a
+    /// reading of `Instant::now()` the caller shares with its other uses.
+    #[inline]
+    pub(crate) fn fire_timers_at(&self, now: std::time::Instant) {
+        if let Some(time) = &self.time {
+            time.process_at(now);
+        }
+    }
+
+    /// [`next_timer`](Self::next_timer) at the system time `now`, a shared
+    /// reading.
+    pub(crate) fn next_timer_at(&self, parker: &Arc<ParkInner>, now: std::time::Instant) -> Option<Duration> {
+        self.time.as_ref().and_then(|time| time.prepare_park_at(parker, now))
     }
 
     /// Starts a turn: takes the I/O driver as `take` says (if there is
@@ -361,7 +390,7 @@ impl<I: Io> Drivers<I> {
     /// timers.
     #[inline]
     pub(crate) fn turn_nonblocking<E: TurnEnd>(&self, end: E) {
-        self.take(Take::IfFree, true, end).turn(Some(Duration::ZERO), false);
+        self.take(Take::IfFree, true, end).turn(Some(Duration::ZERO), None);
     }
 
     /// Parks the calling thread (whose parker is `parker`) with the
@@ -374,7 +403,7 @@ impl<I: Io> Drivers<I> {
         parker: &ParkInner,
         take: Take,
         timeout: Option<Duration>,
-        precise: bool,
+        precise: Precise,
         fire_timers: bool,
         end: E,
     ) -> bool {
@@ -390,7 +419,7 @@ impl<E: TurnEnd, I: Io> Turn<'_, E, I> {
 
     /// Polls I/O once, waiting up to `timeout`, if this turn holds the
     /// driver; then ends the turn.
-    fn turn(mut self, timeout: Option<Duration>, precise: bool) {
+    fn turn(mut self, timeout: Option<Duration>, precise: Precise) {
         if let (Some(driver), Some(io)) = (&mut self.driver, &self.drivers.io) {
             io.turn(driver, timeout, precise, || {});
         }
@@ -400,7 +429,7 @@ impl<E: TurnEnd, I: Io> Turn<'_, E, I> {
     /// driver (dispatching its events) if this turn holds it, else on
     /// the parker. Returns whether an unpark token was consumed. Ends the
     /// turn.
-    pub(crate) fn park(mut self, parker: &ParkInner, timeout: Option<Duration>, precise: bool) -> bool {
+    pub(crate) fn park(mut self, parker: &ParkInner, timeout: Option<Duration>, precise: Precise) -> bool {
         match (&mut self.driver, &self.drivers.io) {
             (Some(driver), Some(io)) => park_on_driver(parker, driver, io, timeout, precise),
             _ => parker.park(timeout),
@@ -434,19 +463,19 @@ fn park_on_driver<I: Io>(
     driver: &mut I::Driver,
     io: &I,
     timeout: Option<Duration>,
-    precise: bool,
+    precise: Precise,
 ) -> bool {
     if parker.take_token() {
-        io.turn(driver, Some(Duration::ZERO), false, || {});
+        io.turn(driver, Some(Duration::ZERO), None, || {});
         return true;
     }
     if timeout == Some(Duration::ZERO) {
-        io.turn(driver, timeout, false, || {});
+        io.turn(driver, timeout, None, || {});
         return false;
     }
     if !parker.enter_driver_wait() {
         // A token arrived meanwhile (and was consumed).
-        io.turn(driver, Some(Duration::ZERO), false, || {});
+        io.turn(driver, Some(Duration::ZERO), None, || {});
         return true;
     }
     // Awake from `after_wait` on: an `unpark` during the dispatch

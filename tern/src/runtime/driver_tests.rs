@@ -77,7 +77,7 @@ fn a_want_marked_during_a_turn_is_answered_when_it_ends() {
     // Reported once.
     let parker = drivers.new_parker();
     parker.unpark();
-    assert!(drivers.park(&parker, Take::IfFree, None, false, false, &mut ends));
+    assert!(drivers.park(&parker, Take::IfFree, None, None, false, &mut ends));
     assert_eq!(ends.put_back, [true, false]);
 }
 

@@ -38,6 +38,20 @@ impl Clock {
         clock
     }
 
+    /// The clock's reading at the system time `real` (a reading of
+    /// `std::time::Instant::now()` the caller shares): `real` itself while
+    /// the clock is the system's.
+    pub(crate) fn now_at(&self, real: StdInstant) -> StdInstant {
+        if !self.paused.load(Acquire) && EVER_PAUSED.load(Relaxed) == 0 {
+            return real;
+        }
+        let inner = self.inner.lock();
+        match inner.unfrozen {
+            Some(unfrozen) => inner.base + real.saturating_duration_since(unfrozen),
+            None => inner.base,
+        }
+    }
+
     pub(crate) fn now(&self) -> StdInstant {
         if !self.paused.load(Acquire) && EVER_PAUSED.load(Relaxed) == 0 {
             return StdInstant::now();

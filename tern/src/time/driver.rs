@@ -245,11 +245,21 @@ impl Handle {
     /// Runs `f` under the lock; unparks the driver if `f` filed a timer due
     /// before it would wake.
     pub(crate) fn with_locked<R>(&self, f: impl FnOnce(&mut Locked<'_>) -> R) -> R {
+        self.with_locked_at(None, f)
+    }
+
+    /// [`with_locked`](Self::with_locked), where `Locked::now` is `now`
+    /// if given: a reading of this driver's time the caller took before
+    /// the lock. (It may be earlier than the time a `process` that took
+    /// the lock meanwhile read: an entry filed for a deadline between the
+    /// two is filed at the wheel's elapsed tick, and fires at the next
+    /// `process`.)
+    pub(crate) fn with_locked_at<R>(&self, now: Option<u64>, f: impl FnOnce(&mut Locked<'_>) -> R) -> R {
         let mut core = self.inner.core.lock();
         let core = &mut *core;
         let mut locked = Locked {
             wheel: &mut core.wheel,
-            now: None,
+            now,
             handle: self,
             shutdown: core.shutdown,
             next_wake: core.next_wake,
@@ -279,7 +289,24 @@ impl Handle {
 
     /// Records `parker` as the driving thread's and returns how long it may
     /// sleep (`None`: no timer).
-    pub(crate) fn prepare_park(&self, parker: &Arc<ParkInner>) -> Option<Duration> {
+    /// With the wait, the system clock reading it is counted from (read
+    /// only if there is a timer).
+    pub(crate) fn prepare_park(&self, parker: &Arc<ParkInner>) -> Option<(Duration, StdInstant)> {
+        let mut real = None;
+        let wait = self.prepare_park_with(parker, || {
+            let read = *real.insert(StdInstant::now());
+            self.to_ns(self.inner.clock.now_at(read))
+        });
+        wait.zip(real)
+    }
+
+    /// [`prepare_park`](Self::prepare_park) at the system time `real`, a
+    /// reading the caller shares.
+    pub(crate) fn prepare_park_at(&self, parker: &Arc<ParkInner>, real: StdInstant) -> Option<Duration> {
+        self.prepare_park_with(parker, || self.to_ns(self.inner.clock.now_at(real)))
+    }
+
+    fn prepare_park_with(&self, parker: &Arc<ParkInner>, now_ns: impl FnOnce() -> u64) -> Option<Duration> {
         let mut core = self.inner.core.lock();
         let next = core.wheel.next_expiration().map(|e| e.deadline);
         core.next_wake = next.unwrap_or(u64::MAX);
@@ -289,7 +316,7 @@ impl Handle {
         // The clock is read outside the wheel lock (as everywhere else).
         drop(core);
         next.map(|d| {
-            let wait = Duration::from_nanos(d.saturating_sub(self.now_ns()));
+            let wait = Duration::from_nanos(d.saturating_sub(now_ns()));
             // A long sleep wakes a little early and finishes with a short,
             // precise one: waking from a long idle takes longer (deeper
             // idle states, host scheduling), which would show as overshoot.
@@ -303,6 +330,17 @@ impl Handle {
 
     /// Fires every due timer. Cheap (no lock) when none can be due.
     pub(crate) fn process(&self) {
+        self.process_with(|| self.now_ns());
+    }
+
+    /// [`process`](Self::process) at the system time `real`, a reading the
+    /// caller shares (read before this call, as `process` reads its own
+    /// before taking the lock).
+    pub(crate) fn process_at(&self, real: StdInstant) {
+        self.process_with(|| self.to_ns(self.inner.clock.now_at(real)));
+    }
+
+    fn process_with(&self, now_ns: impl FnOnce() -> u64) {
         let earliest = self.inner.earliest.load(Relaxed);
         // No timer at all: not even the clock is read (a park reads it
         // several times, and servers often run with no timer pending).
@@ -310,11 +348,11 @@ impl Handle {
             // Except on a paused clock, whose reading is cheap and moves
             // only when a test moves it: `advance` then counts as looked at.
             if self.inner.clock.is_paused() {
-                self.note_processed(self.now_ns());
+                self.note_processed(now_ns());
             }
             return;
         }
-        let now = self.now_ns();
+        let now = now_ns();
         self.note_processed(now);
         if now < earliest {
             return;

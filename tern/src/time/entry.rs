@@ -373,19 +373,27 @@ impl TimerEntry {
             SHUT_DOWN => shutdown_panic(),
             _ => {}
         }
+        // The driver's time as read on the way here, if it was: the locked
+        // path below uses it rather than reading the clock again.
+        let mut now = None;
         let handle = match &self.handle {
             Some(handle) => {
-                if self.shared.state() == UNREGISTERED && self.deadline <= handle.now_ns() {
-                    // Already due: never filed, no lock. (Only the owner
-                    // moves an entry out of UNREGISTERED.)
-                    self.shared.state.store(FIRED, Release);
-                    return due_at_first_poll(self.deadline <= handle.processed_ns(), cx);
+                if self.shared.state() == UNREGISTERED {
+                    let read = handle.now_ns();
+                    if self.deadline <= read {
+                        // Already due: never filed, no lock. (Only the
+                        // owner moves an entry out of UNREGISTERED.)
+                        self.shared.state.store(FIRED, Release);
+                        return due_at_first_poll(self.deadline <= handle.processed_ns(), cx);
+                    }
+                    now = Some(read);
                 }
                 handle
             }
             None => match self.binding() {
-                Ok((handle, deadline)) => {
+                Ok((handle, deadline, read)) => {
                     self.deadline = deadline;
+                    now = read;
                     self.handle.insert(handle)
                 }
                 Err(processed) => {
@@ -400,7 +408,7 @@ impl TimerEntry {
         let shared = &self.shared;
         let ptr = NonNull::from(shared);
         handle
-            .with_locked(|locked| {
+            .with_locked_at(now, |locked| {
                 if locked.is_shutdown() {
                     return Err(());
                 }
@@ -450,19 +458,21 @@ impl TimerEntry {
     /// cloned from the context, or looked up by id elsewhere (leaving a
     /// paused clock's due check to the locked path). Panics if the driver
     /// no longer exists (its runtime is gone).
-    fn binding(&self) -> Result<(Handle, u64), bool> {
+    fn binding(&self) -> Result<(Handle, u64, Option<u64>), bool> {
         let when = self.when;
         // No clock in the process was ever paused: every driver's clock is
         // the system's, so one read of it settles due-ness for any driver.
         let system_clock = EVER_PAUSED.load(Relaxed) == 0;
+        let mut now = None;
         if system_clock {
-            let now = StdInstant::now();
-            if when <= now {
+            let read = StdInstant::now();
+            now = Some(read);
+            if when <= read {
                 // Due a millisecond or more ago: complete without looking
                 // up the driver (see "A first poll of a due timer").
                 // Outside its runtime's context there is no scheduler of
                 // that runtime to yield to: complete too.
-                let processed = now.saturating_duration_since(when) >= Duration::from_millis(1)
+                let processed = read.saturating_duration_since(when) >= Duration::from_millis(1)
                     || Handle::with_current(self.driver, |h| h.to_ns(when) <= h.processed_ns())
                         .unwrap_or(true);
                 return Err(processed);
@@ -470,8 +480,11 @@ impl TimerEntry {
         }
         let in_context = Handle::with_current(self.driver, |h| {
             let deadline = h.to_ns(when);
-            if system_clock || deadline > h.now_ns() {
-                Ok((h.clone(), deadline))
+            if let Some(read) = now {
+                // The system clock is this driver's clock.
+                Ok((h.clone(), deadline, Some(h.to_ns(read))))
+            } else if deadline > h.now_ns() {
+                Ok((h.clone(), deadline, None))
             } else {
                 Err(deadline <= h.processed_ns())
             }
@@ -481,7 +494,8 @@ impl TimerEntry {
         }
         let handle = Handle::find_live(self.driver).unwrap_or_else(|| shutdown_panic());
         let deadline = handle.to_ns(when);
-        Ok((handle, deadline))
+        let read = now.map(|read| handle.to_ns(read));
+        Ok((handle, deadline, read))
     }
 }
 

@@ -299,9 +299,10 @@ impl Handle {
 
 impl Driver {
     /// One turn: waits up to `timeout` (`None`: until woken) for events and
-    /// dispatches them. A `precise` timeout (a timer's deadline) is kept to
-    /// the nanosecond with the timerfd; an imprecise one (the watchdog's
-    /// period) uses epoll's millisecond timeout and costs no extra syscall.
+    /// dispatches them. A `precise` timeout (a timer's deadline, counted
+    /// from the clock reading it holds) is kept to the nanosecond with the
+    /// timerfd; an imprecise one (the watchdog's period) uses epoll's
+    /// millisecond timeout and costs no extra syscall.
     ///
     /// Calls `after_wait` once `epoll_wait` has returned and before any
     /// event is dispatched: the parker uses it to stop counting as asleep,
@@ -312,7 +313,7 @@ impl Driver {
         &mut self,
         handle: &Handle,
         timeout: Option<Duration>,
-        precise: bool,
+        precise: crate::runtime::driver::Precise,
         after_wait: impl FnOnce(),
     ) {
         // 1..=0x7FFF: tick 0 is reserved for readiness assumed at
@@ -327,17 +328,19 @@ impl Driver {
             // that park arms it exactly). So a `timeout` around I/O that
             // ends first, re-filed further out at every park, costs a
             // `timerfd_settime` once per its duration, not once per park.
-            (Some(d), Some(timer)) if precise && !d.is_zero() => match timer.expire_within(d) {
-                Ok(_armed) => {
-                    #[cfg(test)]
-                    handle
-                        .inner
-                        .timer_arms
-                        .fetch_add(usize::from(_armed), std::sync::atomic::Ordering::Relaxed);
-                    None
+            (Some(d), Some(timer)) if precise.is_some() && !d.is_zero() => {
+                match timer.expire_within(precise, d) {
+                    Ok(_armed) => {
+                        #[cfg(test)]
+                        handle
+                            .inner
+                            .timer_arms
+                            .fetch_add(usize::from(_armed), std::sync::atomic::Ordering::Relaxed);
+                        None
+                    }
+                    Err(_) => Some(d),
                 }
-                Err(_) => Some(d),
-            },
+            }
             (t, _) => t,
         };
         // A turn that does not wait takes the smaller busy batch, if any.

@@ -42,12 +42,13 @@ impl TimerFd {
         Err(io::Error::new(io::ErrorKind::Unsupported, "no timerfd"))
     }
 
-    /// Makes the timerfd expire `after` from now, or earlier: an expiry
-    /// already set between now and then (give or take `SAME_EXPIRY`) is
-    /// kept (a wait it ends early is parked again, and that arms the
-    /// timerfd exactly). Returns whether it armed (made the syscall).
-    pub(super) fn expire_within(&mut self, after: Duration) -> io::Result<bool> {
-        let now = Instant::now();
+    /// Makes the timerfd expire `after` from `now` (a clock reading the
+    /// caller took, or `None`: now), or earlier: an expiry already set
+    /// between now and then (give or take `SAME_EXPIRY`) is kept (a wait
+    /// it ends early is parked again, and that arms the timerfd exactly).
+    /// Returns whether it armed (made the syscall).
+    pub(super) fn expire_within(&mut self, now: Option<Instant>, after: Duration) -> io::Result<bool> {
+        let now = now.unwrap_or_else(Instant::now);
         let at = now.checked_add(after);
         if let (Some(expires), Some(at)) = (self.expires, at) {
             if now < expires && expires <= at + SAME_EXPIRY {

@@ -74,14 +74,27 @@ impl BusyClock {
     /// A busy period starts now.
     #[inline]
     pub(crate) fn start(&mut self) {
-        self.since = Some(Instant::now());
+        self.start_at(Instant::now());
+    }
+
+    /// A busy period starts at `now` (a reading the caller shares).
+    #[inline]
+    pub(crate) fn start_at(&mut self, now: Instant) {
+        self.since = Some(now);
     }
 
     /// The busy period ends now: publishes its length.
     #[inline]
     pub(crate) fn stop(&mut self, metrics: &WorkerMetrics) {
+        self.stop_at(metrics, Instant::now());
+    }
+
+    /// The busy period ends at `now` (a reading the caller shares):
+    /// publishes its length.
+    #[inline]
+    pub(crate) fn stop_at(&mut self, metrics: &WorkerMetrics, now: Instant) {
         if let Some(since) = self.since.take() {
-            metrics.add_busy(since.elapsed());
+            metrics.add_busy(now.saturating_duration_since(since));
         }
     }
 

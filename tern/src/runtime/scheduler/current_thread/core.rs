@@ -17,6 +17,7 @@ use std::pin::Pin;
 use std::sync::atomic::Ordering::*;
 use std::sync::Arc;
 use std::task::{Poll, Waker};
+use std::time::Instant;
 
 type Sched = Arc<Handle>;
 
@@ -338,7 +339,12 @@ fn park(cx: &Context, precise: &PreciseTimers) {
             || !handle.inject.is_empty()
             || cx.with_core(|core| !core.run_queue.is_empty())
     };
-    drivers.fire_timers();
+    // One clock reading serves this side of the sleep (timers, busy time,
+    // the timeout) and one the other: the clock costs tens of
+    // nanoseconds a read on a VM, and a park with a timer pending read it
+    // five times.
+    let mut now = Instant::now();
+    drivers.fire_timers_at(now);
     if has_work() || cx.has_deferred() {
         // No sleep, but the queue was empty: what is runnable is the
         // `block_on` future, a task pushed meanwhile, or tasks that
@@ -357,13 +363,15 @@ fn park(cx: &Context, precise: &PreciseTimers) {
             cx.wake_deferred();
             return;
         }
+        // And it may have taken a while.
+        now = Instant::now();
     }
     cx.with_core(|core| {
         core.metrics().about_to_park();
         let Core { busy, published, .. } = core;
-        busy.stop(&published.worker);
+        busy.stop_at(&published.worker, now);
     });
-    let timeout = drivers.next_timer(&handle.park);
+    let timeout = drivers.next_timer_at(&handle.park, now);
     let paused = drivers.time().filter(|t| t.clock().is_paused() && handle.blocking.running() == 0);
     // In the I/O driver if there is one (dispatching its events), else on
     // the condvar; nobody else waits for the driver (`()`).
@@ -373,7 +381,7 @@ fn park(cx: &Context, precise: &PreciseTimers) {
         // paused clock and fire what is due.
         (Some(wait), Some(time)) => {
             let zero = Some(std::time::Duration::ZERO);
-            if !drivers.park(&handle.park, Take::IfFree, zero, true, false, ()) && !has_work() {
+            if !drivers.park(&handle.park, Take::IfFree, zero, Some(now), false, ()) && !has_work() {
                 let _ = time.clock().advance(wait);
             }
             drivers.fire_timers();
@@ -382,12 +390,15 @@ fn park(cx: &Context, precise: &PreciseTimers) {
             if timeout.is_some() {
                 precise.arm();
             }
-            drivers.park(&handle.park, Take::IfFree, timeout, true, true, ());
+            // Timers are fired below, with the reading shared.
+            drivers.park(&handle.park, Take::IfFree, timeout, Some(now), false, ());
+            now = Instant::now();
+            drivers.fire_timers_at(now);
         }
     }
     cx.with_core(|core| {
         core.metrics().unparked();
-        core.busy.start();
+        core.busy.start_at(now);
     });
     if let Some(f) = &handle.config.after_unpark {
         f();

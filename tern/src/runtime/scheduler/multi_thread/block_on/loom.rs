@@ -289,7 +289,13 @@ impl Io for FakeIo {
         self.0.ready.notify_one();
     }
 
-    fn turn(&self, _: &mut FakeDriver, timeout: Option<Duration>, _: bool, after_wait: impl FnOnce()) {
+    fn turn(
+        &self,
+        _: &mut FakeDriver,
+        timeout: Option<Duration>,
+        _: crate::runtime::driver::Precise,
+        after_wait: impl FnOnce(),
+    ) {
         let events = {
             let mut p = self.0.poll.lock();
             if timeout != Some(Duration::ZERO) {

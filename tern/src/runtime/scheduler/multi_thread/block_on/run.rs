@@ -73,7 +73,7 @@ pub(super) fn run<H: Host, F: Future>(host: &H, parker: &Arc<ParkInner>, future:
                     claim.mine = true;
                     // Until woken; the turn ends (driver put back,
                     // `IN_TURN` cleared) also if a waker panics.
-                    let woken = turn.park(parker, None, false);
+                    let woken = turn.park(parker, None, None);
                     if !host.inject_is_empty() {
                         no_handover = HANDOVER_BACKOFF;
                     }

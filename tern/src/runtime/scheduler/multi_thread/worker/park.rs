@@ -245,7 +245,12 @@ pub(in crate::runtime::scheduler::multi_thread) fn park_step<H: Host>(
     // the next timer and fires what is due when it wakes.
     let role = drivers.try_take_role(index);
     let has_role = role.is_some();
-    let timer = if has_role { drivers.next_timer(parker) } else { None };
+    // The timer's wait comes with the clock reading it is counted from;
+    // the I/O driver arms its timerfd from that reading too.
+    let (timer, now) = match has_role.then(|| drivers.next_timer(parker)).flatten() {
+        Some((wait, now)) => (Some(wait), Some(now)),
+        None => (None, None),
+    };
     // A `block_on` thread polling I/O leaves this worker the timers, and
     // a look at its claim every period (`block_on/`).
     let standby = if has_role && drivers.io().is_some() {
@@ -267,7 +272,7 @@ pub(in crate::runtime::scheduler::multi_thread) fn park_step<H: Host>(
     if has_role {
         with_role();
     }
-    turn.park(parker, plan.timeout, plan.precise);
+    turn.park(parker, plan.timeout, if plan.precise { now } else { None });
     drop(role);
     has_role
 }
