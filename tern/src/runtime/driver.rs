@@ -432,7 +432,18 @@ impl<E: TurnEnd, I: Io> Turn<'_, E, I> {
     pub(crate) fn park(mut self, parker: &ParkInner, timeout: Option<Duration>, precise: Precise) -> bool {
         match (&mut self.driver, &self.drivers.io) {
             (Some(driver), Some(io)) => park_on_driver(parker, driver, io, timeout, precise),
-            _ => parker.park(timeout),
+            _ => {
+                // The wait was counted from the reading in `precise`: what
+                // is left of it now (the parker's timeout is relative).
+                let timeout = match (timeout, precise) {
+                    (Some(d), Some(base)) => Some(
+                        base.checked_add(d)
+                            .map_or(d, |at| at.saturating_duration_since(std::time::Instant::now())),
+                    ),
+                    (t, _) => t,
+                };
+                parker.park(timeout)
+            }
         }
     }
 }

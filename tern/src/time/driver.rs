@@ -107,9 +107,10 @@ struct Core {
 /// The locked driver, handed to entry operations.
 pub(crate) struct Locked<'a> {
     pub(crate) wheel: &'a mut Wheel,
-    /// The driver's time, read on first use under the lock (`now`): an
-    /// unfiling (a dropped timer) needs none, and the clock costs tens of
-    /// nanoseconds a read on a VM.
+    /// The driver's time: the reading the caller took before the lock
+    /// (`with_locked_at`), else read on first use under the lock (`now`):
+    /// an unfiling (a dropped timer) needs none, and the clock costs tens
+    /// of nanoseconds a read on a VM.
     now: Option<u64>,
     handle: &'a Handle,
     shutdown: bool,
@@ -121,7 +122,9 @@ pub(crate) struct Locked<'a> {
 impl Locked<'_> {
     /// The driver's time: read once, under the lock, so no earlier than
     /// the lock's previous holder's (a `process` reads its time before
-    /// taking the lock).
+    /// taking the lock), unless the caller handed in an earlier reading
+    /// (`with_locked_at`: a deadline it calls not yet due may then be
+    /// behind the wheel, which files it at its elapsed tick).
     pub(crate) fn now(&mut self) -> u64 {
         let handle = self.handle;
         *self.now.get_or_insert_with(|| handle.now_ns())

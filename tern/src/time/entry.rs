@@ -449,8 +449,10 @@ impl TimerEntry {
             .unwrap_or_else(|()| shutdown_panic())
     }
 
-    /// First poll of an unbound entry: the handle to bind it to and its
-    /// deadline in that driver's nanoseconds, or, if it is already due,
+    /// First poll of an unbound entry: the handle to bind it to, its
+    /// deadline in that driver's nanoseconds and the driver's time the due
+    /// check read (when it read the system clock; the locked filing uses it
+    /// rather than reading again), or, if it is already due,
     /// whether the driver has processed its deadline (see "A first poll of
     /// a due timer"). Due-ness comes from the system clock when no clock was ever
     /// paused, else from the driver's clock through the context's borrowed

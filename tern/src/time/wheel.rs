@@ -149,8 +149,11 @@ impl Wheel {
     }
 
     /// Files `entry` for `deadline_ns` (which the caller has checked is not
-    /// yet due). Returns when its slot will expire (ns), a lower bound of
-    /// `next_expiration` the driver uses to skip its lock.
+    /// yet due by its clock reading; one taken before the lock may be
+    /// older than `elapsed`, and a deadline behind it is filed at the
+    /// elapsed tick, due at the next `process`). Returns when its slot will
+    /// expire (ns), a lower bound of `next_expiration` the driver uses to
+    /// skip its lock.
     ///
     /// # Safety
     ///

@@ -319,29 +319,33 @@ impl Driver {
         // 1..=0x7FFF: tick 0 is reserved for readiness assumed at
         // registration (`ScheduledIo::new_ready`).
         self.tick = self.tick % 0x7FFF + 1;
-        let timeout = match (timeout, self.timer.as_mut()) {
+        let timeout = match (timeout, self.timer.as_mut(), precise) {
             // The timerfd keeps the exact deadline; epoll itself would
-            // round the timeout up to a millisecond. It is not disarmed
-            // afterwards, and it is left as it is when already set to
-            // expire between now and the deadline: an early expiry only
-            // ends this wait early (callers re-check and park again, and
-            // that park arms it exactly). So a `timeout` around I/O that
-            // ends first, re-filed further out at every park, costs a
+            // round the timeout up to a millisecond. It is armed to an
+            // absolute time, the reading the wait was counted from plus
+            // the wait, so the time since that reading does not make the
+            // park late. It is not disarmed afterwards, and it is left as
+            // it is when already set to expire between that reading and
+            // the deadline: an early expiry only ends this wait early
+            // (callers re-check and park again, and that park arms it
+            // exactly). So a `timeout` around I/O that ends first,
+            // re-filed further out at every park, costs a
             // `timerfd_settime` once per its duration, not once per park.
-            (Some(d), Some(timer)) if precise.is_some() && !d.is_zero() => {
-                match timer.expire_within(precise, d) {
-                    Ok(_armed) => {
+            // A kept expiry is backed by epoll's own timeout (no extra
+            // syscall): should the expiry have been read by another
+            // thread's turn after this reading, this wait still ends,
+            // at most a millisecond late.
+            (Some(d), Some(timer), Some(base)) if !d.is_zero() => {
+                match base.checked_add(d).map(|at| timer.expire_by(base, at)) {
+                    Some(Ok(true)) => {
                         #[cfg(test)]
-                        handle
-                            .inner
-                            .timer_arms
-                            .fetch_add(usize::from(_armed), std::sync::atomic::Ordering::Relaxed);
+                        handle.inner.timer_arms.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         None
                     }
-                    Err(_) => Some(d),
+                    _ => Some(d),
                 }
             }
-            (t, _) => t,
+            (t, _, _) => t,
         };
         // A turn that does not wait takes the smaller busy batch, if any.
         let events = match &mut self.busy_events {
