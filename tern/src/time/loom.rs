@@ -23,6 +23,16 @@
 //! driver (refiled at the new deadline). Tokio's `Sleep::reset` behaves so,
 //! and tokio-util's `DelayQueue` relies on it.
 
+//!
+//! `a_rearmed_entry_filed_with_an_old_reading_still_fires`: a bound entry
+//! re-armed after it fired (`UNREGISTERED`, handle kept) is polled, which
+//! reads the driver's time before the lock and files with that reading
+//! (`with_locked_at`), while another thread moves the clock past the
+//! deadline and fires what is due. When the reading is older than that
+//! `process`, the entry is filed behind the wheel's elapsed tick; in every
+//! order a pending poll is followed by a wake, by that `process` or the
+//! next.
+
 use crate::loom::sync::atomic::{AtomicBool, Ordering::*};
 use crate::loom::sync::Arc;
 use crate::time::driver::Handle;
@@ -133,5 +143,49 @@ fn a_filed_entry_reset_earlier_wakes_its_waker_once() {
         assert!(entry.is_elapsed());
         assert_eq!(count.0.load(SeqCst), 1, "the waiting task is woken once");
         drop(entry);
+    });
+}
+
+#[test]
+fn a_rearmed_entry_filed_with_an_old_reading_still_fires() {
+    ::loom::model(|| {
+        let handle = Handle::new(true);
+        let start = handle.clock().now();
+        let mut entry = Box::pin(TimerEntry::new(handle.id(), start + Duration::from_millis(1)));
+        let count = std::sync::Arc::new(Count(AtomicUsize::new(0)));
+        let waker = Waker::from(count.clone());
+        let mut cx = Context::from_waker(&waker);
+        // SAFETY: the entry stays in its box until it is dropped (so for
+        // every `get_unchecked_mut` in this model).
+        let poll = unsafe { Pin::get_unchecked_mut(entry.as_mut()).poll_elapsed(&mut cx) };
+        assert!(poll.is_pending(), "bound and filed");
+        handle.clock().advance(Duration::from_millis(2)).unwrap();
+        handle.process();
+        assert!(entry.is_elapsed(), "fired");
+        // SAFETY: as above. Re-armed: bound, and `UNREGISTERED`.
+        unsafe { Pin::get_unchecked_mut(entry.as_mut()).reset(start + Duration::from_millis(5)) };
+        let before = count.0.load(SeqCst);
+        // Another timer keeps the wheel busy, so the other thread's
+        // `process` takes the lock and moves the elapsed tick on.
+        let mut other = Box::pin(TimerEntry::new(handle.id(), start + Duration::from_millis(8)));
+        // SAFETY: as above, for `other`.
+        let poll = unsafe { Pin::get_unchecked_mut(other.as_mut()).poll_elapsed(&mut cx) };
+        assert!(poll.is_pending());
+
+        let driver = handle.clone();
+        let th = thread::spawn(move || {
+            driver.clock().advance(Duration::from_millis(10)).unwrap();
+            driver.process();
+        });
+        // SAFETY: as above.
+        let poll = unsafe { Pin::get_unchecked_mut(entry.as_mut()).poll_elapsed(&mut cx) };
+        th.join().unwrap();
+        if poll.is_pending() {
+            // The runtime's next turn.
+            handle.process();
+            assert!(entry.is_elapsed(), "fired by a process after the filing");
+            assert!(count.0.load(SeqCst) > before, "the pending poll was followed by a wake");
+        }
+        assert!(other.is_elapsed());
     });
 }
