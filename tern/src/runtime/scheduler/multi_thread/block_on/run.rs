@@ -12,6 +12,13 @@ use std::sync::Arc;
 /// asks the workers for the driver again.
 const HANDOVER_BACKOFF: u32 = 64;
 
+/// Polls in a row of a future that woke itself while it was polled (a
+/// `LocalSet`'s `run_until` whose local tasks woke each other, a loop of
+/// yields) that go straight to the next poll; the one after them takes
+/// the usual way, through the driver, so such a loop still lets I/O in
+/// (the schedulers' `event_interval`, Tokio's default).
+const SELF_WAKES_PER_TURN: u32 = 61;
+
 impl Handle {
     /// Runs `future` on this thread until it completes; while every worker
     /// is parked, this thread polls I/O itself (protocol in `mod.rs`).
@@ -45,10 +52,20 @@ pub(super) fn run<H: Host, F: Future>(host: &H, parker: &Arc<ParkInner>, future:
     // after one of its turns woke tasks (their I/O is better polled by
     // a worker, which runs them without a cross-thread wake).
     let mut no_handover = 0u32;
+    let mut self_wakes = 0u32;
     loop {
         if let std::task::Poll::Ready(v) = crate::task::coop::budget(|| future.as_mut().poll(&mut cx)) {
             return v;
         }
+        // Woken while it was polled: poll again at once, without the
+        // driver's turn (an `epoll_wait` and the driver's slot) that a
+        // park with a token waiting would make, for up to
+        // `SELF_WAKES_PER_TURN` polls in a row.
+        if self_wakes < SELF_WAKES_PER_TURN && parker.take_token() {
+            self_wakes += 1;
+            continue;
+        }
+        self_wakes = 0;
         // Before it sleeps, in the driver or not: senders this poll woke
         // run first (`ParkInner::yield_if_senders_woken`).
         parker.yield_if_senders_woken();
