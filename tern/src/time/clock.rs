@@ -53,14 +53,7 @@ impl Clock {
     }
 
     pub(crate) fn now(&self) -> StdInstant {
-        if !self.paused.load(Acquire) && EVER_PAUSED.load(Relaxed) == 0 {
-            return StdInstant::now();
-        }
-        let inner = self.inner.lock();
-        match inner.unfrozen {
-            Some(unfrozen) => inner.base + unfrozen.elapsed(),
-            None => inner.base,
-        }
+        self.now_at(StdInstant::now())
     }
 
     pub(crate) fn is_paused(&self) -> bool {

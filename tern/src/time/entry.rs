@@ -464,11 +464,8 @@ impl TimerEntry {
         let when = self.when;
         // No clock in the process was ever paused: every driver's clock is
         // the system's, so one read of it settles due-ness for any driver.
-        let system_clock = EVER_PAUSED.load(Relaxed) == 0;
-        let mut now = None;
-        if system_clock {
-            let read = StdInstant::now();
-            now = Some(read);
+        let now = (EVER_PAUSED.load(Relaxed) == 0).then(StdInstant::now);
+        if let Some(read) = now {
             if when <= read {
                 // Due a millisecond or more ago: complete without looking
                 // up the driver (see "A first poll of a due timer").

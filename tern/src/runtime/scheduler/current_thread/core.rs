@@ -381,7 +381,7 @@ fn park(cx: &Context, precise: &PreciseTimers) {
         // paused clock and fire what is due.
         (Some(wait), Some(time)) => {
             let zero = Some(std::time::Duration::ZERO);
-            if !drivers.park(&handle.park, Take::IfFree, zero, Some(now), false, ()) && !has_work() {
+            if !drivers.park(&handle.park, Take::IfFree, zero, None, false, ()) && !has_work() {
                 let _ = time.clock().advance(wait);
             }
             drivers.fire_timers();

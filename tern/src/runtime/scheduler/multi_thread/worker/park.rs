@@ -247,10 +247,7 @@ pub(in crate::runtime::scheduler::multi_thread) fn park_step<H: Host>(
     let has_role = role.is_some();
     // The timer's wait comes with the clock reading it is counted from;
     // the I/O driver arms its timerfd from that reading too.
-    let (timer, now) = match has_role.then(|| drivers.next_timer(parker)).flatten() {
-        Some((wait, now)) => (Some(wait), Some(now)),
-        None => (None, None),
-    };
+    let (timer, now) = has_role.then(|| drivers.next_timer(parker)).flatten().unzip();
     // A `block_on` thread polling I/O leaves this worker the timers, and
     // a look at its claim every period (`block_on/`).
     let standby = if has_role && drivers.io().is_some() {
