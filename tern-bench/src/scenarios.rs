@@ -20,6 +20,8 @@ pub const NUM_SPAWN_BUSY2: usize = 1_000;
 /// `remote_spawn`: tasks spawned by each of the outside threads.
 pub const REMOTE_THREADS: usize = 4;
 pub const REMOTE_PER_THREAD: usize = 3_200;
+/// `local_set_ping_pong`: round trips per iteration.
+pub const LOCAL_ROUND_TRIPS: usize = 5_000;
 
 /// Worker threads of every multi-thread runtime measured.
 pub const WORKERS: usize = 2;
@@ -202,6 +204,31 @@ macro_rules! scenarios {
                     }
                 });
                 rt.block_on(done_rx);
+            }
+
+            /// `LOCAL_ROUND_TRIPS` round trips over two `mpsc::channel(1)`
+            /// between a `LocalSet::run_until` future in `block_on` and a
+            /// `spawn_local` task: the actix-style `main`, where every
+            /// message wakes the `block_on` future from inside its own poll.
+            pub fn local_set_ping_pong(rt: &Runtime) {
+                let local = rt::task::LocalSet::new();
+                local.block_on(rt, async {
+                    let (tx, mut rx) = rt::sync::mpsc::channel::<usize>(1);
+                    let (back_tx, mut back_rx) = rt::sync::mpsc::channel::<usize>(1);
+                    let echo = rt::task::spawn_local(async move {
+                        while let Some(v) = rx.recv().await {
+                            if back_tx.send(v + 1).await.is_err() {
+                                return;
+                            }
+                        }
+                    });
+                    for i in 0..LOCAL_ROUND_TRIPS {
+                        tx.send(i).await.unwrap();
+                        assert_eq!(back_rx.recv().await, Some(i + 1));
+                    }
+                    drop(tx);
+                    echo.await.unwrap();
+                });
             }
 
             pub fn spawn_many_local(rt: &Runtime) {

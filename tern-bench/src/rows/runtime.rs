@@ -195,6 +195,14 @@ pub(super) fn rows() -> Vec<Scenario> {
             tokio: sample(on_tokio::multi_thread, on_tokio::remote_spawn),
             smol: on_smol_mt(smol_mt::remote_spawn),
         },
+        Scenario {
+            group: mt,
+            name: "local_set_ping_pong",
+            unit: "ns",
+            tern: sample(on_tern::multi_thread, on_tern::local_set_ping_pong),
+            tokio: sample(on_tokio::multi_thread, on_tokio::local_set_ping_pong),
+            smol: None,
+        },
     ]);
     // `task`: task utilities (multi-thread, `WORKERS` workers).
     v.push(Scenario {
