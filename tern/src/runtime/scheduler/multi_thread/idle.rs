@@ -18,7 +18,17 @@
 //! * The last searcher to find work wakes another, so a searcher is always
 //!   around while work is being spread.
 //! * A worker that parks while others are awake takes the watch (sets
-//!   `WATCHDOG`) if nobody has it, and keeps it until it leaves its park.
+//!   `WATCHDOG`) if nobody has it, and keeps it until it leaves its park,
+//!   or until a peer takes it over: a holder that sleeps in the I/O
+//!   driver (it holds the driver role) offers the watch
+//!   (`offer_watch`), and the next worker to park without it takes it
+//!   (`transition_worker_to_parked`, `rearm_watchdog`). The role holder is
+//!   the worker that I/O wakes, and a holder that wakes gives the watch
+//!   up; held by a worker I/O does not wake, the watch survives the start
+//!   of a burst, whose first LIFO push then wakes nobody. The holder that
+//!   lost the watch learns it when it next wakes (`keep_watch`); only the
+//!   current holder (`watch_holder`) releases the watch or changes
+//!   `WATCH_DEEP`.
 //!   How closely it watches is its own business (`worker/park.rs`): every
 //!   `WATCHDOG_PERIOD` while a peer has work queued or is making progress,
 //!   else one look after `WATCH_IDLE_PERIOD`, then not at all (deep).
@@ -37,9 +47,13 @@
 //! | cleared, holder woken   | a LIFO push (`lifo_push_wake`)      | the slot was empty; the one whose `fetch_and` cleared it wakes |
 //! | cleared                 | the holder (`leave_deep_watch`)     | its last look found work, or it woke for any reason |
 //! | cleared                 | the holder (`release_watchdog`)     | it leaves its park |
+//! | cleared                 | a worker taking the watch (`take_watch`) | it parks and takes the watch over from a holder in the I/O driver |
 //!
 //! `sleepers` (under a mutex) lists the parked workers; every change of
-//! `num_unparked` happens under that mutex, so the two always agree.
+//! `num_unparked` happens under that mutex, so the two always agree. So
+//! does every change of the watch's holder (`watch_holder`, written only
+//! under the mutex; `lifo_push_wake` reads it without) and of
+//! `in_driver`, the offer (under the mutex too).
 
 use crate::loom::sync::atomic::{fence, AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::Mutex;
@@ -53,11 +67,21 @@ const WATCH_DEEP: usize = 1 << 31;
 
 pub(super) struct Idle {
     state: AtomicUsize,
-    /// The worker holding the watch while it is deep: written by the
-    /// holder before it sets `WATCH_DEEP`, read by the push that clears it.
+    /// The worker holding the watch while `WATCHDOG` is set: written under
+    /// `sleepers`' lock when a worker takes the watch, read by the push
+    /// that clears `WATCH_DEEP` (which wakes it) and by the holders.
     watch_holder: AtomicUsize,
-    sleepers: Mutex<Vec<usize>>,
+    sleepers: Mutex<Sleepers>,
     num_workers: usize,
+}
+
+/// What `Idle`'s mutex guards.
+struct Sleepers {
+    /// The parked workers.
+    parked: Vec<usize>,
+    /// The watch's holder sleeps in the I/O driver (`offer_watch`): the
+    /// next worker to park without the watch takes it over.
+    in_driver: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -101,7 +125,7 @@ impl Idle {
         Idle {
             state: AtomicUsize::new(num_workers << UNPARK_SHIFT),
             watch_holder: AtomicUsize::new(usize::MAX),
-            sleepers: Mutex::new(Vec::with_capacity(num_workers)),
+            sleepers: Mutex::new(Sleepers { parked: Vec::with_capacity(num_workers), in_driver: false }),
             num_workers,
         }
     }
@@ -120,7 +144,7 @@ impl Idle {
         if !self.notify_should_wakeup() {
             return None;
         }
-        let worker = sleepers.pop()?;
+        let worker = sleepers.parked.pop()?;
         self.state.fetch_add(UNPARK_ONE | 1, SeqCst);
         Some(worker)
     }
@@ -157,18 +181,75 @@ impl Idle {
     /// The holder (worker `me`) is about to sleep without a timeout; its
     /// next look at the peers' queues decides (`leave_deep_watch` if it
     /// finds work).
-    pub(super) fn enter_deep_watch(&self, me: usize) {
-        self.watch_holder.store(me, SeqCst);
+    /// Returns false, and sets nothing, if the watch is no longer `me`'s
+    /// (a peer took it over).
+    #[must_use]
+    pub(super) fn enter_deep_watch(&self, me: usize) -> bool {
+        let sleepers = self.sleepers.lock();
+        if !self.holds(me) {
+            return false;
+        }
         self.state.fetch_or(WATCH_DEEP, SeqCst);
+        drop(sleepers);
         // Pairs with the fence in `lifo_push_wake`.
         fence(SeqCst);
+        true
     }
 
-    /// The holder watches with a timeout again, or woke. Returns true if
-    /// a LIFO push had already cleared the bit (and so woke it).
+    /// The holder `me` watches with a timeout again, or woke. Returns true
+    /// if a LIFO push had already cleared the bit (and so woke it). A
+    /// worker that lost the watch meanwhile leaves the bit alone: it is
+    /// the new holder's.
     #[must_use]
-    pub(super) fn leave_deep_watch(&self) -> bool {
-        self.state.fetch_and(!WATCH_DEEP, SeqCst) & WATCH_DEEP == 0
+    pub(super) fn leave_deep_watch(&self, me: usize) -> bool {
+        let _sleepers = self.sleepers.lock();
+        self.holds(me) && self.state.fetch_and(!WATCH_DEEP, SeqCst) & WATCH_DEEP == 0
+    }
+
+    /// Whether `me` holds the watch. Exact under `sleepers`' lock; without
+    /// it, a holder may still read `true` just after a peer took over
+    /// (it learns at its next look).
+    fn holds(&self, me: usize) -> bool {
+        self.load().watchdog() && self.watch_holder.load(SeqCst) == me
+    }
+
+    /// Makes `me` the holder (under `sleepers`' lock): the watch starts
+    /// not deep and not offered.
+    fn take_watch(&self, sleepers: &mut Sleepers, me: usize) {
+        self.watch_holder.store(me, SeqCst);
+        self.state.fetch_or(WATCHDOG, SeqCst);
+        self.state.fetch_and(!WATCH_DEEP, SeqCst);
+        sleepers.in_driver = false;
+    }
+
+    /// Whether a worker parking now (not the holder) takes the watch: it
+    /// is vacant while a peer is awake, or offered by a holder sleeping in
+    /// the I/O driver.
+    fn should_take_watch(sleepers: &Sleepers, state: State) -> bool {
+        (state.num_unparked() > 0 && !state.watchdog()) || (state.watchdog() && sleepers.in_driver)
+    }
+
+    /// The holder `me` is about to sleep in the I/O driver: the next
+    /// worker to park without the watch takes it over, so that the worker
+    /// I/O wakes does not take the watch along.
+    pub(super) fn offer_watch(&self, me: usize) {
+        let mut sleepers = self.sleepers.lock();
+        if self.holds(me) {
+            sleepers.in_driver = true;
+        }
+    }
+
+    /// The holder `me` woke: whether the watch is still its own (a peer
+    /// may have taken it over while it slept). An offer it made is
+    /// withdrawn: it sleeps in the driver again only after a new one.
+    #[must_use]
+    pub(super) fn keep_watch(&self, me: usize) -> bool {
+        let mut sleepers = self.sleepers.lock();
+        let holds = self.holds(me);
+        if holds {
+            sleepers.in_driver = false;
+        }
+        holds
     }
 
     /// Whether the watch is deep now (a snapshot, for the loom model).
@@ -198,11 +279,11 @@ impl Idle {
         let dec = UNPARK_ONE | usize::from(is_searching);
         let prev = State(self.state.fetch_sub(dec, SeqCst));
         let now = State(prev.0 - dec);
-        let watchdog = now.num_unparked() > 0 && !now.watchdog();
+        let watchdog = Self::should_take_watch(&sleepers, now);
         if watchdog {
-            self.state.fetch_or(WATCHDOG, SeqCst);
+            self.take_watch(&mut sleepers, worker);
         }
-        sleepers.push(worker);
+        sleepers.parked.push(worker);
         drop(sleepers);
         // Pairs with the fence in `notify_should_wakeup`: either the
         // producer sees us parked and wakes us, or our caller's next look at
@@ -211,30 +292,34 @@ impl Idle {
         Parked { was_last_searcher: is_searching && prev.num_searching() == 1, watchdog }
     }
 
-    /// Re-decides, for a worker still parked, whether it takes the watch.
-    pub(super) fn rearm_watchdog(&self) -> bool {
-        let _sleepers = self.sleepers.lock();
-        let state = self.load();
-        if state.num_unparked() > 0 && !state.watchdog() {
-            self.state.fetch_or(WATCHDOG, SeqCst);
-            true
-        } else {
-            false
+    /// Re-decides, for worker `me`, parked and not holding the watch,
+    /// whether it takes the watch (vacant with a peer awake, or offered).
+    pub(super) fn rearm_watchdog(&self, me: usize) -> bool {
+        let mut sleepers = self.sleepers.lock();
+        let take = Self::should_take_watch(&sleepers, self.load());
+        if take {
+            self.take_watch(&mut sleepers, me);
         }
+        take
     }
 
-    /// The watching worker left its park: the watch is vacant again.
-    pub(super) fn release_watchdog(&self) {
-        self.state.fetch_and(!(WATCHDOG | WATCH_DEEP), SeqCst);
+    /// The watching worker `me` left its park: the watch is vacant again,
+    /// unless a peer took it over meanwhile.
+    pub(super) fn release_watchdog(&self, me: usize) {
+        let mut sleepers = self.sleepers.lock();
+        if self.holds(me) {
+            self.state.fetch_and(!(WATCHDOG | WATCH_DEEP), SeqCst);
+            sleepers.in_driver = false;
+        }
     }
 
     /// Unparks `worker` if it is parked (not searching). Returns whether it
     /// was.
     pub(super) fn unpark_worker_by_id(&self, worker: usize) -> bool {
         let mut sleepers = self.sleepers.lock();
-        match sleepers.iter().position(|&w| w == worker) {
+        match sleepers.parked.iter().position(|&w| w == worker) {
             Some(i) => {
-                sleepers.swap_remove(i);
+                sleepers.parked.swap_remove(i);
                 self.state.fetch_add(UNPARK_ONE, SeqCst);
                 true
             }
@@ -248,6 +333,6 @@ impl Idle {
     }
 
     pub(super) fn is_parked(&self, worker: usize) -> bool {
-        self.sleepers.lock().contains(&worker)
+        self.sleepers.lock().parked.contains(&worker)
     }
 }

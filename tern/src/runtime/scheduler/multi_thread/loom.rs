@@ -258,10 +258,10 @@ fn loom_watchdog_is_held_by_at_most_one_parked_worker() {
         let idle = Arc::new(Idle::new(3));
         let watching = Arc::new(AtomicUsize::new(0));
         let took = Arc::new(AtomicUsize::new(0));
-        let watch = |watching: &AtomicUsize, idle: &Idle| {
+        let watch = |watching: &AtomicUsize, idle: &Idle, me: usize| {
             assert_eq!(watching.fetch_add(1, SeqCst), 0, "two workers on watch");
             watching.fetch_sub(1, SeqCst);
-            idle.release_watchdog();
+            idle.release_watchdog(me);
         };
         let workers: Vec<_> = (1..3)
             .map(|i| {
@@ -270,10 +270,10 @@ fn loom_watchdog_is_held_by_at_most_one_parked_worker() {
                     let parked = idle.transition_worker_to_parked(i, false);
                     if parked.watchdog {
                         took.fetch_add(1, SeqCst);
-                        watch(&watching, &idle);
+                        watch(&watching, &idle, i);
                     }
-                    if idle.rearm_watchdog() {
-                        watch(&watching, &idle);
+                    if idle.rearm_watchdog(i) {
+                        watch(&watching, &idle, i);
                     }
                     assert!(idle.unpark_worker_by_id(i));
                 })
@@ -306,7 +306,7 @@ fn loom_a_push_onto_a_non_empty_injection_queue_needs_no_wake() {
         for w in 0..2 {
             let parked = idle.transition_worker_to_parked(w, false);
             if parked.watchdog {
-                idle.release_watchdog();
+                idle.release_watchdog(w);
             }
         }
         let mut joins = Vec::new();
@@ -360,7 +360,7 @@ fn loom_a_push_onto_a_non_empty_injection_queue_needs_no_wake() {
                         }
                         let parked = idle.transition_worker_to_parked(w, searching);
                         if parked.watchdog {
-                            idle.release_watchdog();
+                            idle.release_watchdog(w);
                         }
                         if parked.was_last_searcher && !inject.is_empty() && idle.unpark_worker_by_id(w) {
                             searching = false;
@@ -411,10 +411,10 @@ fn deep_watch_model(lifo: bool) {
         let (n, j) = task(&token);
         let idl = idle.clone();
         let holder = thread::spawn(move || {
-            idl.enter_deep_watch(0);
+            assert!(idl.enter_deep_watch(0), "nobody else parks to take the watch over");
             let saw = steal.has_queued();
             if saw {
-                let _ = idl.leave_deep_watch();
+                let _ = idl.leave_deep_watch(0);
             }
             saw
         });
@@ -431,6 +431,60 @@ fn deep_watch_model(lifo: bool) {
         }
         drop(local.pop_lifo());
         drop(local.pop());
+        drop(j);
+        assert_eq!(Arc::strong_count(&token), 1);
+    });
+}
+
+/// The watch taken over (`idle.rs`, `offer_watch`): worker 0 holds the
+/// watch, sleeps deep in the I/O driver and has offered it; worker 2
+/// stays awake. Worker 1 parks (and takes the watch over if the offer is
+/// still up), goes deep and looks at the queue once more; worker 0 wakes
+/// meanwhile (leaves its deep watch, asks whether the watch is still its
+/// own); worker 2 pushes into its empty LIFO slot and asks whom to wake.
+/// In every order exactly one of the two holds the watch afterwards, and
+/// a deep holder either saw the task or is the one the push wakes: the
+/// old holder's late `leave_deep_watch` never clears the new one's bit.
+#[test]
+fn loom_a_watch_taken_over_stays_with_one_holder_and_its_deep_bit() {
+    model(|| {
+        let token = Arc::new(());
+        let idle = Arc::new(Idle::new(3));
+        assert!(idle.transition_worker_to_parked(0, false).watchdog);
+        idle.offer_watch(0);
+        assert!(idle.enter_deep_watch(0));
+        let (steal, mut local) = queue::local::<Noop>();
+        let (n, j) = task(&token);
+        let idl = idle.clone();
+        let old = thread::spawn(move || {
+            let _ = idl.leave_deep_watch(0);
+            idl.keep_watch(0)
+        });
+        let idl = idle.clone();
+        let new = thread::spawn(move || {
+            if !idl.transition_worker_to_parked(1, false).watchdog {
+                return (false, false, false);
+            }
+            let deep = idl.enter_deep_watch(1);
+            let saw = deep && steal.has_queued();
+            if saw {
+                let _ = idl.leave_deep_watch(1);
+            }
+            (true, deep, saw)
+        });
+        assert!(local.push_lifo(n).is_none());
+        let wake = idle.lifo_push_wake();
+        let kept = old.join().unwrap();
+        let (took, deep, saw) = new.join().unwrap();
+        assert!(kept != took, "the watch has one holder: old kept {kept}, new took {took}");
+        if deep && !saw {
+            assert_eq!(
+                wake,
+                LifoPushWake::Holder(1),
+                "the task is stranded behind the new holder's deep watch"
+            );
+        }
+        drop(local.pop_lifo());
         drop(j);
         assert_eq!(Arc::strong_count(&token), 1);
     });

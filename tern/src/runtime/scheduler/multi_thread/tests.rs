@@ -44,7 +44,7 @@ fn a_peers_lifo_task_does_not_wake_the_parking_worker_in_a_loop() {
         if parked.watchdog {
             // The watch is what rescues a stranded LIFO task; it is
             // released here to look only at the pending-work wake.
-            idle.release_watchdog();
+            idle.release_watchdog(1);
         }
         if !stealable_work([&steal_0, &steal_1], &inject) {
             break;

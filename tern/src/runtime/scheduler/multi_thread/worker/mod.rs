@@ -43,6 +43,15 @@
 //! just left; a quarter of a second without progress makes that once per
 //! burst.
 //!
+//! The watch stays off the worker that I/O wakes: a holder that sleeps in
+//! the I/O driver offers it, and the next peer to park without it takes
+//! it over (`idle.rs`). Otherwise the driver's sleeper, woken by each new
+//! connection or request after an idle spell, took the watch along out of
+//! its park, and the first LIFO push of the burst woke a parked peer to
+//! take the vacant watch: a futex wake and two context switches per burst
+//! (short TCP connections on a 2-worker runtime: 41,000 context switches
+//! for 6,000 connections, Tokio 27,000; 0.5-0.9 of Tokio's rate).
+//!
 //! # Parking
 //!
 //! With nothing found a worker parks (`park.rs`): what it sleeps on and

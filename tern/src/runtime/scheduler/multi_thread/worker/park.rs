@@ -149,9 +149,12 @@ pub(super) fn park(cx: &Context) {
         if watch == Watch::Deep {
             // The bit first, then one more look (`idle.rs`): a LIFO push
             // either is seen here or sees the bit and wakes us.
-            handle.idle.enter_deep_watch(cx.index);
-            if handle.peers_have_queued_work(cx.index) {
-                let _ = handle.idle.leave_deep_watch();
+            if !handle.idle.enter_deep_watch(cx.index) {
+                // A peer took the watch over: it is that peer's now.
+                watchdog = false;
+                watch = Watch::None;
+            } else if handle.peers_have_queued_work(cx.index) {
+                let _ = handle.idle.leave_deep_watch(cx.index);
                 watch = Watch::Armed;
             }
         }
@@ -169,13 +172,23 @@ pub(super) fn park(cx: &Context) {
             cx.with_core(|core| core.in_driver_park = true);
             // The role holder sleeps until the next timer.
             cx.precise.arm();
+            if watchdog {
+                // I/O wakes this worker: the next peer to park takes the
+                // watch over, so that it outlives this worker's wake.
+                handle.idle.offer_watch(cx.index);
+            }
         });
         if had_role {
             end_driver_poll(cx);
         }
         // Woken out of a deep watch by a LIFO push (it cleared the bit):
         // watch that push's worker closely for one period.
-        let pushed = watch == Watch::Deep && handle.idle.leave_deep_watch();
+        let pushed = watch == Watch::Deep && handle.idle.leave_deep_watch(cx.index);
+        if watchdog && !handle.idle.keep_watch(cx.index) {
+            // Taken over while this worker slept (it offered the watch).
+            watchdog = false;
+            period_start = None;
+        }
         if watchdog {
             // The watch stays ours while we stay parked (releasing it at
             // every wake would open a window in which a LIFO push finds it
@@ -207,7 +220,7 @@ pub(super) fn park(cx: &Context) {
             break;
         }
         if !watchdog {
-            watchdog = handle.idle.rearm_watchdog();
+            watchdog = handle.idle.rearm_watchdog(cx.index);
             period_start = None;
             keep_armed = watchdog;
             idle_looked = false;
@@ -215,7 +228,7 @@ pub(super) fn park(cx: &Context) {
     }
     // Every way out of the loop leaves the park: the watch is vacant again.
     if watchdog {
-        handle.idle.release_watchdog();
+        handle.idle.release_watchdog(cx.index);
     }
     remote.metrics.unparked();
     cx.with_core(|core| core.busy.start());
