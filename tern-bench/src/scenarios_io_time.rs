@@ -9,6 +9,8 @@ pub const TICKS: usize = 10_000;
 pub const SELECT_RECVS: usize = 50_000;
 /// `timeout_around_io`: round trips per iteration.
 pub const TIMED_ROUND_TRIPS: usize = 2_000;
+/// `tcp_short_connections`: connections per iteration.
+pub const SHORT_CONNECTIONS: usize = 200;
 /// `select_two_ready`: `select!`s per iteration.
 pub const SELECTS: usize = 10_000;
 
@@ -252,6 +254,38 @@ macro_rules! io_time_scenarios {
                     }
                     drop(a);
                     echo.await.unwrap();
+                });
+            }
+
+            /// Short-lived connections, in one process: `SHORT_CONNECTIONS`
+            /// times the client (in `block_on`) connects, writes 16 bytes,
+            /// reads them back and closes; the server's accept loop and
+            /// one task per connection run on the runtime's workers. Each
+            /// connection is a burst after an idle moment (the `block_on`
+            /// thread waits for the client's I/O).
+            pub fn tcp_short_connections(rt: &Runtime) {
+                use rt::io::{AsyncReadExt, AsyncWriteExt};
+                rt.block_on(async {
+                    let listener = rt::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                    let addr = listener.local_addr().unwrap();
+                    let server = rt::spawn(async move {
+                        for _ in 0..SHORT_CONNECTIONS {
+                            let (mut s, _) = listener.accept().await.unwrap();
+                            rt::spawn(async move {
+                                let mut b = [0u8; 16];
+                                s.read_exact(&mut b).await.unwrap();
+                                s.write_all(&b).await.unwrap();
+                            });
+                        }
+                    });
+                    for i in 0..SHORT_CONNECTIONS {
+                        let mut c = rt::net::TcpStream::connect(addr).await.unwrap();
+                        c.write_all(&[i as u8; 16]).await.unwrap();
+                        let mut b = [0u8; 16];
+                        c.read_exact(&mut b).await.unwrap();
+                        assert_eq!(b, [i as u8; 16]);
+                    }
+                    server.await.unwrap();
                 });
             }
 

@@ -58,6 +58,14 @@ pub(super) fn rows() -> Vec<Scenario> {
             smol: None,
         },
     ]);
+    v.push(Scenario {
+        group: "net",
+        name: "tcp_short_connections_mt",
+        unit: "ns",
+        tern: sample(on_tern::multi_thread_all, on_tern::tcp_short_connections),
+        tokio: sample(on_tokio::multi_thread_all, on_tokio::tcp_short_connections),
+        smol: None,
+    });
     for (i, (name, _, _)) in net::SCENARIOS.iter().enumerate() {
         v.push(Scenario {
             group: "net",
