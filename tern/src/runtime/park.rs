@@ -85,6 +85,12 @@ impl ParkInner {
         let _ = self.io.set(io);
     }
 
+    /// Whether a token is waiting (a snapshot: one may arrive right
+    /// after).
+    pub(crate) fn is_notified(&self) -> bool {
+        self.state.load(SeqCst) == NOTIFIED
+    }
+
     /// Consumes a waiting token, if there is one (the driver's park
     /// then polls without sleeping).
     pub(crate) fn take_token(&self) -> bool {

@@ -75,7 +75,11 @@ pub(super) fn run<H: Host, F: Future>(host: &H, parker: &Arc<ParkInner>, future:
             if host.all_parked() && host.inject_is_empty() {
                 // No timers: the role holder fires them.
                 let mut turn = host.drivers().take(Take::IfFree, false, BlockOnTurnEnd::new(host));
-                if !turn.holds_io() && no_handover == 0 && (claim.mine || !io.is_claimed()) {
+                // Already woken (a future that keeps waking itself, past
+                // the fast path above): this park only polls, so a worker
+                // in the driver, which polls I/O anyway, stays there.
+                let self_woken = parker.is_notified();
+                if !turn.holds_io() && !self_woken && no_handover == 0 && (claim.mine || !io.is_claimed()) {
                     // A worker has the driver (most often the one parked
                     // in it): ask it out, then look once more under the
                     // slot's lock, so that either we get the driver or its
