@@ -57,7 +57,35 @@ pub(crate) struct Driver {
     /// next turn.
     busy_events: Option<Events>,
     tick: usize,
-    timer: Option<timerfd::TimerFd>,
+    /// The timerfd of precise waits, opened by the first one (a runtime
+    /// that never waits for a timer does not pay its three syscalls).
+    timer: TimerSlot,
+}
+
+/// The driver's timerfd, opened on first use.
+enum TimerSlot {
+    Unopened,
+    Open(timerfd::TimerFd),
+    /// `timerfd_create` failed (or this is not Linux): precise waits use
+    /// epoll's millisecond timeout.
+    Unavailable,
+}
+
+impl TimerSlot {
+    /// The timerfd, opened (and registered with `registry`) on the first
+    /// call.
+    fn get(&mut self, registry: &mio::Registry) -> Option<&mut timerfd::TimerFd> {
+        if let TimerSlot::Unopened = self {
+            *self = match timerfd::TimerFd::new(registry, TIMER_TOKEN) {
+                Ok(t) => TimerSlot::Open(t),
+                Err(_) => TimerSlot::Unavailable,
+            };
+        }
+        match self {
+            TimerSlot::Open(t) => Some(t),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -196,9 +224,14 @@ impl Handle {
         let poll = Poll::new()?;
         let registry = poll.registry().try_clone()?;
         let waker = mio::Waker::new(poll.registry(), WAKER_TOKEN)?;
-        let timer = timerfd::TimerFd::new(poll.registry(), TIMER_TOKEN).ok();
         let busy_events = (max_busy_events < max_events).then(|| Events::with_capacity(max_busy_events));
-        let driver = Driver { poll, events: Events::with_capacity(max_events), busy_events, tick: 0, timer };
+        let driver = Driver {
+            poll,
+            events: Events::with_capacity(max_events),
+            busy_events,
+            tick: 0,
+            timer: TimerSlot::Unopened,
+        };
         Ok(Handle {
             inner: Arc::new(Inner {
                 registry,
@@ -319,7 +352,7 @@ impl Driver {
         // 1..=0x7FFF: tick 0 is reserved for readiness assumed at
         // registration (`ScheduledIo::new_ready`).
         self.tick = self.tick % 0x7FFF + 1;
-        let timeout = match (timeout, self.timer.as_mut(), precise) {
+        let timeout = match (timeout, precise) {
             // The timerfd keeps the exact deadline; epoll itself would
             // round the timeout up to a millisecond. It is armed to an
             // absolute time, the reading the wait was counted from plus
@@ -335,8 +368,9 @@ impl Driver {
             // syscall): should the expiry have been read by another
             // thread's turn after this reading, this wait still ends,
             // at most a millisecond late.
-            (Some(d), Some(timer), Some(base)) if !d.is_zero() => {
-                match base.checked_add(d).map(|at| timer.expire_by(base, at)) {
+            (Some(d), Some(base)) if !d.is_zero() => {
+                let timer = self.timer.get(self.poll.registry());
+                match timer.zip(base.checked_add(d)).map(|(timer, at)| timer.expire_by(base, at)) {
                     Some(Ok(true)) => {
                         #[cfg(test)]
                         handle.inner.timer_arms.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -345,7 +379,7 @@ impl Driver {
                     _ => Some(d),
                 }
             }
-            (t, _, _) => t,
+            (t, _) => t,
         };
         // A turn that does not wait takes the smaller busy batch, if any.
         let events = match &mut self.busy_events {
@@ -362,7 +396,7 @@ impl Driver {
             match event.token() {
                 WAKER_TOKEN => {}
                 TIMER_TOKEN => {
-                    if let Some(timer) = &mut self.timer {
+                    if let TimerSlot::Open(timer) = &mut self.timer {
                         timer.drain();
                     }
                 }
