@@ -108,10 +108,10 @@ pub(crate) struct Handle {
     pub(crate) drivers: Drivers,
     /// A `block_on` thread's claim on polling I/O (`block_on/`).
     block_on_io: block_on::BlockOnIo,
-    /// The parker of the last `block_on` that ended, for the next one to
-    /// take (`block_on/run.rs`): a `block_on` whose future is ready at
-    /// once then allocates nothing.
-    block_on_parker: Mutex<Option<Arc<ParkInner>>>,
+    /// The parker of the last `block_on` that ended, and its handover
+    /// backoff, for the next one to take (`block_on/run.rs`): a `block_on`
+    /// whose future is ready at once then allocates nothing.
+    block_on_parker: Mutex<Option<(Arc<ParkInner>, block_on::Backoff)>>,
     shutdown: AtomicBool,
     /// Workers still running, and the condvar the runtime's drop waits on.
     live_workers: Mutex<usize>,

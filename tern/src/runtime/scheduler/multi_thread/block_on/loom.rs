@@ -420,7 +420,7 @@ impl Model {
 /// `run` (the real `block_on` loop) on `m`, until `source` is ready.
 fn block_on(m: &Model, source: &Source) {
     let parker = m.drivers.new_parker();
-    super::run::run(m, &parker, poll_fn(|cx| source.poll(cx)));
+    super::run::run(m, &parker, &mut super::run::Backoff::new(), poll_fn(|cx| source.poll(cx)));
 }
 
 /// Two `block_on` threads and one worker holding the driver role; a task
