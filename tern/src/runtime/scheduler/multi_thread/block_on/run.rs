@@ -79,7 +79,7 @@ pub(super) fn run<H: Host, F: Future>(
         // Park until the future is woken.
         loop {
             let mut asked = false;
-            if backoff.parks_left == 0 && host.all_parked() && host.inject_is_empty() {
+            if backoff.may_look() && host.all_parked() && host.inject_is_empty() {
                 // No timers: the role holder fires them.
                 let mut turn = host.drivers().take(Take::IfFree, false, BlockOnTurnEnd::new(host));
                 // Already woken (a future that keeps waking itself, past
@@ -109,7 +109,7 @@ pub(super) fn run<H: Host, F: Future>(
                     continue;
                 }
             }
-            backoff.parks_left = backoff.parks_left.saturating_sub(1);
+            backoff.parked_off_driver();
             if !asked {
                 claim.release();
             }
@@ -127,7 +127,6 @@ pub(super) fn run<H: Host, F: Future>(
 /// `MAX_HANDOVER_BACKOFF`); a turn that woke only the future halves it,
 /// down to none. Kept with the cached parker from one `block_on` call to
 /// the next (a loop of `block_on` calls learns as one call does).
-#[derive(Debug)]
 pub(crate) struct Backoff {
     /// Parks left before the next look (this thread's, off the driver).
     parks_left: u32,
@@ -139,6 +138,16 @@ pub(crate) struct Backoff {
 impl Backoff {
     pub(crate) fn new() -> Self {
         Backoff { parks_left: 0, pause: 0 }
+    }
+
+    /// Whether this park may look for the driver (no pause running).
+    fn may_look(&self) -> bool {
+        self.parks_left == 0
+    }
+
+    /// A park off the driver: one less of the pause.
+    fn parked_off_driver(&mut self) {
+        self.parks_left = self.parks_left.saturating_sub(1);
     }
 
     /// After a turn in the driver: it woke tasks (`tasks`) and/or the
