@@ -66,10 +66,17 @@ use std::sync::atomic::Ordering::Relaxed;
 
 /// `Instant::now()`: the runtime clock if some clock was ever paused (and a
 /// runtime is current), else the system's monotonic clock.
+#[inline]
 pub(crate) fn clock_now() -> std::time::Instant {
     if clock::EVER_PAUSED.load(Relaxed) == 0 {
         return std::time::Instant::now();
     }
+    runtime_clock_now()
+}
+
+#[cold]
+#[inline(never)]
+fn runtime_clock_now() -> std::time::Instant {
     context::with_current_ref(|h| h.time_handle().map(|t| t.clock().now()))
         .ok()
         .flatten()

@@ -81,7 +81,19 @@ impl EpollEntry {
 
     /// Called by a waiter after its waker is stored: puts the descriptor
     /// in the set unless it is there or being added.
+    #[inline]
     pub(crate) fn ensure_in_set(&self, shared: &Registration) -> io::Result<()> {
+        // The common case, checked where the waiter is (one load): a call
+        // per pending poll costs more than the check.
+        if self.is_in_set() {
+            return Ok(());
+        }
+        self.add_deferred(shared)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn add_deferred(&self, shared: &Registration) -> io::Result<()> {
         self.ensure_with(
             || shared.add_to_poll(&mut mio::unix::SourceFd(&self.fd), self.interest),
             || shared.wake(ALL),

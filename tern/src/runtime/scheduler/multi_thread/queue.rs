@@ -170,6 +170,8 @@ impl<S: Schedule> Local<S> {
     }
 
     /// Moves the older half of a full ring plus `task` to `inject`.
+    #[cold]
+    #[inline(never)]
     fn push_overflow(
         &mut self,
         task: Notified<S>,
