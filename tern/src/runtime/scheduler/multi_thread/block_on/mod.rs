@@ -102,9 +102,10 @@
 //! about 1,200 driver turns to 230-310 in about 41,000 parks, its pause
 //! hovering at 512-1,024 parks, and a UDP server in `block_on` never
 //! pauses. While any worker is awake it never takes the driver (busy
-//! workers poll it between tasks). Several threads in `block_on` at once share the one claim: only
-//! a thread that made it drops or renews it, and a thread that did not
-//! make it does not ask for a handover while it stands. One overlap is
+//! workers poll it between tasks). Several threads in `block_on` at
+//! once share the one claim: only a thread that made it drops or renews
+//! it, and a thread that did not make it does not ask for a handover
+//! while it stands. One overlap is
 //! left, by design: thread A asks and is answered, and thread B, finding
 //! the driver free first, takes it; both then have `mine` set (the word
 //! does not record who claimed). A's next request wakes B's `epoll_wait`
