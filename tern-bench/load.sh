@@ -15,7 +15,11 @@
 #
 # Columns: requests/s, p50 and p99 latency (ms), and the server's CPU time
 # (every thread's run time, from /proc/PID/task/*/schedstat) per request in
-# microseconds.
+# microseconds, each the median over the row's pairs; how many pairs tern
+# won on rate (and on CPU per request); and a sign test on the rate pairs:
+# `sign p` is the chance of a split at least that uneven were the two
+# builds equally fast, `faster` names the winner at p < 0.05, else "tie"
+# (the pairs split too evenly for the VM's swings to tell them apart).
 #
 # Then a second table that does not move with the VM: the user-space
 # instructions each server executes per request, every thread, counted by
@@ -25,7 +29,8 @@
 # stands (the kernel's part is the same syscalls per request on both).
 #
 # Usage: tern-bench/load.sh [ROUNDS]   (default 5 rounds; env: DURATION=10s
-#   REQUESTS=200000 KV_REPS_P16=3 KV_REPS_P1=3 pairs per kv test and round,
+#   REQUESTS=200000 WRK_REPS=2 pairs per wrk row and round, KV_REPS_P16=3
+#   KV_REPS_P1=3 pairs per kv test and round,
 #   WORK=target/load, CALLGRIND=0 skips the instruction counts)
 set -euo pipefail
 
@@ -34,6 +39,7 @@ ROOT=$(pwd)
 ROUNDS=${1:-5}
 DURATION=${DURATION:-10s}
 REQUESTS=${REQUESTS:-200000}
+WRK_REPS=${WRK_REPS:-2}
 KV_REPS_P16=${KV_REPS_P16:-3}
 KV_REPS_P1=${KV_REPS_P1:-3}
 WORK=${WORK:-$ROOT/target/load}
@@ -77,13 +83,14 @@ CARGO_TARGET_DIR="$WORK/target-tokio" cargo build -q --release \
     --manifest-path "$WORK/eco-tokio/Cargo.toml" "${pkgs[@]}"
 for s in "${SERVERS[@]}"; do cp "$WORK/target-tokio/release/$s" "$WORK/bin-tokio/"; done
 
-echo "== load: $ROUNDS rounds, wrk $DURATION, redis-benchmark -n $REQUESTS ($KV_REPS_P16 pairs per test at -P16, $KV_REPS_P1 at -P1)"
-exec python3 - "$WORK" "$ROUNDS" "$DURATION" "$REQUESTS" "$KV_REPS_P16" "$KV_REPS_P1" "$CALLGRIND" <<'PY'
-import glob, os, re, socket, statistics, subprocess, sys, time
+echo "== load: $ROUNDS rounds, wrk $DURATION ($WRK_REPS pairs per row), redis-benchmark -n $REQUESTS ($KV_REPS_P16 pairs per test at -P16, $KV_REPS_P1 at -P1)"
+exec python3 - "$WORK" "$ROUNDS" "$DURATION" "$REQUESTS" "$KV_REPS_P16" "$KV_REPS_P1" "$CALLGRIND" "$WRK_REPS" <<'PY'
+import glob, math, os, re, socket, statistics, subprocess, sys, time
 
 work, rounds, duration, requests = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 kv_reps = {16: int(sys.argv[5]), 1: int(sys.argv[6])}
 callgrind = sys.argv[7] == "1"
+wrk_reps = int(sys.argv[8])
 PORT = 18000
 TOOL_TIMEOUT = 300  # seconds; a load tool facing a dead server can spin forever
 
@@ -176,7 +183,9 @@ def record(name, pair):
 
 # Pairs, not rounds of one build: this VM has slow spells of seconds to a
 # minute that slow every process on it, so only measurements taken back to
-# back compare. A wrk row is one pair per round; the kv rows keep one
+# back compare. A wrk row is `WRK_REPS` pairs per round (ten at the
+# defaults: fewer, and even a clean sweep could not pass the sign test at
+# 5%), each pair with fresh servers; the kv rows keep one
 # server per build up for the round (an idle server sleeps: no CPU) and
 # alternate the builds test by test, with the order reversed every other
 # pair. A -P16 run of 200,000 requests lasts ~0.15 s, so it takes several
@@ -188,7 +197,9 @@ for r in range(rounds):
     print(f"round {r + 1}/{rounds}", file=sys.stderr)
     order = ["tern", "tokio"] if r % 2 == 0 else ["tokio", "tern"]
     for server in ("hello_http", "axum_app"):
-        record(f"{server} wrk", {b: run_wrk(b, server) for b in order})
+        for rep in range(wrk_reps):
+            o = order if rep % 2 == 0 else order[::-1]
+            record(f"{server} wrk", {b: run_wrk(b, server) for b in o})
     for pipeline in (16, 1):
         servers = {b: start(b, "kv") for b in order}
         try:
@@ -204,16 +215,37 @@ for r in range(rounds):
 def med(name, build, key):
     return statistics.median(pair[build][key] for pair in samples[name])
 
+def sign_p(wins, n):
+    """Two-sided exact sign test: the chance of a split at least this
+    uneven if either build were as likely as the other to win a pair."""
+    if n == 0:
+        return 1.0
+    tail = min(wins, n - wins)
+    return min(1.0, 2 * sum(math.comb(n, i) for i in range(tail + 1)) / 2 ** n)
+
+def verdict(wins, n):
+    """Who the pairs say is faster at the 5% level, else a tie: the VM's
+    swings decide a row whose pairs split close to even, not the runtime."""
+    if sign_p(wins, n) >= 0.05:
+        return "tie"
+    return "tern" if 2 * wins > n else "Tokio"
+
 print()
-print("| row | tern req/s | Tokio req/s | ratio | pairs won | tern p50 ms | Tokio p50 ms | tern p99 ms | Tokio p99 ms "
-      "| tern CPU µs/req | Tokio CPU µs/req | errors |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("| row | tern req/s | Tokio req/s | ratio | pairs won | sign p | faster | tern p50 ms | Tokio p50 ms "
+      "| tern p99 ms | Tokio p99 ms | tern CPU µs/req | Tokio CPU µs/req | CPU pairs won | errors |")
+print("|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 for name, pairs in samples.items():
     t, k = (lambda key: med(name, "tern", key)), (lambda key: med(name, "tokio", key))
-    won = sum(p["tern"]["rps"] >= p["tokio"]["rps"] for p in pairs)
+    # A pair whose rates tie (redis-benchmark rounds them) counts for
+    # neither side in the sign test.
+    decided = [p for p in pairs if p["tern"]["rps"] != p["tokio"]["rps"]]
+    won = sum(p["tern"]["rps"] > p["tokio"]["rps"] for p in decided)
+    cpu_won = sum(p["tern"]["cpu"] <= p["tokio"]["cpu"] for p in pairs)
     errs = sum(p[b]["errors"] for p in pairs for b in p)
-    print(f"| {name} | {t('rps'):.0f} | {k('rps'):.0f} | {t('rps') / k('rps'):.2f} | {won}/{len(pairs)} "
-          f"| {t('p50'):.3f} | {k('p50'):.3f} | {t('p99'):.3f} | {k('p99'):.3f} | {t('cpu'):.2f} | {k('cpu'):.2f} | {errs} |")
+    print(f"| {name} | {t('rps'):.0f} | {k('rps'):.0f} | {t('rps') / k('rps'):.2f} | {won}/{len(decided)} "
+          f"| {sign_p(won, len(decided)):.2f} | {verdict(won, len(decided))} "
+          f"| {t('p50'):.3f} | {k('p50'):.3f} | {t('p99'):.3f} | {k('p99'):.3f} | {t('cpu'):.2f} | {k('cpu'):.2f} "
+          f"| {cpu_won}/{len(pairs)} | {errs} |")
 
 if not callgrind:
     sys.exit(0)
