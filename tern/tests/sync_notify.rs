@@ -97,6 +97,54 @@ fn notify_waiters_wakes_more_than_one_batch() {
     }
 }
 
+/// A waker that, when the first batch of a `notify_waiters` wakes it (the
+/// lock dropped between batches), runs a second `notify_waiters` and then
+/// queues a fresh waiter, of the generation after both.
+struct InterleaveSecondCall {
+    notify: Arc<Notify>,
+    fresh: std::sync::Mutex<Option<Pin<Box<tern::sync::futures::OwnedNotified>>>>,
+}
+
+impl Wake for InterleaveSecondCall {
+    fn wake(self: Arc<Self>) {
+        let mut fresh = self.fresh.lock().unwrap();
+        if fresh.is_none() {
+            self.notify.notify_waiters();
+            let mut f = Box::pin(self.notify.clone().notified_owned());
+            assert!(poll(f.as_mut()).is_pending());
+            *fresh = Some(f);
+        }
+    }
+}
+
+#[test]
+fn a_waiter_queued_between_the_batches_of_notify_waiters_is_not_woken_by_it() {
+    let notify = Arc::new(Notify::new());
+    let hook = Arc::new(InterleaveSecondCall { notify: notify.clone(), fresh: Default::default() });
+    let hook_waker = Waker::from(hook.clone());
+    // More than one batch (32) of waiters, the hook in the first.
+    let mut old: Vec<_> = (0..40).map(|_| Box::pin(notify.clone().notified_owned())).collect();
+    for (i, f) in old.iter_mut().enumerate() {
+        let w = if i == 0 { hook_waker.clone() } else { Waker::noop().clone() };
+        assert!(poll_with(f.as_mut(), &w).is_pending());
+    }
+    notify.notify_waiters();
+    for f in &mut old {
+        assert!(poll(f.as_mut()).is_ready());
+    }
+    let mut fresh = hook.fresh.lock().unwrap().take().expect("the hook ran");
+    // Queued after the second call: neither call is for it.
+    assert!(poll(fresh.as_mut()).is_pending());
+    // And `Notify` still knows it waits: `notify_one` hands it the
+    // notification (rather than finding no waiter where the state says
+    // one waits).
+    notify.notify_one();
+    assert!(poll(fresh.as_mut()).is_ready());
+    // Nothing stored besides.
+    let mut later = pin!(notify.notified());
+    assert!(poll(later.as_mut()).is_pending());
+}
+
 #[test]
 fn a_notified_future_dropped_before_seeing_it_passes_the_notification_on() {
     let n = Notify::new();

@@ -43,8 +43,10 @@ use crate::loom::sync::Mutex;
 pub struct Barrier {
     /// Tasks arrived in the current generation.
     arrived: Mutex<usize>,
-    /// Woken with `notify_waiters` by the `n`th arrival: each waiter
-    /// creates its `Notified` under the `arrived` lock, so before that call.
+    /// Woken with `notify_waiters` by the `n`th arrival, under the
+    /// `arrived` lock; each waiter creates its `Notified` under that lock
+    /// too, so a waiter of this generation before that call and one of the
+    /// next after it.
     release: Notify,
     n: usize,
 }
@@ -82,7 +84,9 @@ impl Barrier {
             *arrived += 1;
             if *arrived == self.n {
                 *arrived = 0;
-                drop(arrived);
+                // Under the lock: a task of the next generation arriving
+                // between an unlock and this call would create its
+                // `Notified` before it, and be released at once.
                 self.release.notify_waiters();
                 return BarrierWaitResult(true);
             }

@@ -23,7 +23,8 @@
 //! Each waiter records the generation it was created in. The queue is in
 //! creation-of-link order, so older generations form a prefix: the waiters
 //! `notify_waiters` still has to wake (in batches, dropping the lock between
-//! them). `notify_one` and `notify_last` only pick waiters of the current
+//! them; each batch wakes the waiters older than the state's generation as
+//! it is then, whichever call made them old). `notify_one` and `notify_last` only pick waiters of the current
 //! generation. A waiter also sees `notify_waiters` without being linked:
 //! its generation differs from the state's.
 //!
@@ -502,9 +503,14 @@ impl Notify {
             // `notify_one` may store a permit concurrently: add atomically.
             self.state.fetch_add(inc, SeqCst);
         }
-        let gen = generation(curr.wrapping_add(inc));
         let mut wakers = WakeList::new();
         loop {
+            // Read again after every batch: another `notify_waiters` may
+            // have run while the lock was dropped, and a waiter queued
+            // since then is of its generation, not of an older one (it
+            // must neither be woken nor leave `WAITING` behind with no
+            // waiter queued).
+            let gen = generation(self.state.load(SeqCst));
             let mut done = false;
             while wakers.can_push() {
                 match waiters.front() {
