@@ -146,6 +146,30 @@ macro_rules! mpsc_scenarios {
                 })
             }
 
+            /// An actor's loop as users write it: every turn a `select!`
+            /// between the next message and ctrl-c (a fresh `ctrl_c()`
+            /// future each turn, dropped when the message wins).
+            pub fn recv_or_ctrl_c(r: &Runtime) {
+                r.block_on(async {
+                    let (tx, mut rx) = mpsc::unbounded_channel::<usize>();
+                    for i in 0..UNCONTENDED {
+                        tx.send(i).unwrap();
+                    }
+                    drop(tx);
+                    let mut received = 0;
+                    loop {
+                        rt::select! {
+                            _ = rt::signal::ctrl_c() => break,
+                            m = rx.recv() => match m {
+                                Some(_) => received += 1,
+                                None => break,
+                            },
+                        }
+                    }
+                    assert_eq!(received, UNCONTENDED);
+                })
+            }
+
             pub fn uncontended_unbounded(r: &Runtime) {
                 r.block_on(async {
                     let (tx, mut rx) = mpsc::unbounded_channel::<usize>();

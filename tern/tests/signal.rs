@@ -56,6 +56,17 @@ fn disposition(signum: libc::c_int) -> libc::sighandler_t {
 
 const LONG: Duration = Duration::from_secs(20);
 
+/// Waits (bounded by `LONG`) for `signum`'s disposition to become `want`:
+/// inside a runtime, the last listener's drop restores it 10 ms later.
+async fn until_disposition(signum: libc::c_int, want: libc::sighandler_t) {
+    let waited = timeout(LONG, async {
+        while disposition(signum) != want {
+            tern::time::sleep(Duration::from_millis(1)).await;
+        }
+    });
+    waited.await.unwrap_or_else(|_| panic!("signal {signum}: disposition not restored"));
+}
+
 #[tern::test]
 async fn a_signal_reaches_every_listener() {
     let mut a = signal(SignalKind::user_defined1()).unwrap();
@@ -111,7 +122,7 @@ async fn the_last_listener_dropped_restores_the_default_disposition() {
     raise(libc::SIGALRM);
     timeout(LONG, a.recv()).await.unwrap().unwrap();
     drop(a);
-    assert_eq!(disposition(libc::SIGALRM), libc::SIG_DFL);
+    until_disposition(libc::SIGALRM, libc::SIG_DFL).await;
 
     // Listening again reinstalls the handler, and it works.
     let mut c = signal(SignalKind::alarm()).unwrap();
@@ -119,7 +130,51 @@ async fn the_last_listener_dropped_restores_the_default_disposition() {
     raise(libc::SIGALRM);
     timeout(LONG, c.recv()).await.unwrap().unwrap();
     drop(c);
-    assert_eq!(disposition(libc::SIGALRM), libc::SIG_DFL);
+    until_disposition(libc::SIGALRM, libc::SIG_DFL).await;
+}
+
+/// A loop that makes a listener and drops it every turn (a `select!`
+/// between `ctrl_c()` and messages) keeps the handler installed across the
+/// turns, and every listener of it works; the default comes back once
+/// none has existed for the grace period.
+#[tern::test]
+async fn listeners_made_within_the_grace_keep_the_handler() {
+    assert_eq!(disposition(libc::SIGPROF), libc::SIG_DFL);
+    for _ in 0..100 {
+        let s = signal(SignalKind::from_raw(libc::SIGPROF)).unwrap();
+        drop(s);
+        // Still tern's: the restore waits for the grace period.
+        assert_ne!(disposition(libc::SIGPROF), libc::SIG_DFL);
+    }
+    let mut s = signal(SignalKind::from_raw(libc::SIGPROF)).unwrap();
+    raise(libc::SIGPROF);
+    timeout(LONG, s.recv()).await.unwrap().unwrap();
+    settle(libc::SIGPROF);
+    drop(s);
+    until_disposition(libc::SIGPROF, libc::SIG_DFL).await;
+    // And a listener after the restore installs it again.
+    let mut s = signal(SignalKind::from_raw(libc::SIGPROF)).unwrap();
+    assert_ne!(disposition(libc::SIGPROF), libc::SIG_DFL);
+    raise(libc::SIGPROF);
+    timeout(LONG, s.recv()).await.unwrap().unwrap();
+    settle(libc::SIGPROF);
+}
+
+/// Without a runtime to wait in, the last drop restores at once; so does
+/// the runtime's end for a restore it was still waiting to do.
+#[test]
+fn without_a_runtime_the_restore_is_immediate() {
+    let rt = tern::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let s = rt.block_on(async { signal(SignalKind::from_raw(libc::SIGURG)).unwrap() });
+    assert_ne!(disposition(libc::SIGURG), libc::SIG_DFL);
+    drop(s);
+    assert_eq!(disposition(libc::SIGURG), libc::SIG_DFL);
+
+    let s = rt.block_on(async { signal(SignalKind::from_raw(libc::SIGURG)).unwrap() });
+    rt.block_on(async move { drop(s) });
+    assert_ne!(disposition(libc::SIGURG), libc::SIG_DFL, "restore waits for the grace period");
+    drop(rt);
+    assert_eq!(disposition(libc::SIGURG), libc::SIG_DFL);
 }
 
 /// Tokio's `signal_drop_rt` in a loop: the second signal is sent while a
@@ -140,7 +195,7 @@ async fn a_signal_sent_before_the_last_drop_does_not_meet_the_default_action() {
         raise(libc::SIGVTALRM);
         timeout(LONG, second.recv()).await.unwrap().unwrap();
         drop(second);
-        assert_eq!(disposition(libc::SIGVTALRM), libc::SIG_DFL);
+        until_disposition(libc::SIGVTALRM, libc::SIG_DFL).await;
     }
     // Anything still queued for another thread would end the process
     // here, with the default action back in place.
@@ -155,7 +210,7 @@ async fn the_previous_disposition_comes_back_even_if_not_default() {
     raise(libc::SIGPIPE);
     timeout(LONG, s.recv()).await.unwrap().unwrap();
     drop(s);
-    assert_eq!(disposition(libc::SIGPIPE), libc::SIG_IGN);
+    until_disposition(libc::SIGPIPE, libc::SIG_IGN).await;
 }
 
 /// Every SIGINT case in one test: they would see each other's signals.

@@ -67,6 +67,14 @@ pub(super) fn rows() -> Vec<Scenario> {
         mpsc_row!("mpsc_uncontended_bounded", uncontended_bounded),
         mpsc_row!("mpsc_uncontended_unbounded", uncontended_unbounded),
     ]);
+    v.push(Scenario {
+        group: "sync",
+        name: "mpsc_recv_or_ctrl_c_ct",
+        unit: "ns",
+        tern: sample(on_tern::current_thread_timed, sync_mpsc::on_tern::recv_or_ctrl_c),
+        tokio: sample(on_tokio::current_thread_timed, sync_mpsc::on_tokio::recv_or_ctrl_c),
+        smol: None,
+    });
     // The same mpsc rows with flume (peer column) and kanal (smol column)
     // on the same tern runtime (`sync_alt.rs`).
     macro_rules! alt_row {

@@ -13,7 +13,12 @@
 //! second ctrl-c is swallowed (Tokio issue 7905). In tern, when the last
 //! listener of a signal is dropped, the disposition the signal had before
 //! tern first handled it (normally `SIG_DFL`) is put back: a ctrl-c then
-//! ends the program again. While no tern listener exists, actions that
+//! ends the program again. Inside a runtime (with its timer) that happens
+//! 10 ms after the drop, and only if no new listener exists by then: a
+//! loop that makes a fresh `ctrl_c()` every turn, in a `select!` against
+//! its messages, keeps the handler rather than reinstalling it each turn
+//! (a signal in such a gap is counted and seen by no listener, as on
+//! Tokio). Outside a runtime it happens at once. While no tern listener exists, actions that
 //! other code registered with `signal-hook-registry` for that signal are
 //! not called either. A signal sent while a listener existed but taken
 //! by a thread only after the last listener was dropped meets the restored
@@ -81,7 +86,8 @@ use std::io;
 /// While the listener exists, `SIGINT` no longer terminates the process:
 /// its deliveries become events. Unlike Tokio, once the future completes
 /// or is dropped (and no other `SIGINT` listener exists), the signal's
-/// previous disposition is restored, so a second ctrl-c terminates the
+/// previous disposition is restored (10 ms later inside a runtime, see
+/// the [module docs](self)), so a second ctrl-c terminates the
 /// program as usual (see the [module docs](self)).
 ///
 /// # Errors

@@ -24,7 +24,15 @@
 //!   ctrl-c ends the program instead of being swallowed (Tokio leaves its
 //!   handler installed forever; its issue 7905). signal-hook-registry's
 //!   handler is set aside meanwhile and reinstalled by the next listener.
-//!   Before that, the releasing thread blocks the signal and takes any
+//! * Inside a runtime with a timer, that restore waits [`RESTORE_GRACE`]
+//!   (a task tern spawns, `restore_later`), and happens only if no
+//!   listener exists then; outside one, it happens at once. A loop that
+//!   makes a fresh `ctrl_c()` every turn (`select!` between it and a
+//!   message) would otherwise install and restore the handler every
+//!   turn, a dozen syscalls and signal-hook-registry's table copies: 48x
+//!   Tokio's cost per turn before this grace. `restore_scheduled` keeps
+//!   one such task per signal at a time.
+//! * When the restore happens, the thread doing it blocks the signal and takes any
 //!   instance still queued (sent before the release, not yet taken by the
 //!   thread the kernel picked) off the pending set with `sigtimedwait`,
 //!   counting it as delivered: only a signal sent after the release meets
@@ -61,7 +69,11 @@ struct Slot {
 #[derive(Default)]
 struct SlotState {
     users: usize,
+    /// tern's action is registered (so the handler installed): from the
+    /// first listener's `acquire` until a restore (`restore_locked`).
     id: Option<signal_hook_registry::SigId>,
+    /// A `restore_later` task is pending for this signal.
+    restore_scheduled: bool,
     /// The disposition before tern first installed a handler.
     original: Option<libc::sigaction>,
     /// signal-hook-registry's handler, set aside while `original` is back.
@@ -139,7 +151,8 @@ fn action(g: &'static Globals, signum: libc::c_int) {
 pub(crate) fn acquire(signum: libc::c_int) -> io::Result<()> {
     let g = check(signum)?;
     let mut st = g.slot(signum).state.lock().unwrap_or_else(|e| e.into_inner());
-    if st.users == 0 {
+    // Still installed if the last release's restore has not happened yet.
+    if st.id.is_none() {
         if st.original.is_none() {
             st.original = Some(query(signum)?);
         }
@@ -175,13 +188,69 @@ fn check(signum: libc::c_int) -> io::Result<&'static Globals> {
     Ok(g)
 }
 
+/// How long a signal stays handled, inside a runtime, after its last
+/// listener is dropped (module docs): a delivery meanwhile is counted and
+/// seen by no listener, as on Tokio.
+pub(crate) const RESTORE_GRACE: std::time::Duration = std::time::Duration::from_millis(10);
+
 /// Removes a user of `signum`; the last one restores the signal's
-/// original disposition (module docs).
-pub(crate) fn release(signum: libc::c_int) {
+/// original disposition, after [`RESTORE_GRACE`] inside a runtime with a
+/// timer, else at once (module docs). `pipe`, the departing listener's
+/// registration of the self-pipe, is kept for that grace too, so that a
+/// listener made meanwhile on the same runtime reuses it rather than
+/// registering a new one with the I/O driver.
+pub(crate) fn release(signum: libc::c_int, pipe: Arc<RtPipe>) {
     let Ok(g) = globals() else { return };
     let mut st = g.slot(signum).state.lock().unwrap_or_else(|e| e.into_inner());
     st.users -= 1;
-    if st.users > 0 {
+    if st.users > 0 || st.restore_scheduled {
+        // A pending `restore_later` looks again when it ends.
+        return;
+    }
+    let timed = crate::runtime::context::with_current_ref(|h| h.time_handle().is_some().then(|| h.clone()));
+    if let Ok(Some(handle)) = timed {
+        st.restore_scheduled = true;
+        // Spawned without the lock: a runtime shutting down drops the task
+        // at once, and its guard takes the lock.
+        drop(st);
+        drop(handle.spawn(restore_later(signum, pipe), crate::task::Id::next()));
+        return;
+    }
+    restore_locked(g, &mut st, signum);
+}
+
+/// The deferred end of a `release`: after [`RESTORE_GRACE`], or when its
+/// runtime drops it unfinished, restores `signum`'s disposition if no
+/// listener exists by then.
+fn restore_later(
+    signum: libc::c_int,
+    pipe: Arc<RtPipe>,
+) -> impl std::future::Future<Output = ()> + Send + 'static {
+    struct Guard(libc::c_int);
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            let Ok(g) = globals() else { return };
+            let mut st = g.slot(self.0).state.lock().unwrap_or_else(|e| e.into_inner());
+            st.restore_scheduled = false;
+            if st.users == 0 {
+                restore_locked(g, &mut st, self.0);
+            }
+        }
+    }
+    // Made before the future, so that it also runs if the task is dropped
+    // before its first poll.
+    let guard = Guard(signum);
+    async move {
+        crate::time::sleep(RESTORE_GRACE).await;
+        drop(guard);
+        drop(pipe);
+    }
+}
+
+/// Unregisters tern's action and puts `signum`'s original disposition
+/// back (module docs), with the slot's lock held and no listener left.
+fn restore_locked(g: &'static Globals, st: &mut SlotState, signum: libc::c_int) {
+    if st.id.is_none() {
         return;
     }
     // A signal sent before this release (a process signalling itself just
@@ -433,6 +502,6 @@ impl Listener {
 impl Drop for Listener {
     fn drop(&mut self) {
         self.stop_waiting();
-        release(self.signum);
+        release(self.signum, self.pipe.clone());
     }
 }

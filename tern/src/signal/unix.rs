@@ -148,8 +148,8 @@ impl From<SignalKind> for std::os::raw::c_int {
 ///   (for example terminating the process on `SIGINT`) is replaced by
 ///   tern's handler. Unlike Tokio, which keeps its handler for the rest of
 ///   the process, tern restores the previous disposition once the last
-///   listener of that signal is dropped (see the
-///   [module docs](crate::signal)).
+///   listener of that signal is dropped (inside a runtime 10 ms later, if
+///   no new listener came meanwhile; see the [module docs](crate::signal)).
 ///
 /// # Examples
 ///
@@ -186,7 +186,8 @@ pub struct Signal {
 /// * Signals may be coalesced beyond what the kernel already does.
 /// * While any listener of a signal exists, tern's handler replaces the
 ///   signal's default behaviour; when the last one is dropped the previous
-///   disposition comes back (unlike Tokio, which never unregisters it).
+///   disposition comes back (within 10 ms inside a runtime; unlike Tokio,
+///   which never unregisters it).
 ///
 /// A `Signal` stream can be created for a particular signal number
 /// multiple times. When a signal is received then all the associated
