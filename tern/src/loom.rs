@@ -79,6 +79,15 @@ mod imp {
                 self.0.read().unwrap_or_else(|poisoned| poisoned.into_inner())
             }
 
+            /// `None` if it would block (a writer holds it or waits).
+            pub(crate) fn try_read(&self) -> Option<RwLockReadGuard<'_, T>> {
+                match self.0.try_read() {
+                    Ok(g) => Some(g),
+                    Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+                    Err(std::sync::TryLockError::WouldBlock) => None,
+                }
+            }
+
             pub(crate) fn write(&self) -> RwLockWriteGuard<'_, T> {
                 self.0.write().unwrap_or_else(|poisoned| poisoned.into_inner())
             }
@@ -209,6 +218,10 @@ mod imp {
 
             pub(crate) fn read(&self) -> RwLockReadGuard<'_, T> {
                 self.0.read().unwrap()
+            }
+
+            pub(crate) fn try_read(&self) -> Option<RwLockReadGuard<'_, T>> {
+                self.0.try_read().ok()
             }
 
             pub(crate) fn write(&self) -> RwLockWriteGuard<'_, T> {

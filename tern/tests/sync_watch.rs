@@ -247,3 +247,16 @@ async fn wait_for_that_matches_at_once_still_spends_budget() {
         _ = tern::task::yield_now() => {},
     }
 }
+
+#[test]
+fn debug_of_the_sender_never_blocks() {
+    let (tx, _rx) = tern::sync::watch::channel(1);
+    assert_eq!(format!("{tx:?}"), "Sender { value: 1 }");
+    // Inside `send_modify` this thread holds the value's write lock: a
+    // blocking read would deadlock (or panic).
+    tx.send_modify(|v| {
+        *v += 1;
+        assert_eq!(format!("{tx:?}"), "Sender { value: <locked> }");
+    });
+    assert_eq!(format!("{tx:?}"), "Sender { value: 2 }");
+}

@@ -407,6 +407,14 @@ impl<T> Drop for Sender<T> {
 
 impl<T: fmt::Debug> fmt::Debug for Sender<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Sender").field("value", &*self.shared.value.read()).finish()
+        // Never blocks: formatting the sender inside `send_modify`'s
+        // closure (the value write-locked by this thread) must not
+        // deadlock.
+        let mut d = f.debug_struct("Sender");
+        match self.shared.value.try_read() {
+            Some(value) => d.field("value", &*value),
+            None => d.field("value", &format_args!("<locked>")),
+        };
+        d.finish()
     }
 }
