@@ -262,3 +262,13 @@ async fn recv_is_cancel_safe() {
 fn signal_outside_a_runtime_panics() {
     let _ = signal(SignalKind::window_change());
 }
+
+#[test]
+#[should_panic(
+    expected = "there is no signal driver running, must be called from the context of Tokio runtime"
+)]
+fn signal_on_a_runtime_without_io_panics_with_tokios_text() {
+    let rt = tern::runtime::Builder::new_current_thread().build().unwrap();
+    let _guard = rt.enter();
+    let _ = signal(SignalKind::window_change());
+}

@@ -23,6 +23,12 @@ pub(crate) const RUNTIME_SHUTTING_DOWN: &str = "A Tokio 1.x context was found, b
 pub(crate) const TIME_DISABLED: &str = "A Tokio 1.x context was found, but timers are disabled. Call \
      `enable_time` on the runtime builder to enable timers. (tern: `enable_all` enables them too.)";
 
+/// A signal listener on a runtime built without the I/O driver (so, in
+/// Tokio, without its signal driver): Tokio's text, then what to do.
+pub(crate) const SIGNAL_DISABLED: &str =
+    "there is no signal driver running, must be called from the context \
+     of Tokio runtime (tern: build the runtime with `enable_io` or `enable_all`)";
+
 /// An I/O resource was created on a runtime built without the I/O driver.
 pub(crate) const IO_DISABLED: &str = "A Tokio 1.x context was found, but IO is disabled. Call `enable_io` \
      on the runtime builder to enable IO. (tern: `enable_all` enables it too.)";

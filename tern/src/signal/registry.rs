@@ -440,8 +440,12 @@ impl Listener {
     #[track_caller]
     pub(crate) fn new(signum: libc::c_int) -> io::Result<Listener> {
         // The runtime first (as Tokio): without one with I/O this panics,
-        // whatever the signal number.
-        let driver = current_io_handle();
+        // whatever the signal number, with Tokio's texts.
+        let driver = match crate::runtime::context::with_current_ref(|h| h.io_handle().cloned()) {
+            Ok(Some(driver)) => driver,
+            Ok(None) => panic!("{}", crate::runtime::messages::SIGNAL_DISABLED),
+            Err(_) => current_io_handle(),
+        };
         let g = check(signum)?;
         let pipe = RtPipe::current(g, driver)?;
         acquire(signum)?;
