@@ -442,3 +442,42 @@ fn join_set_and_builders_are_send_and_sync_for_send_outputs() {
     send_sync::<coop::Unconstrained<std::future::Ready<()>>>();
     send_sync::<coop::Coop<std::future::Ready<()>>>();
 }
+
+/// A task added after `join_next` returned `Pending` (here by another task,
+/// the set shared behind a mutex) wakes the waiting task when it completes,
+/// as Tokio's does: the new entry has no waker of its own until the set
+/// looks at it.
+#[tern::test(flavor = "current_thread", start_paused = true)]
+async fn a_task_added_while_join_next_waits_wakes_it() {
+    let set = Arc::new(std::sync::Mutex::new(JoinSet::new()));
+    set.lock().unwrap().spawn(std::future::pending::<u32>());
+    let spawner = {
+        let set = set.clone();
+        tern::spawn(async move {
+            // Runs once the owner below is waiting (spawned after this
+            // task, it runs first only after this yield).
+            task::yield_now().await;
+            task::yield_now().await;
+            set.lock().unwrap().spawn(async { 7 });
+        })
+    };
+    // The owner in a task of its own: only a wake polls it again.
+    let owner = {
+        let set = set.clone();
+        tern::spawn(async move {
+            let joined = std::future::poll_fn(|cx| set.lock().unwrap().poll_join_next(cx));
+            // Paused clock: were the owner never woken, the idle runtime
+            // would jump to this deadline at once instead of hanging (and
+            // the sleep is looked at first: its wake must not count).
+            tern::select! {
+                biased;
+                _ = tern::time::sleep(Duration::from_secs(3600)) => None,
+                joined = joined => joined,
+            }
+        })
+    };
+    let first = owner.await.unwrap();
+    assert_eq!(first.expect("the new task's completion woke nobody").unwrap(), 7);
+    spawner.await.unwrap();
+    set.lock().unwrap().abort_all();
+}

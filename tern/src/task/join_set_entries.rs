@@ -20,6 +20,8 @@
 //! and found not ready. A node's `notified` flag makes its wakes push its
 //! key at most once until the set takes the key again, and waking also
 //! wakes the waker registered by the set's owner (the task in `join_next`).
+//! An insert wakes that waker too (`waiter_registered`): the new entry has
+//! no node yet, so its task's completion could not.
 //!
 //! So each entry costs O(1) work per insertion and per wake: the set never
 //! scans its entries to find a ready one (only `for_each`/`drain`, which
@@ -117,6 +119,10 @@ pub(crate) struct NotifySet<V> {
     /// Notified keys the set owns (no lock needed).
     local: VecDeque<Key>,
     shared: Arc<Shared>,
+    /// `pop_notified` registered a waiter that may still be there: an
+    /// insert must wake it (a new entry has no waker of its own until it
+    /// is looked at). Cleared when an insert takes the waiter.
+    waiter_registered: bool,
 }
 
 impl<V> NotifySet<V> {
@@ -127,6 +133,7 @@ impl<V> NotifySet<V> {
             len: 0,
             local: VecDeque::new(),
             shared: Arc::new(Shared { inner: Mutex::new(SharedInner { woken: Vec::new(), waiter: None }) }),
+            waiter_registered: false,
         }
     }
 
@@ -154,6 +161,15 @@ impl<V> NotifySet<V> {
         };
         self.len += 1;
         self.local.push_back(Key::new(index, self.slots[index as usize].generation));
+        // Whoever waits for a notification (a `join_next` that returned
+        // `Pending`) must look at the new entry: nothing else would wake
+        // it when the entry's task completes.
+        if std::mem::take(&mut self.waiter_registered) {
+            let waiter = self.shared.lock().waiter.take();
+            if let Some(waiter) = waiter {
+                waiter.wake();
+            }
+        }
     }
 
     fn entry(&self, key: Key) -> Option<&Entry<V>> {
@@ -181,6 +197,7 @@ impl<V> NotifySet<V> {
                 None => {
                     let mut shared = self.shared.lock();
                     if shared.woken.is_empty() {
+                        self.waiter_registered |= waiter.is_some();
                         let replaced = match waiter {
                             Some(waiter) => match &shared.waiter {
                                 Some(w) if w.will_wake(waiter) => None,
