@@ -458,3 +458,16 @@ async fn pin_of_a_pointer_that_is_not_unpin_reads_writes_and_seeks() {
     pinned.read_to_end(&mut rest).await.unwrap();
     assert_eq!(rest, b"world");
 }
+
+#[tern::test]
+async fn a_vec_takes_every_slice_of_a_vectored_write() {
+    let mut v: Vec<u8> = Vec::new();
+    assert!(tern::io::AsyncWrite::is_write_vectored(&v));
+    let n = v.write_vectored(&[std::io::IoSlice::new(b"ab"), std::io::IoSlice::new(b"cde")]).await.unwrap();
+    assert_eq!(n, 5);
+    assert_eq!(v, b"abcde");
+    // So `write_buf` of a chain takes both parts in one call.
+    let mut chain = bytes::Buf::chain(&b"fg"[..], &b"hi"[..]);
+    assert_eq!(v.write_buf(&mut chain).await.unwrap(), 4);
+    assert_eq!(v, b"abcdefghi");
+}

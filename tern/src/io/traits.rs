@@ -239,6 +239,17 @@ impl AsyncWrite for Vec<u8> {
         self.get_mut().extend_from_slice(buf);
         Poll::Ready(Ok(buf.len()))
     }
+    /// Takes every slice, as Tokio's (and `std::io::Write for Vec<u8>`).
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Poll::Ready(io::Write::write_vectored(self.get_mut(), bufs))
+    }
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(Ok(()))
     }
