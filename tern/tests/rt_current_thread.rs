@@ -308,6 +308,12 @@ fn task_id_is_visible_inside_the_task_only() {
 }
 
 #[test]
+#[should_panic(expected = "Can't get a task id when not inside a task")]
+fn task_id_outside_a_task_panics_with_tokios_text() {
+    let _ = tern::task::id();
+}
+
+#[test]
 fn join_error_converts_into_io_error() {
     let rt = rt();
     rt.block_on(async {

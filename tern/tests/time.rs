@@ -530,3 +530,14 @@ fn timer_slack_is_lowered_only_for_a_timed_sleep_and_restored() {
     .join()
     .unwrap();
 }
+
+#[test]
+fn timer_errors_read_as_tokios() {
+    use tern::time::error::Error;
+    assert_eq!(
+        Error::shutdown().to_string(),
+        "the timer is shutdown, must be called from the context of Tokio runtime"
+    );
+    assert_eq!(Error::at_capacity().to_string(), "timer is at capacity and cannot create a new entry");
+    assert_eq!(Error::invalid().to_string(), "timer duration exceeds maximum duration");
+}

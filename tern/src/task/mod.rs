@@ -358,8 +358,9 @@ where
 /// ```
 #[track_caller]
 pub fn id() -> Id {
-    context::current_task_id()
-        .expect("tern::task::id() called outside of a task: use tern::task::try_id() where there may be none")
+    context::current_task_id().expect(
+        "Can't get a task id when not inside a task (tern: use task::try_id() where there may be none)",
+    )
 }
 
 /// Returns the [`Id`] of the currently running task, or `None` if called
