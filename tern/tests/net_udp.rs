@@ -219,3 +219,32 @@ async fn receives_into_uninitialized_memory_report_bytes_and_sender() {
         assert_eq!(rb.initialized().len(), 6, "only the datagram is initialized");
     }
 }
+
+/// A connected socket whose peer port is closed gets an ICMP error:
+/// `EPOLLERR` without `EPOLLIN`. `ready(READABLE)` reports it as readable
+/// too, so the loop Tokio documents (check `is_readable`, then `try_recv`)
+/// meets the error instead of spinning on a readiness it never acts on;
+/// and once the error is taken, the socket waits again.
+#[tern::test]
+async fn an_icmp_error_reads_as_readable_and_try_recv_returns_it() {
+    let closed = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = closed.local_addr().unwrap();
+    drop(closed);
+    let sock = tern::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    sock.connect(addr).await.unwrap();
+    sock.send(b"anyone?").await.unwrap();
+    let ready =
+        tern::time::timeout(std::time::Duration::from_secs(20), sock.ready(tern::io::Interest::READABLE))
+            .await
+            .expect("the ICMP error never woke ready()")
+            .unwrap();
+    assert!(ready.is_readable(), "{ready:?}");
+    let mut buf = [0u8; 16];
+    assert_eq!(sock.try_recv(&mut buf).unwrap_err().kind(), std::io::ErrorKind::ConnectionRefused);
+    // Taken: nothing is pending any more.
+    assert_eq!(sock.try_recv(&mut buf).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+    let again =
+        tern::time::timeout(std::time::Duration::from_millis(50), sock.ready(tern::io::Interest::READABLE))
+            .await;
+    assert!(again.is_err(), "readiness left behind: {again:?}");
+}

@@ -86,6 +86,11 @@ impl UdpSocket {
     /// positive (the next `try_*` call returns `WouldBlock`); readiness is
     /// cleared only by an operation that returns `WouldBlock`.
     ///
+    /// An error pending on the socket (on a connected socket, the ICMP
+    /// error for a closed port) completes the wait too and reports the
+    /// directions asked for, so that the next `try_*` call returns the
+    /// error. Tokio's `ready(READABLE)` keeps waiting there.
+    ///
     /// # Examples
     ///
     /// ```no_run
@@ -99,7 +104,7 @@ impl UdpSocket {
     /// ```
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
         let ev = self.io.readiness(interest).await?;
-        Ok(ev.ready())
+        Ok(ev.ready_for(interest))
     }
 
     /// Waits for the socket to become writable (usually followed by

@@ -112,6 +112,31 @@ impl ReadyEvent {
     pub(crate) fn ready(self) -> crate::io::Ready {
         crate::io::Ready::from_word(self.ready)
     }
+
+    /// The readiness a public `ready(interest)` reports. An error wakes
+    /// every interest (`Interest::wake_mask`); one that came alone (a
+    /// connected UDP socket's ICMP error: `EPOLLERR` without `EPOLLIN`)
+    /// also reports the directions asked for, unless `ERROR` itself was:
+    /// a loop that only checks `is_readable`/`is_writable` (Tokio's
+    /// documented pattern) then tries the operation, which returns the
+    /// error and clears it, rather than spinning on a readiness it never
+    /// acts on. Tokio keeps waiting there instead; a spurious readiness is
+    /// within `ready`'s contract (the operation may return `WouldBlock`).
+    pub(crate) fn ready_for(self, interest: crate::io::Interest) -> crate::io::Ready {
+        use crate::io::Ready;
+        let ready = self.ready();
+        if !ready.is_error() || interest.is_error() || ready.is_readable() || ready.is_writable() {
+            return ready;
+        }
+        let mut asked = ready;
+        if interest.is_readable() {
+            asked |= Ready::READABLE;
+        }
+        if interest.is_writable() {
+            asked |= Ready::WRITABLE;
+        }
+        asked
+    }
 }
 
 /// Wakers taken per lock acquisition in `wake`.

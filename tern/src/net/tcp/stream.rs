@@ -163,7 +163,7 @@ impl TcpStream {
     /// ```
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
         let ev = self.io.readiness(interest).await?;
-        Ok(ev.ready())
+        Ok(ev.ready_for(interest))
     }
 
     /// Waits for the socket to become readable (usually followed by

@@ -52,7 +52,7 @@ impl UnixDatagram {
     /// cleared only by an operation that returns `WouldBlock`.
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
         let ev = self.io.readiness(interest).await?;
-        Ok(ev.ready())
+        Ok(ev.ready_for(interest))
     }
 
     /// Waits for the socket to become writable (usually followed by

@@ -274,7 +274,7 @@ impl Sender {
     /// errors happen on a sender).
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
         let ev = self.io.readiness(interest).await?;
-        Ok(ev.ready())
+        Ok(ev.ready_for(interest))
     }
 
     /// Waits until the pipe is writable (usually followed by
@@ -442,7 +442,7 @@ impl Receiver {
     /// writers' hang-up and errors happen on a receiver).
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
         let ev = self.io.readiness(interest).await?;
-        Ok(ev.ready())
+        Ok(ev.ready_for(interest))
     }
 
     /// Waits until the pipe is readable (usually followed by

@@ -85,7 +85,7 @@ impl UnixStream {
     /// cleared only by an operation that returns `WouldBlock`.
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
         let ev = self.io.readiness(interest).await?;
-        Ok(ev.ready())
+        Ok(ev.ready_for(interest))
     }
 
     /// Waits for the socket to become readable (usually followed by
