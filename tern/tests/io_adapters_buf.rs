@@ -116,10 +116,32 @@ async fn write_vectored_goes_through_poll_write_vectored() {
     assert_eq!(writer.write_vectored(&bufs).await.unwrap(), 4);
     assert_eq!(writer.out, b"abcd");
     // The default poll_write_vectored writes the first non-empty slice.
-    let mut plain = Vec::new();
+    struct Plain(Vec<u8>);
+    impl AsyncWrite for Plain {
+        fn poll_write(
+            mut self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            self.0.extend_from_slice(buf);
+            Poll::Ready(Ok(buf.len()))
+        }
+        fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+    let mut plain = Plain(Vec::new());
+    assert!(!plain.is_write_vectored());
     let bufs = [IoSlice::new(b""), IoSlice::new(b"xy"), IoSlice::new(b"z")];
     assert_eq!(plain.write_vectored(&bufs).await.unwrap(), 2);
-    assert_eq!(plain, b"xy");
+    assert_eq!(plain.0, b"xy");
+    // A `Vec<u8>` takes every slice, as Tokio's.
+    let mut vec = Vec::new();
+    assert_eq!(vec.write_vectored(&bufs).await.unwrap(), 3);
+    assert_eq!(vec, b"xyz");
 }
 
 #[tern::test]

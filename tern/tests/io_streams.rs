@@ -165,18 +165,52 @@ async fn buf_writer_large_writes_go_straight_through_after_the_buffer() {
     assert_eq!(w.buffer(), b"3456");
 }
 
+/// A writer without vectored writes of its own.
+struct Plain(Vec<u8>);
+
+impl AsyncWrite for Plain {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        self.0.extend_from_slice(buf);
+        std::task::Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_flush(
+        self: Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(
+        self: Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
 #[tern::test]
 async fn buf_writer_vectored_writes_fill_the_buffer_with_whole_slices() {
-    let mut w = BufWriter::with_capacity(8, Vec::new());
+    let mut w = BufWriter::with_capacity(8, Plain(Vec::new()));
     assert!(w.is_write_vectored());
     let bufs = [IoSlice::new(b""), IoSlice::new(b"ab"), IoSlice::new(b"cde"), IoSlice::new(b"fghij")];
     let n = poll_fn(|cx| Pin::new(&mut w).poll_write_vectored(cx, &bufs)).await.unwrap();
     // `fghij` does not fit after `abcde`: only the first two slices are taken.
     assert_eq!(n, 5);
     assert_eq!(w.buffer(), b"abcde");
-    assert!(w.get_ref().is_empty());
+    assert!(w.get_ref().0.is_empty());
     w.flush().await.unwrap();
-    assert_eq!(w.get_ref(), b"abcde");
+    assert_eq!(w.get_ref().0, b"abcde");
+
+    // Over a vectored writer (a `Vec<u8>`, as in Tokio), slices that add up
+    // to the buffer's capacity or more go straight through.
+    let mut w = BufWriter::with_capacity(8, Vec::new());
+    let n = poll_fn(|cx| Pin::new(&mut w).poll_write_vectored(cx, &bufs)).await.unwrap();
+    assert_eq!(n, 10);
+    assert!(w.buffer().is_empty());
+    assert_eq!(w.get_ref(), b"abcdefghij");
 }
 
 #[tern::test]
