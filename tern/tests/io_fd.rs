@@ -185,3 +185,34 @@ async fn async_io_retries_until_data_arrives() {
     assert_eq!(got, b"late");
     drop(writer.join().unwrap());
 }
+
+/// An error that came alone (a connected UDP socket's ICMP error) shows as
+/// the direction waited for, so the read is tried and returns it; and a
+/// read that then hits `WouldBlock` and clears `READABLE` clears the error's
+/// readiness too, so the next wait parks instead of ending at once.
+#[tern::test]
+async fn an_error_alone_reads_as_readable_and_clearing_readable_clears_it() {
+    use std::time::Duration;
+    let closed = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = closed.local_addr().unwrap();
+    drop(closed);
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.set_nonblocking(true).unwrap();
+    sock.connect(addr).unwrap();
+    sock.send(b"anyone?").unwrap();
+    // SAFETY: `sock` is an open socket the AsyncFd owns from here on.
+    let fd = unsafe { AsyncFd::register(sock) }.unwrap();
+    let mut buf = [0u8; 16];
+
+    let guard = tern::time::timeout(Duration::from_secs(20), fd.readable()).await.unwrap().unwrap();
+    assert!(guard.ready().is_readable(), "{:?}", guard.ready());
+    let first = guard.get_inner().recv(&mut buf);
+    assert_eq!(first.unwrap_err().kind(), std::io::ErrorKind::ConnectionRefused);
+
+    // The error was taken by that read: the next one would block.
+    let mut guard = tern::time::timeout(Duration::from_secs(20), fd.readable()).await.unwrap().unwrap();
+    assert_eq!(guard.get_inner().recv(&mut buf).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+    guard.clear_ready_matching(Ready::READABLE);
+    let again = tern::time::timeout(Duration::from_millis(50), fd.readable()).await;
+    assert!(again.is_err(), "readiness left behind");
+}

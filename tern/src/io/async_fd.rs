@@ -223,7 +223,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     /// tasks wait.
     pub fn poll_read_ready<'a>(&'a self, cx: &mut Context<'_>) -> Poll<io::Result<AsyncFdReadyGuard<'a, T>>> {
         let event = ready!(self.io.poll_ready(cx, Direction::Read))?;
-        Poll::Ready(Ok(AsyncFdReadyGuard { fd: self, event: Some(event) }))
+        Poll::Ready(Ok(AsyncFdReadyGuard { fd: self, event: Some(event), interest: Interest::READABLE }))
     }
 
     /// Polls for read readiness, with a guard that gives `&mut T`.
@@ -232,7 +232,7 @@ impl<T: AsRawFd> AsyncFd<T> {
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<AsyncFdReadyMutGuard<'a, T>>> {
         let event = ready!(self.io.poll_ready(cx, Direction::Read))?;
-        Poll::Ready(Ok(AsyncFdReadyMutGuard { fd: self, event: Some(event) }))
+        Poll::Ready(Ok(AsyncFdReadyMutGuard { fd: self, event: Some(event), interest: Interest::READABLE }))
     }
 
     /// Polls for write readiness (one waker per direction, as
@@ -242,7 +242,7 @@ impl<T: AsRawFd> AsyncFd<T> {
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<AsyncFdReadyGuard<'a, T>>> {
         let event = ready!(self.io.poll_ready(cx, Direction::Write))?;
-        Poll::Ready(Ok(AsyncFdReadyGuard { fd: self, event: Some(event) }))
+        Poll::Ready(Ok(AsyncFdReadyGuard { fd: self, event: Some(event), interest: Interest::WRITABLE }))
     }
 
     /// Polls for write readiness, with a guard that gives `&mut T`.
@@ -251,21 +251,21 @@ impl<T: AsRawFd> AsyncFd<T> {
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<AsyncFdReadyMutGuard<'a, T>>> {
         let event = ready!(self.io.poll_ready(cx, Direction::Write))?;
-        Poll::Ready(Ok(AsyncFdReadyMutGuard { fd: self, event: Some(event) }))
+        Poll::Ready(Ok(AsyncFdReadyMutGuard { fd: self, event: Some(event), interest: Interest::WRITABLE }))
     }
 
     /// Waits for any readiness in `interest`. Any number of tasks may wait
     /// at once.
     pub async fn ready(&self, interest: Interest) -> io::Result<AsyncFdReadyGuard<'_, T>> {
         let event = self.io.readiness(interest).await?;
-        Ok(AsyncFdReadyGuard { fd: self, event: Some(event) })
+        Ok(AsyncFdReadyGuard { fd: self, event: Some(event), interest })
     }
 
     /// Waits for any readiness in `interest`, with a guard that gives
     /// `&mut T`.
     pub async fn ready_mut(&mut self, interest: Interest) -> io::Result<AsyncFdReadyMutGuard<'_, T>> {
         let event = self.io.readiness(interest).await?;
-        Ok(AsyncFdReadyMutGuard { fd: self, event: Some(event) })
+        Ok(AsyncFdReadyMutGuard { fd: self, event: Some(event), interest })
     }
 
     /// Waits until the descriptor is readable (or its read side closed).
@@ -355,12 +355,16 @@ impl<T: AsRawFd + fmt::Debug> fmt::Debug for AsyncFd<T> {
 pub struct AsyncFdReadyGuard<'a, T: AsRawFd> {
     fd: &'a AsyncFd<T>,
     event: Option<ReadyEvent>,
+    /// What was waited for (`ReadyEvent::ready_for`).
+    interest: Interest,
 }
 
 /// [`AsyncFdReadyGuard`] over `&mut AsyncFd`, from the `_mut` methods.
 pub struct AsyncFdReadyMutGuard<'a, T: AsRawFd> {
     fd: &'a mut AsyncFd<T>,
     event: Option<ReadyEvent>,
+    /// What was waited for (`ReadyEvent::ready_for`).
+    interest: Interest,
 }
 
 /// The operation passed to a guard's `try_io` would have blocked; the
@@ -377,8 +381,16 @@ impl fmt::Display for TryIoError {
 impl std::error::Error for TryIoError {}
 
 /// Clears the part of `event` in `matching`, keeping the rest in the guard.
+/// Clearing a direction clears `ERROR` too: an operation that returned
+/// `WouldBlock` found no error pending (it would have returned it), and an
+/// error wakes every direction (`Interest::wake_mask`), so one left set
+/// would end every later wait at once.
 fn clear_matching(fd_clear: impl FnOnce(ReadyEvent), event: &mut Option<ReadyEvent>, matching: Ready) {
     if let Some(ev) = event.as_mut() {
+        let mut matching = matching;
+        if matching.is_readable() || matching.is_writable() {
+            matching |= Ready::ERROR;
+        }
         let cleared = ReadyEvent { tick: ev.tick, ready: ev.ready & matching.as_word() };
         ev.ready &= !matching.as_word();
         fd_clear(cleared);
@@ -411,9 +423,12 @@ macro_rules! guard_common {
             /// Keeps the readiness (what dropping the guard does too).
             pub fn retain_ready(&mut self) {}
 
-            /// The readiness this guard saw.
+            /// The readiness this guard saw. An error that came alone also
+            /// shows as the directions waited for (unless `ERROR` was), so
+            /// that the operation is tried and returns it (as the sockets'
+            /// `ready`).
             pub fn ready(&self) -> Ready {
-                self.event.map_or(Ready::EMPTY, |ev| ev.ready())
+                self.event.map_or(Ready::EMPTY, |ev| ev.ready_for(self.interest))
             }
         }
 
