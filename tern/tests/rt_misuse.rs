@@ -227,3 +227,9 @@ fn shutdown_timeout_of_duration_max_waits_like_a_drop() {
     current_thread().shutdown_timeout(Duration::MAX);
     Builder::new_multi_thread().worker_threads(1).build().unwrap().shutdown_timeout(Duration::MAX);
 }
+
+#[test]
+#[should_panic(expected = "`time::pause()` requires the `current_thread` Tokio runtime")]
+fn a_paused_clock_on_a_multi_thread_runtime_panics_at_build_as_tokios() {
+    let _ = tern::runtime::Builder::new_multi_thread().enable_all().start_paused(true).build();
+}

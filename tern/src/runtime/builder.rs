@@ -124,6 +124,11 @@ impl Builder {
     /// Controls if the runtime's clock starts paused or advancing (for
     /// tests; see [`time::pause`](crate::time::pause)). Needs the time
     /// driver and the current-thread scheduler.
+    ///
+    /// # Panics
+    ///
+    /// [`build`](Self::build) panics, as Tokio's does, if the clock starts
+    /// paused on a multi-thread runtime.
     pub fn start_paused(&mut self, start_paused: bool) -> &mut Self {
         self.start_paused = start_paused;
         self
@@ -485,11 +490,8 @@ impl Builder {
                 let worker_threads = self
                     .worker_threads
                     .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-                if self.start_paused {
-                    return Err(std::io::Error::other(
-                        "start_paused requires the current_thread runtime (as `time::pause`)",
-                    ));
-                }
+                // Tokio panics here too (its clock's `pause` at build).
+                assert!(!self.start_paused, "{}", crate::runtime::messages::PAUSE_NEEDS_CURRENT_THREAD);
                 let config = multi_thread::Config {
                     io,
                     time,
