@@ -204,11 +204,12 @@ where
     }
 }
 
-/// `AsyncWrite` for the in-memory cursors `std::io::Write` supports, by
-/// delegating to it (writes never block; shutting down is flushing).
-macro_rules! cursor_async_write {
-    ($($inner:ty),*) => { $(
-        impl AsyncWrite for io::Cursor<$inner> {
+/// `AsyncWrite` for the in-memory writers `std::io::Write` supports (the
+/// cursors, and `Vec<u8>`, vectored as Tokio's), by delegating to it
+/// (writes never block; shutting down is flushing).
+macro_rules! std_write_async_write {
+    ($($writer:ty),*) => { $(
+        impl AsyncWrite for $writer {
             fn poll_write(self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
                 Poll::Ready(io::Write::write(self.get_mut(), buf))
             }
@@ -232,28 +233,10 @@ macro_rules! cursor_async_write {
     )* };
 }
 
-cursor_async_write!(&mut [u8], &mut Vec<u8>, Vec<u8>, Box<[u8]>);
-
-impl AsyncWrite for Vec<u8> {
-    fn poll_write(self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.get_mut().extend_from_slice(buf);
-        Poll::Ready(Ok(buf.len()))
-    }
-    /// Takes every slice, as Tokio's (and `std::io::Write for Vec<u8>`).
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Poll::Ready(io::Write::write_vectored(self.get_mut(), bufs))
-    }
-    fn is_write_vectored(&self) -> bool {
-        true
-    }
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-}
+std_write_async_write!(
+    io::Cursor<&mut [u8]>,
+    io::Cursor<&mut Vec<u8>>,
+    io::Cursor<Vec<u8>>,
+    io::Cursor<Box<[u8]>>,
+    Vec<u8>
+);

@@ -18,11 +18,12 @@
 //! loop that makes a fresh `ctrl_c()` every turn, in a `select!` against
 //! its messages, keeps the handler rather than reinstalling it each turn
 //! (a signal in such a gap is counted and seen by no listener, as on
-//! Tokio). Outside a runtime it happens at once. While no tern listener exists, actions that
-//! other code registered with `signal-hook-registry` for that signal are
-//! not called either. A signal sent while a listener existed but taken
-//! by a thread only after the last listener was dropped meets the restored
-//! disposition: keep a listener until the signals you expect have arrived.
+//! Tokio). Outside a runtime it happens at once. While no tern listener
+//! exists, actions that other code registered with `signal-hook-registry`
+//! for that signal are not called either. A signal sent while a listener
+//! existed but taken by a thread only after the last listener was dropped
+//! meets the restored disposition: keep a listener until the signals you
+//! expect have arrived.
 //!
 //! # Examples
 //!

@@ -32,11 +32,11 @@
 //!   turn, a dozen syscalls and signal-hook-registry's table copies: 48x
 //!   Tokio's cost per turn before this grace. `restore_scheduled` keeps
 //!   one such task per signal at a time.
-//! * When the restore happens, the thread doing it blocks the signal and takes any
-//!   instance still queued (sent before the release, not yet taken by the
-//!   thread the kernel picked) off the pending set with `sigtimedwait`,
-//!   counting it as delivered: only a signal sent after the release meets
-//!   the restored disposition.
+//! * When the restore happens, the thread doing it blocks the signal and
+//!   takes any instance still queued (sent before the release, not yet
+//!   taken by the thread the kernel picked) off the pending set with
+//!   `sigtimedwait`, counting it as delivered: only a signal sent after
+//!   the release meets the restored disposition.
 
 use crate::io::driver;
 use crate::io::poll_evented::{current_io_handle, FdSource, PollEvented};

@@ -24,9 +24,10 @@
 //! creation-of-link order, so older generations form a prefix: the waiters
 //! `notify_waiters` still has to wake (in batches, dropping the lock between
 //! them; each batch wakes the waiters older than the state's generation as
-//! it is then, whichever call made them old). `notify_one` and `notify_last` only pick waiters of the current
-//! generation. A waiter also sees `notify_waiters` without being linked:
-//! its generation differs from the state's.
+//! it is then, whichever call made them old). `notify_one` and
+//! `notify_last` only pick waiters of the current generation. A waiter
+//! also sees `notify_waiters` without being linked: its generation
+//! differs from the state's.
 //!
 //! A notified waiter learns of it from its `notification`, which it reads
 //! without the lock and after which it may drop its node at once: a
